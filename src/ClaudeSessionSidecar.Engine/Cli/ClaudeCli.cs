@@ -1,0 +1,435 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Cli;
+
+/// <summary>
+/// Runs turns of the real Claude Code CLI in stream-json mode.
+/// The one rule that keeps sessions alive: every message is read up to the <c>result</c> and the process's exit.
+/// Stopping early is done the way the CLI survives: interrupt request, then polite signals, SIGKILL last.
+/// </summary>
+public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
+{
+    private const int StderrTailLength = 4096;
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    public ClaudeCliOptions Options { get; } = options;
+
+    /// <summary>Runs one turn to its end.</summary>
+    /// <param name="cancellationToken">Stops the turn the safe way; the outcome then has <see cref="CliTurnOutcome.Cancelled"/> set.</param>
+    /// <exception cref="CliNotFoundException">The executable is missing or cannot be started.</exception>
+    /// <exception cref="CliFailedException">The CLI ended without a result, failed before announcing a session, or timed out.</exception>
+    public async Task<CliTurnOutcome> RunTurnAsync(CliTurnRequest request, ITurnObserver observer, CancellationToken cancellationToken)
+    {
+        using var process = Start(request);
+        var stderrTail = new TailBuffer(StderrTailLength);
+        var stderrPump = PumpStderrAsync(process, stderrTail);
+        var turn = new TurnState();
+
+        try
+        {
+            await WriteLineAsync(process, UserMessage(request.Prompt));
+
+            using var timeout = new CancellationTokenSource(Options.TurnTimeout);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            using var stopRegistration = stop.Token.Register(() => turn.StopRequested = StopTurnAsync(process, turn));
+
+            await ReadStdoutAsync(process, observer, turn);
+
+            // After the result, closing stdin lets the CLI write its transcript and exit by itself.
+            CloseStdin(process);
+            await WaitForExitPolitelyAsync(process);
+            if (turn.StopRequested is { } stopping)
+            {
+                await stopping;
+            }
+
+            await stderrPump;
+
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw Failure(CliFailureKind.TimedOut, $"The turn ran longer than {Options.TurnTimeout.TotalSeconds:0.###} s and was stopped.", process, stderrTail, turn);
+            }
+
+            var cancelled = cancellationToken.IsCancellationRequested;
+            if (turn.SessionId is null)
+            {
+                throw turn.Result is null
+                    ? Failure(CliFailureKind.ExitedWithoutResult, "The CLI exited without announcing a session.", process, stderrTail, turn)
+                    : Failure(CliFailureKind.ErrorBeforeInit, "The CLI reported an error before announcing a session.", process, stderrTail, turn);
+            }
+
+            if (turn.Result is null && !cancelled)
+            {
+                throw Failure(CliFailureKind.ExitedWithoutResult, "The CLI exited before the turn's result.", process, stderrTail, turn);
+            }
+
+            return new CliTurnOutcome
+            {
+                SessionId = turn.SessionId,
+                Result = turn.Result,
+                ExitCode = process.HasExited ? process.ExitCode : null,
+                Cancelled = cancelled,
+            };
+        }
+        finally
+        {
+            // Reached with the process still running only when the observer or a write threw: never leave it orphaned mid-write.
+            if (!process.HasExited)
+            {
+                await StopTurnAsync(process, turn);
+            }
+        }
+    }
+
+    private Process Start(CliTurnRequest request)
+    {
+        if (Options.ExecutablePath is null)
+        {
+            throw new CliNotFoundException("The Claude Code CLI was not found: pass --claude-path, set CLAUDE_SIDECAR_CLAUDE_PATH, or put `claude` on PATH.");
+        }
+
+        var startInfo = new ProcessStartInfo(Options.ExecutablePath)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardInputEncoding = Utf8NoBom,
+            StandardOutputEncoding = Utf8NoBom,
+            StandardErrorEncoding = Utf8NoBom,
+            WorkingDirectory = request.WorkingDirectory,
+        };
+
+        // The prompt never goes on the command line: it is written on stdin, so no prompt is ever read as a flag.
+        foreach (var argument in BuildArguments(request))
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in Options.Environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
+        if (Options.ConfigDirectoryOverride is { } configDirectory)
+        {
+            startInfo.Environment["CLAUDE_CONFIG_DIR"] = configDirectory;
+        }
+
+        try
+        {
+            var process = Process.Start(startInfo) ?? throw new CliNotFoundException($"The Claude Code CLI at {Options.ExecutablePath} could not be started.");
+            log.Debug($"Started claude (pid {process.Id}) in {request.WorkingDirectory}: {string.Join(' ', startInfo.ArgumentList)}");
+            return process;
+        }
+        catch (Win32Exception exception)
+        {
+            throw new CliNotFoundException($"The Claude Code CLI at {Options.ExecutablePath} could not be started: {exception.Message}", exception);
+        }
+    }
+
+    internal static IReadOnlyList<string> BuildArguments(CliTurnRequest request)
+    {
+        var arguments = new List<string> { "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose" };
+        if (request.ResumeSessionId is { } sessionId)
+        {
+            arguments.AddRange(["--resume", sessionId]);
+        }
+
+        if (request.Model is { } model)
+        {
+            arguments.AddRange(["--model", model]);
+        }
+
+        if (request.PermissionMode is { } permissionMode)
+        {
+            arguments.AddRange(["--permission-mode", permissionMode]);
+        }
+
+        return arguments;
+    }
+
+    private static string UserMessage(string prompt) => new JObject
+    {
+        ["type"] = "user",
+        ["message"] = new JObject { ["role"] = "user", ["content"] = prompt },
+        ["parent_tool_use_id"] = null,
+        ["session_id"] = string.Empty,
+    }.ToString(Formatting.None);
+
+    private static string InterruptRequest() => new JObject
+    {
+        ["type"] = "control_request",
+        ["request_id"] = "sidecar-interrupt-" + Guid.NewGuid().ToString("N"),
+        ["request"] = new JObject { ["subtype"] = "interrupt" },
+    }.ToString(Formatting.None);
+
+    private async Task ReadStdoutAsync(Process process, ITurnObserver observer, TurnState turn)
+    {
+        var stdout = process.StandardOutput;
+        while (await stdout.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var message = TryParseObject(line);
+            if (message is null)
+            {
+                turn.NonJsonLines.Add(line.Length > 200 ? line[..200] + "…" : line);
+                log.Warning($"claude (pid {process.Id}) printed a line that is not a JSON object ({line.Length} chars); skipped.");
+                continue;
+            }
+
+            var type = (string?)message["type"];
+            if (turn.SessionId is null && type == "system" && (string?)message["subtype"] == "init" && message["session_id"]?.Type == JTokenType.String)
+            {
+                turn.SessionId = (string)message["session_id"]!;
+                await NotifyObserverAsync(() => observer.OnSessionStartedAsync(turn.SessionId));
+            }
+
+            if (type == "result")
+            {
+                turn.Result = message;
+            }
+
+            if (turn.SessionId is not null)
+            {
+                await NotifyObserverAsync(() => observer.OnMessageAsync(turn.SessionId, message));
+            }
+
+            if (type == "result")
+            {
+                // One prompt, one result: the turn is over. The process exits once stdin closes.
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A failing observer (say, a client that went away) must not stop the reading: a CLI whose stdout is
+    /// not drained blocks, and a CLI stopped before its result may lose the session.
+    /// </summary>
+    private async Task NotifyObserverAsync(Func<ValueTask> notify)
+    {
+        try
+        {
+            await notify();
+        }
+        catch (Exception exception)
+        {
+            log.Warning($"A turn observer failed; the turn goes on. {exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    private static JObject? TryParseObject(string line)
+    {
+        try
+        {
+            return JToken.Parse(line) as JObject;
+        }
+        catch (JsonReaderException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task WriteLineAsync(Process process, string line)
+    {
+        try
+        {
+            await process.StandardInput.WriteLineAsync(line);
+            await process.StandardInput.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The CLI closed its stdin (it exited early); what it said on stdout and stderr tells why.
+        }
+    }
+
+    private static void CloseStdin(Process process)
+    {
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // Already gone with the process.
+        }
+    }
+
+    /// <summary>
+    /// The safe way to stop a turn: ask the CLI to interrupt (it ends the turn with a result and keeps the transcript),
+    /// then close stdin, then SIGINT, then SIGTERM, and SIGKILL only when all of those were ignored.
+    /// </summary>
+    private async Task StopTurnAsync(Process process, TurnState turn)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        log.Info($"Stopping claude (pid {process.Id}) with an interrupt request.");
+        if (turn.SessionId is not null && turn.Result is null)
+        {
+            await WriteLineAsync(process, InterruptRequest());
+            if (await WaitForExitOrResultAsync(process, turn))
+            {
+                return;
+            }
+        }
+
+        CloseStdin(process);
+        if (await WaitForExitAsync(process, Options.StopGracePeriod))
+        {
+            return;
+        }
+
+        foreach (var signal in new[] { PosixSignals.SigInt, PosixSignals.SigTerm })
+        {
+            log.Info($"Sending signal {signal} to claude (pid {process.Id}).");
+            if (PosixSignals.Send(process.Id, signal) && await WaitForExitAsync(process, Options.StopGracePeriod))
+            {
+                return;
+            }
+        }
+
+        log.Warning($"claude (pid {process.Id}) ignored every polite stop; killing it.");
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited in the meantime.
+        }
+    }
+
+    private async Task<bool> WaitForExitOrResultAsync(Process process, TurnState turn)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < Options.StopGracePeriod)
+        {
+            if (process.HasExited || turn.Result is not null)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+
+    private async Task WaitForExitPolitelyAsync(Process process)
+    {
+        if (!await WaitForExitAsync(process, Options.StopGracePeriod))
+        {
+            await StopTurnAsync(process, new TurnState());
+        }
+
+        await process.WaitForExitAsync();
+    }
+
+    private static async Task<bool> WaitForExitAsync(Process process, TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task PumpStderrAsync(Process process, TailBuffer tail)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await process.StandardError.ReadAsync(buffer)) > 0)
+        {
+            tail.Append(buffer.AsSpan(0, read));
+        }
+    }
+
+    private static CliFailedException Failure(CliFailureKind kind, string message, Process process, TailBuffer stderrTail, TurnState turn)
+    {
+        var errors = new List<string>();
+        if (turn.Result?["errors"] is JArray reported)
+        {
+            errors.AddRange(reported.Select(error => error.Type == JTokenType.String ? (string)error! : error.ToString(Formatting.None)));
+        }
+        else if (turn.Result?["result"] is JValue { Type: JTokenType.String } text && turn.Result["is_error"]?.Value<bool>() == true)
+        {
+            errors.Add((string)text!);
+        }
+
+        errors.AddRange(turn.NonJsonLines.Select(line => "not JSON: " + line));
+        var stderr = stderrTail.ToString();
+        var exitCode = process.HasExited ? process.ExitCode : (int?)null;
+        var detail = errors.Count > 0 ? errors[0] : LastLine(stderr);
+        var fullMessage = string.IsNullOrEmpty(detail) ? message : $"{message} {detail}";
+        return new CliFailedException(kind, fullMessage, exitCode, stderr, errors, turn.SessionId);
+    }
+
+    private static string LastLine(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? string.Empty : lines[^1];
+    }
+
+    private sealed class TurnState
+    {
+        public string? SessionId { get; set; }
+
+        public JObject? Result { get; set; }
+
+        public List<string> NonJsonLines { get; } = [];
+
+        public Task? StopRequested { get; set; }
+    }
+
+    /// <summary>Keeps the last N characters written to it.</summary>
+    private sealed class TailBuffer(int capacity)
+    {
+        private readonly StringBuilder text = new();
+
+        public void Append(ReadOnlySpan<char> chunk)
+        {
+            lock (text)
+            {
+                text.Append(chunk);
+                if (text.Length > capacity * 2)
+                {
+                    text.Remove(0, text.Length - capacity);
+                }
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (text)
+            {
+                return text.Length > capacity ? text.ToString(text.Length - capacity, capacity) : text.ToString();
+            }
+        }
+    }
+}

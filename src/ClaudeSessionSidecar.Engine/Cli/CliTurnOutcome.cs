@@ -1,0 +1,27 @@
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Cli;
+
+/// <summary>A turn that reached the CLI's <c>result</c> message (or was stopped on purpose).</summary>
+public sealed class CliTurnOutcome
+{
+    public required string SessionId { get; init; }
+
+    /// <summary>The CLI's <c>result</c> message verbatim; null only when a cancelled turn ended without one.</summary>
+    public JObject? Result { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    /// <summary>True when the turn was stopped by a cancellation rather than finishing by itself.</summary>
+    public bool Cancelled { get; init; }
+}
+
+/// <summary>Receives the stream of a turn as it arrives.</summary>
+public interface ITurnObserver
+{
+    /// <summary>Called once, when the CLI's <c>system</c>/<c>init</c> message names the session, before that message is passed on.</summary>
+    ValueTask OnSessionStartedAsync(string sessionId);
+
+    /// <summary>Called for every stream-json message, in order.</summary>
+    ValueTask OnMessageAsync(string sessionId, JObject message);
+}

@@ -1,0 +1,27 @@
+namespace ClaudeSessionSidecar.Engine.Sessions;
+
+/// <summary>Start a session: run a first turn in an existing folder.</summary>
+public sealed record CreateSessionRequest(
+    string WorkingDirectory,
+    string Prompt,
+    string UserId,
+    string? Model = null,
+    string? PermissionMode = null,
+    string? Title = null);
+
+/// <summary>Continue a session with one more turn.</summary>
+public sealed record ResumeSessionRequest(
+    string SessionId,
+    string Prompt,
+    string UserId,
+    string? Model = null,
+    string? PermissionMode = null);
+
+/// <summary>Which sessions to list as resumable.</summary>
+/// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>
+/// <param name="IncludeExternal">Also the sessions the CLI made without the sidecar, found in its projects folder.</param>
+public sealed record ListResumableRequest(
+    string UserId,
+    string? WorkingDirectory,
+    int Limit,
+    bool IncludeExternal);

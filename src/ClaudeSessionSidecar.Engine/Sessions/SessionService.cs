@@ -1,0 +1,260 @@
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Engine.Resumability;
+using ClaudeSessionSidecar.Engine.Store;
+using ClaudeSessionSidecar.Engine.Transcripts;
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Sessions;
+
+/// <summary>
+/// The engine's front door: starts and continues sessions through the CLI, says whether a session can be
+/// resumed and why not, and lists the resumable ones. Everything here is transport-neutral.
+/// </summary>
+public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null)
+{
+    public const string DefaultPrompt = "Starting new coding session";
+
+    private const int TitleLength = 80;
+
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+    private readonly SessionLocks locks = new(store.Directory);
+
+    public ClaudeCli Cli { get; } = cli;
+
+    public TranscriptLocator Locator { get; } = locator;
+
+    public SessionStore Store { get; } = store;
+
+    /// <summary>Runs the first turn of a new session. Its metadata is stored as soon as the CLI announces it.</summary>
+    public async Task<TurnResult> CreateAsync(CreateSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
+    {
+        var realWorkingDirectory = RequireDirectory(request.WorkingDirectory);
+        var announced = new AnnouncingObserver(observer, sessionId =>
+        {
+            var now = clock.GetUtcNow();
+            Store.Insert(new SessionRecord(
+                sessionId,
+                request.UserId,
+                request.WorkingDirectory,
+                realWorkingDirectory,
+                CreatedAt: now,
+                LastActiveAt: now,
+                Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
+                FirstPrompt: request.Prompt));
+            log.Info($"Session {sessionId} started in {request.WorkingDirectory}.");
+            return locks.TryAcquire(sessionId);
+        });
+
+        try
+        {
+            var outcome = await Cli.RunTurnAsync(
+                new CliTurnRequest(request.WorkingDirectory, request.Prompt, Model: request.Model, PermissionMode: request.PermissionMode),
+                announced,
+                cancellationToken);
+            return Finish(outcome, request.UserId);
+        }
+        finally
+        {
+            announced.Lock?.Dispose();
+        }
+    }
+
+    /// <summary>Runs one more turn of a session the CLI would resume; refuses (without running anything) when it would not.</summary>
+    /// <exception cref="SessionNotResumableException">The CLI would refuse it.</exception>
+    /// <exception cref="SessionBusyException">A turn is already running on it, here or in another process.</exception>
+    public async Task<TurnResult> ResumeAsync(ResumeSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
+    {
+        var status = GetStatus(request.SessionId, request.UserId, workingDirectory: null);
+        if (!status.Resumable)
+        {
+            throw new SessionNotResumableException(request.SessionId, status);
+        }
+
+        using var sessionLock = locks.TryAcquire(request.SessionId) ?? throw new SessionBusyException(request.SessionId);
+        var outcome = await Cli.RunTurnAsync(
+            new CliTurnRequest(status.WorkingDirectory!, request.Prompt, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode),
+            observer,
+            cancellationToken);
+        return Finish(outcome, request.UserId);
+    }
+
+    /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
+    /// <param name="workingDirectory">Where to look for a session the store does not know.</param>
+    public SessionStatus GetStatus(string sessionId, string userId, string? workingDirectory)
+    {
+        var record = Store.Get(sessionId);
+        if (record is not null && record.UserId != userId)
+        {
+            // Another user's session is not to be seen, not even as "exists".
+            return SessionStatus.NotResumable(NotResumableReason.MetadataNotFound);
+        }
+
+        if (record is not null)
+        {
+            return Judge(sessionId, record.WorkingDirectory, RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory);
+        }
+
+        if (workingDirectory is not null)
+        {
+            return Judge(sessionId, workingDirectory, RealPath.Resolve(workingDirectory) ?? workingDirectory);
+        }
+
+        // Not ours and no folder given: find it the way the CLI's --resume does, in any project folder.
+        var transcript = Locator.Locate(sessionId, realWorkingDirectory: null);
+        if (transcript is null)
+        {
+            return SessionStatus.NotResumable(NotResumableReason.MetadataNotFound);
+        }
+
+        string? recordedDirectory;
+        try
+        {
+            recordedDirectory = TranscriptHead.Read(transcript).WorkingDirectory;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return SessionStatus.NotResumable(NotResumableReason.SessionFileUnreadable, filePath: transcript);
+        }
+
+        return recordedDirectory is null
+            ? SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory, filePath: transcript)
+            : Judge(sessionId, recordedDirectory, RealPath.Resolve(recordedDirectory) ?? recordedDirectory);
+    }
+
+    /// <summary>The user's resumable sessions, newest activity first.</summary>
+    public IReadOnlyList<ResumableSession> ListResumable(ListResumableRequest request)
+    {
+        var realFilter = request.WorkingDirectory is null ? null : RequireDirectory(request.WorkingDirectory);
+        var sessions = new List<ResumableSession>();
+        foreach (var record in Store.List(request.UserId, realFilter))
+        {
+            var status = Judge(record.SessionId, record.WorkingDirectory, RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory);
+            if (status.Resumable)
+            {
+                var lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(status.FilePath!));
+                sessions.Add(new ResumableSession(
+                    record.SessionId, record.UserId, record.WorkingDirectory, record.CreatedAt,
+                    LastActiveAt: lastWrite > record.LastActiveAt ? lastWrite : record.LastActiveAt,
+                    record.Title, record.FirstPrompt, status.FileSize!.Value, status.FilePath!, SessionSource.Sidecar));
+            }
+        }
+
+        if (request.IncludeExternal)
+        {
+            sessions.AddRange(ListExternal(realFilter));
+        }
+
+        return sessions.OrderByDescending(session => session.LastActiveAt).ThenBy(session => session.SessionId, StringComparer.Ordinal).Take(request.Limit).ToList();
+    }
+
+    /// <summary>Resumable transcripts the store does not know (made by the CLI without this server).</summary>
+    private IEnumerable<ResumableSession> ListExternal(string? realWorkingDirectory)
+    {
+        var known = Store.AllSessionIds();
+        var folders = realWorkingDirectory is null ? Locator.AllProjectDirectories() : Locator.ProjectDirectoriesFor(realWorkingDirectory);
+        foreach (var folder in folders)
+        {
+            foreach (var (sessionId, filePath) in Locator.TranscriptsIn(folder))
+            {
+                if (known.Contains(sessionId) || ExternalEntry(sessionId, filePath, realWorkingDirectory) is not { } entry)
+                {
+                    continue;
+                }
+
+                yield return entry;
+            }
+        }
+    }
+
+    private ResumableSession? ExternalEntry(string sessionId, string filePath, string? realWorkingDirectory)
+    {
+        try
+        {
+            var verdict = TranscriptJudge.Judge(filePath);
+            var head = TranscriptHead.Read(filePath);
+            if (verdict.Reason is not null || head.WorkingDirectory is not { } workingDirectory || !Directory.Exists(workingDirectory))
+            {
+                return null;
+            }
+
+            // Two folders can share a project dir name (/a.b and /a-b): keep the transcripts of the one asked for.
+            if (realWorkingDirectory is not null && (RealPath.Resolve(workingDirectory) ?? workingDirectory) != realWorkingDirectory)
+            {
+                return null;
+            }
+
+            var lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(filePath));
+            var prompt = head.FirstPrompt ?? string.Empty;
+            return new ResumableSession(sessionId, UserId: null, workingDirectory, head.StartedAt ?? lastWrite, lastWrite, TitleFrom(prompt), prompt, verdict.FileSize, filePath, SessionSource.External);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            log.Debug($"Skipped unreadable transcript {filePath}: {exception.Message}");
+            return null;
+        }
+    }
+
+    private SessionStatus Judge(string sessionId, string workingDirectory, string realWorkingDirectory)
+    {
+        if (string.IsNullOrEmpty(workingDirectory))
+        {
+            return SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory);
+        }
+
+        if (!Directory.Exists(workingDirectory))
+        {
+            return SessionStatus.NotResumable(NotResumableReason.WorkingDirectoryMissing, workingDirectory);
+        }
+
+        var transcript = Locator.Locate(sessionId, realWorkingDirectory);
+        if (transcript is null)
+        {
+            return SessionStatus.NotResumable(NotResumableReason.SessionFileMissing, workingDirectory);
+        }
+
+        var verdict = TranscriptJudge.Judge(transcript);
+        return new SessionStatus(verdict.Reason is null, verdict.Reason, verdict.FileSize, transcript, workingDirectory);
+    }
+
+    private TurnResult Finish(CliTurnOutcome outcome, string userId)
+    {
+        Store.Touch(outcome.SessionId, clock.GetUtcNow());
+        return new TurnResult(outcome.SessionId, GetStatus(outcome.SessionId, userId, workingDirectory: null), outcome, Store.Get(outcome.SessionId));
+    }
+
+    private static string RequireDirectory(string workingDirectory)
+    {
+        if (!Path.IsPathFullyQualified(workingDirectory))
+        {
+            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory must be an absolute path: {workingDirectory}");
+        }
+
+        if (!Directory.Exists(workingDirectory))
+        {
+            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory does not exist or is not a folder: {workingDirectory}");
+        }
+
+        return RealPath.Resolve(workingDirectory) ?? throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory cannot be resolved: {workingDirectory}");
+    }
+
+    private static string TitleFrom(string prompt)
+    {
+        var firstLine = prompt.Split('\n', 2)[0].Trim();
+        return firstLine.Length <= TitleLength ? firstLine : firstLine[..(TitleLength - 1)] + "…";
+    }
+
+    /// <summary>Stores the session (and takes its lock) the moment the CLI names it, then passes everything on.</summary>
+    private sealed class AnnouncingObserver(ITurnObserver inner, Func<string, IDisposable?> onAnnounced) : ITurnObserver
+    {
+        public IDisposable? Lock { get; private set; }
+
+        public async ValueTask OnSessionStartedAsync(string sessionId)
+        {
+            Lock = onAnnounced(sessionId);
+            await inner.OnSessionStartedAsync(sessionId);
+        }
+
+        public ValueTask OnMessageAsync(string sessionId, JObject message) => inner.OnMessageAsync(sessionId, message);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace ClaudeSessionSidecar.Engine.Transcripts;
+
+/// <summary>Bounded reads of a JSONL transcript: never the whole of a multi-megabyte file.</summary>
+public static class TranscriptLines
+{
+    /// <summary>The complete lines within the first <paramref name="maxBytes"/> bytes.</summary>
+    public static IEnumerable<string> ReadHead(string path, int maxBytes)
+    {
+        using var stream = OpenForReading(path);
+        var buffer = new byte[(int)Math.Min(maxBytes, Math.Max(stream.Length, 0))];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        var complete = read < maxBytes ? read : LastNewline(buffer, read) + 1;
+        return SplitLines(buffer.AsSpan(0, complete));
+    }
+
+    /// <summary>The complete lines within the last <paramref name="maxBytes"/> bytes (the first, likely cut, is dropped unless the read began at the start).</summary>
+    public static IEnumerable<string> ReadTail(string path, int maxBytes)
+    {
+        using var stream = OpenForReading(path);
+        var start = Math.Max(0, stream.Length - maxBytes);
+        stream.Seek(start, SeekOrigin.Begin);
+        var buffer = new byte[stream.Length - start];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        var lines = SplitLines(buffer.AsSpan(0, read));
+        return start == 0 ? lines : lines.Skip(1);
+    }
+
+    public static FileStream OpenForReading(string path) =>
+        new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 });
+
+    private static int LastNewline(byte[] buffer, int length) => Array.LastIndexOf(buffer, (byte)'\n', length - 1);
+
+    private static List<string> SplitLines(ReadOnlySpan<byte> bytes)
+    {
+        var lines = new List<string>();
+        foreach (var range in bytes.Split((byte)'\n'))
+        {
+            var line = Encoding.UTF8.GetString(bytes[range]).TrimEnd('\r');
+            if (line.Length > 0)
+            {
+                lines.Add(line);
+            }
+        }
+
+        return lines;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+
+namespace ClaudeSessionSidecar.Hosting;
+
+public enum Framing
+{
+    /// <summary>LSP-style <c>Content-Length</c> headers: what vscode-jsonrpc and Neovim's <c>vim.lsp.rpc</c> speak.</summary>
+    ContentLength,
+
+    /// <summary>One JSON message per line, for scripts.</summary>
+    Newline,
+}
+
+/// <summary>The command line. Every option is optional; the defaults run against the user's own CLI and store.</summary>
+public sealed class ServerOptions
+{
+    public const string Usage = """
+        Usage: ClaudeSessionSidecar [options]
+
+        A stdio JSON-RPC server that manages Claude Code CLI sessions (see stdio-protocol.md).
+
+        Options:
+          --claude-path <path>         The claude executable (default: $CLAUDE_SIDECAR_CLAUDE_PATH, PATH, usual places)
+          --claude-config-dir <dir>    The CLI's config folder (default: $CLAUDE_CONFIG_DIR, $CLAUDE_HOME, ~/.claude)
+          --store <dir>                The metadata store folder (default: ~/.local/share/claude-session-sidecar)
+          --framing <content-length|newline>
+                                       Message framing on stdio (default: content-length)
+          --turn-timeout <seconds>     The longest a turn may run before it is stopped (default: 1800)
+          --log-file <path>            Write the log there instead of stderr
+          --log-level <debug|info|warning|error|none>
+                                       How much to log (default: info)
+          --version                    Print the version and exit
+          --help                       Print this help and exit
+        """;
+
+    public string? ClaudePath { get; private set; }
+
+    public string? ClaudeConfigDirectory { get; private set; }
+
+    public string? StoreDirectory { get; private set; }
+
+    public Framing Framing { get; private set; } = Framing.ContentLength;
+
+    public TimeSpan TurnTimeout { get; private set; } = TimeSpan.FromMinutes(30);
+
+    public string? LogFile { get; private set; }
+
+    public LogLevel LogLevel { get; private set; } = LogLevel.Info;
+
+    public bool ShowVersion { get; private set; }
+
+    public bool ShowHelp { get; private set; }
+
+    /// <exception cref="ArgumentException">An unknown option or a bad value; the message says which.</exception>
+    public static ServerOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ServerOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            switch (name)
+            {
+                case "--claude-path": options.ClaudePath = Value(); break;
+                case "--claude-config-dir": options.ClaudeConfigDirectory = Value(); break;
+                case "--store": options.StoreDirectory = Value(); break;
+                case "--framing":
+                    options.Framing = Value() switch
+                    {
+                        "content-length" => Framing.ContentLength,
+                        "newline" => Framing.Newline,
+                        var other => throw new ArgumentException($"--framing must be content-length or newline, not '{other}'."),
+                    };
+                    break;
+                case "--turn-timeout":
+                    var text = Value();
+                    options.TurnTimeout = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 7 * 24 * 3600
+                        ? TimeSpan.FromSeconds(seconds)
+                        : throw new ArgumentException($"--turn-timeout must be a number of seconds above 0, not '{text}'.");
+                    break;
+                case "--log-file": options.LogFile = Value(); break;
+                case "--log-level":
+                    var level = Value();
+                    options.LogLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed) && !int.TryParse(level, out _)
+                        ? parsed
+                        : throw new ArgumentException($"--log-level must be debug, info, warning, error or none, not '{level}'.");
+                    break;
+                case "--version": options.ShowVersion = true; break;
+                case "--help" or "-h": options.ShowHelp = true; break;
+                default: throw new ArgumentException($"Unknown option '{name}'.");
+            }
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Engine.Store;
+using ClaudeSessionSidecar.Engine.Transcripts;
+using ClaudeSessionSidecar.Methods.Lifecycle;
+using ClaudeSessionSidecar.Methods.Session;
+using ClaudeSessionSidecar.Protocol;
+using Microsoft.VisualStudio.Threading;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Serialization;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Hosting;
+
+/// <summary>
+/// The JSON-RPC server on a pair of streams. It never touches <see cref="Console"/>: <c>Program</c> hands it stdio,
+/// tests hand it pipes. <see cref="Start"/>, then <see cref="WaitForExitAsync"/>.
+/// </summary>
+public sealed class SidecarHost : System.IAsyncDisposable
+{
+    public const string ServerName = "ClaudeSessionSidecar";
+
+    public static readonly string ServerVersion =
+        typeof(SidecarHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static readonly Type[] MethodGroups = [typeof(LifecycleMethods), typeof(SessionMethods)];
+
+    private readonly JsonRpc rpc;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly TaskCompletionSource exitRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<Task, bool> turnsInFlight = new();
+    private volatile bool shutdownRequested;
+
+    public SidecarHost(Stream input, Stream output, SessionService services, Framing framing, ISidecarLog log)
+    {
+        Services = services;
+        Log = log;
+        ClaudeVersion = new AsyncLazy<string?>(ReadClaudeVersionAsync, joinableTaskFactory: null);
+        rpc = new JsonRpc(CreateMessageHandler(input, output, framing))
+        {
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
+        };
+        rpc.AddLocalRpcTarget(new LifecycleMethods(this));
+        rpc.AddLocalRpcTarget(new SessionMethods(this));
+        Notifier = new NotifyingObserver(rpc);
+    }
+
+    public SessionService Services { get; }
+
+    public ISidecarLog Log { get; }
+
+    /// <summary>The OS user, for requests that name no <c>userId</c>.</summary>
+    public string DefaultUserId { get; init; } = Environment.UserName;
+
+    public AsyncLazy<string?> ClaudeVersion { get; }
+
+    internal ITurnObserver Notifier { get; }
+
+    public IReadOnlyList<string> MethodNames { get; } = MethodGroups
+        .SelectMany(type => type.GetMethods())
+        .Select(method => method.GetCustomAttribute<JsonRpcMethodAttribute>()?.Name)
+        .Where(name => name is not null && name != LifecycleMethods.Exit)
+        .Select(name => name!)
+        .ToList();
+
+    public IReadOnlyList<string> NotificationNames { get; } = [SessionMessageNotification.Method];
+
+    /// <summary>Builds the engine from the options: the CLI, the path rule's config folder, and the store.</summary>
+    public static SessionService CreateServices(ServerOptions options, ISidecarLog log)
+    {
+        var configDirectory = ClaudeConfigDirectory.Resolve(options.ClaudeConfigDirectory, Environment.GetEnvironmentVariable);
+        var cli = new ClaudeCli(
+            new ClaudeCliOptions
+            {
+                ExecutablePath = ClaudeCliLocator.Locate(options.ClaudePath, Environment.GetEnvironmentVariable),
+                ConfigDirectoryOverride = configDirectory.IsCliDefault ? null : configDirectory.Path,
+                TurnTimeout = options.TurnTimeout,
+            },
+            log);
+        var store = SessionStore.Open(options.StoreDirectory ?? SessionStore.DefaultDirectory());
+        return new SessionService(cli, new TranscriptLocator(configDirectory), store, log);
+    }
+
+    public void Start() => rpc.StartListening();
+
+    /// <summary>Completes when the client sends <c>exit</c> or closes the connection, after every turn in flight has ended the safe way.</summary>
+    /// <returns>The process exit code: 1 for an <c>exit</c> without <c>shutdown</c> first (as in LSP), else 0.</returns>
+    public async Task<int> WaitForExitAsync()
+    {
+        await Task.WhenAny(rpc.Completion, exitRequested.Task);
+        var exitCode = exitRequested.Task.IsCompleted && !shutdownRequested ? 1 : 0;
+        if (rpc.Completion.IsFaulted)
+        {
+            Log.Error($"The connection failed: {rpc.Completion.Exception?.InnerException?.Message}");
+        }
+
+        // Stop every running turn the way the CLI survives (interrupt first), and wait for each transcript to be written.
+        await stopping.CancelAsync();
+        await Task.WhenAll(turnsInFlight.Keys);
+        return exitCode;
+    }
+
+    public void RequestShutdown() => shutdownRequested = true;
+
+    public void RequestExit() => exitRequested.TrySetResult();
+
+    /// <summary>Runs a turn so that a client's cancel, a disconnect or <c>exit</c> stops it safely, and the host waits for it before exiting.</summary>
+    internal async Task<TurnResult> RunTurnAsync(Func<CancellationToken, Task<TurnResult>> turn, CancellationToken requestToken)
+    {
+        if (shutdownRequested || stopping.IsCancellationRequested)
+        {
+            throw new LocalRpcException("The server is shutting down and takes no new turns.") { ErrorCode = ErrorCodes.InvalidRequest, ErrorData = new ErrorData { Reason = "shutting_down" } };
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, stopping.Token);
+        var running = RpcErrors.TranslateAsync(() => turn(linked.Token));
+        turnsInFlight.TryAdd(running, true);
+        try
+        {
+            return await running;
+        }
+        finally
+        {
+            turnsInFlight.TryRemove(running, out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        rpc.Dispose();
+        try
+        {
+            await rpc.Completion;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Already reported by WaitForExitAsync.
+        }
+
+        stopping.Dispose();
+    }
+
+    private static IJsonRpcMessageHandler CreateMessageHandler(Stream input, Stream output, Framing framing)
+    {
+        var formatter = new JsonMessageFormatter();
+        formatter.JsonSerializer.ContractResolver = new DefaultContractResolver
+        {
+            NamingStrategy = new CamelCaseNamingStrategy { ProcessDictionaryKeys = false, OverrideSpecifiedNames = false },
+        };
+
+        // The CLI's messages are forwarded verbatim: keep date-like strings as strings.
+        formatter.JsonSerializer.DateParseHandling = DateParseHandling.None;
+        return framing == Framing.Newline
+            ? new NewLineDelimitedMessageHandler(output, input, formatter)
+            : new HeaderDelimitedMessageHandler(output, input, formatter);
+    }
+
+    private async Task<string?> ReadClaudeVersionAsync()
+    {
+        if (Services.Cli.Options.ExecutablePath is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            var startInfo = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+            startInfo.ArgumentList.Add("--version");
+            using var process = Process.Start(startInfo)!;
+            process.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+            await process.WaitForExitAsync(timeout.Token);
+            return output.Trim() is { Length: > 0 } version ? version.Split(' ')[0] : null;
+        }
+        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or OperationCanceledException or IOException)
+        {
+            Log.Warning($"`{path} --version` failed: {exception.Message}");
+            return null;
+        }
+    }
+}

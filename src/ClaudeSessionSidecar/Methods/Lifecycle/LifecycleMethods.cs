@@ -1,0 +1,92 @@
+using ClaudeSessionSidecar.Hosting;
+using Newtonsoft.Json;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Lifecycle;
+
+public sealed class InitializeParams
+{
+    public ClientInfo? ClientInfo { get; set; }
+}
+
+public sealed class ClientInfo
+{
+    public string? Name { get; set; }
+
+    public string? Version { get; set; }
+}
+
+public sealed class InitializeResult
+{
+    public required NameAndVersion ServerInfo { get; init; }
+
+    public required ClaudeInfo Claude { get; init; }
+
+    public required ServerCapabilities Capabilities { get; init; }
+}
+
+public sealed class NameAndVersion
+{
+    public required string Name { get; init; }
+
+    public required string Version { get; init; }
+}
+
+public sealed class ClaudeInfo
+{
+    /// <summary>Null when no CLI was found: the server still answers, and turns fail with -32003.</summary>
+    public string? Path { get; init; }
+
+    public string? Version { get; init; }
+
+    public required string ConfigDirectory { get; init; }
+}
+
+public sealed class ServerCapabilities
+{
+    public required IReadOnlyList<string> Methods { get; init; }
+
+    public required IReadOnlyList<string> Notifications { get; init; }
+}
+
+/// <summary><c>initialize</c>, <c>shutdown</c>, <c>exit</c>: the Language-Server-style lifecycle.</summary>
+public sealed class LifecycleMethods(SidecarHost host)
+{
+    public const string Initialize = "initialize";
+    public const string Shutdown = "shutdown";
+    public const string Exit = "exit";
+
+    [JsonRpcMethod(Initialize, UseSingleObjectParameterDeserialization = true)]
+    public async Task<InitializeResult> InitializeAsync(InitializeParams? parameters = null, CancellationToken cancellationToken = default)
+    {
+        if (parameters?.ClientInfo?.Name is { } client)
+        {
+            host.Log.Write(Engine.Diagnostics.LogLevel.Info, $"Client: {client} {parameters.ClientInfo.Version}");
+        }
+
+        var claude = host.Services.Cli.Options.ExecutablePath;
+        return new InitializeResult
+        {
+            ServerInfo = new NameAndVersion { Name = SidecarHost.ServerName, Version = SidecarHost.ServerVersion },
+            Claude = new ClaudeInfo
+            {
+                Path = claude,
+                Version = claude is null ? null : await host.ClaudeVersion.GetValueAsync(cancellationToken),
+                ConfigDirectory = host.Services.Locator.ConfigDirectory.Path,
+            },
+            Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = host.NotificationNames },
+        };
+    }
+
+    /// <summary>Stops taking turns; in-flight ones finish. Harmless when repeated.</summary>
+    [JsonRpcMethod(Shutdown)]
+    public object? Shutdown_(CancellationToken cancellationToken = default)
+    {
+        host.RequestShutdown();
+        return null;
+    }
+
+    /// <summary>Ends the process once in-flight turns are stopped the safe way. Harmless when repeated.</summary>
+    [JsonRpcMethod(Exit)]
+    public void Exit_() => host.RequestExit();
+}

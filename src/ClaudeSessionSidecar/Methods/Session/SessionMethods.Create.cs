@@ -1,0 +1,68 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class CreateParams
+{
+    public string? WorkingDirectory { get; set; }
+
+    public string? Prompt { get; set; }
+
+    public string? UserId { get; set; }
+
+    public string? Model { get; set; }
+
+    public string? PermissionMode { get; set; }
+
+    public string? Title { get; set; }
+}
+
+public sealed class CreateResult
+{
+    public required string SessionId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string Title { get; init; }
+
+    public required SessionStatusDto Status { get; init; }
+
+    public required TurnResultDto Result { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Create = "session/create";
+
+    /// <summary>Starts a session with a first turn; its id reaches the client in the first <c>session/message</c>.</summary>
+    [JsonRpcMethod(Create, UseSingleObjectParameterDeserialization = true)]
+    public async Task<CreateResult> CreateAsync(CreateParams? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = Require.Params(parameters);
+        var request = new CreateSessionRequest(
+            WorkingDirectory: Require.AbsolutePath(p.WorkingDirectory, "workingDirectory"),
+            Prompt: p.Prompt is null ? SessionService.DefaultPrompt : Require.Text(p.Prompt, "prompt"),
+            UserId: UserIdOrDefault(p.UserId),
+            Model: Require.OptionalToken(p.Model, "model"),
+            PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
+            Title: p.Title is null ? null : Require.Text(p.Title, "title"));
+
+        var turn = await host.RunTurnAsync(token => Sessions.CreateAsync(request, host.Notifier, token), cancellationToken);
+        return new CreateResult
+        {
+            SessionId = turn.SessionId,
+            UserId = request.UserId,
+            WorkingDirectory = request.WorkingDirectory,
+            CreatedAt = turn.Record?.CreatedAt ?? DateTimeOffset.UtcNow,
+            Title = turn.Record?.Title ?? request.Title ?? string.Empty,
+            Status = SessionStatusDto.From(turn.Status),
+            Result = TurnResultDto.From(turn.Outcome),
+        };
+    }
+}

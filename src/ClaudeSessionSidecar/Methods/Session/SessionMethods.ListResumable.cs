@@ -1,0 +1,87 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class ListResumableParams
+{
+    public string? UserId { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public int? Limit { get; set; }
+
+    public bool? IncludeExternal { get; set; }
+}
+
+public sealed class ListResumableResult
+{
+    public required IReadOnlyList<ResumableSessionDto> Sessions { get; init; }
+}
+
+public sealed class ResumableSessionDto
+{
+    public required string SessionId { get; init; }
+
+    /// <summary>Absent for external sessions, which belong to no sidecar user.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? UserId { get; init; }
+
+    public required string WorkingDirectory { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset LastActiveAt { get; init; }
+
+    public required string Title { get; init; }
+
+    public required string FirstPrompt { get; init; }
+
+    public long FileSize { get; init; }
+
+    public required string FilePath { get; init; }
+
+    /// <summary><c>sidecar</c> or <c>external</c>.</summary>
+    public required string Source { get; init; }
+
+    public static ResumableSessionDto From(ResumableSession session) => new()
+    {
+        SessionId = session.SessionId,
+        UserId = session.UserId,
+        WorkingDirectory = session.WorkingDirectory,
+        CreatedAt = session.CreatedAt,
+        LastActiveAt = session.LastActiveAt,
+        Title = session.Title,
+        FirstPrompt = session.FirstPrompt,
+        FileSize = session.FileSize,
+        FilePath = session.FilePath,
+        Source = session.Source == SessionSource.Sidecar ? "sidecar" : "external",
+    };
+}
+
+public sealed partial class SessionMethods
+{
+    public const string ListResumable = "session/listResumable";
+
+    public const int DefaultListLimit = 10;
+    public const int MaxListLimit = 1000;
+
+    /// <summary>The resumable sessions, newest activity first; every entry is one the CLI would resume.</summary>
+    [JsonRpcMethod(ListResumable, UseSingleObjectParameterDeserialization = true)]
+    public Task<ListResumableResult> ListResumableAsync(ListResumableParams? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = parameters ?? new ListResumableParams();
+        var request = new ListResumableRequest(
+            UserId: UserIdOrDefault(p.UserId),
+            WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
+            Limit: Require.Range(p.Limit, "limit", DefaultListLimit, 1, MaxListLimit),
+            IncludeExternal: p.IncludeExternal ?? false);
+
+        // File system and SQLite work: off the connection's reader so other requests keep flowing.
+        return Task.Run(
+            () => RpcErrors.Translate(() => new ListResumableResult { Sessions = Sessions.ListResumable(request).Select(ResumableSessionDto.From).ToList() }),
+            cancellationToken);
+    }
+}

@@ -1,0 +1,53 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class ResumeParams
+{
+    public string? SessionId { get; set; }
+
+    public string? Prompt { get; set; }
+
+    public string? UserId { get; set; }
+
+    public string? Model { get; set; }
+
+    public string? PermissionMode { get; set; }
+}
+
+public sealed class ResumeResult
+{
+    public required string SessionId { get; init; }
+
+    public required SessionStatusDto Status { get; init; }
+
+    public required TurnResultDto Result { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Resume = "session/resume";
+
+    /// <summary>One more turn on a session; -32001 without running the CLI when it would not resume.</summary>
+    [JsonRpcMethod(Resume, UseSingleObjectParameterDeserialization = true)]
+    public async Task<ResumeResult> ResumeAsync(ResumeParams? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = Require.Params(parameters);
+        var request = new ResumeSessionRequest(
+            SessionId: Require.SessionId(p.SessionId),
+            Prompt: Require.Text(p.Prompt, "prompt"),
+            UserId: UserIdOrDefault(p.UserId),
+            Model: Require.OptionalToken(p.Model, "model"),
+            PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes));
+
+        var turn = await host.RunTurnAsync(token => Sessions.ResumeAsync(request, host.Notifier, token), cancellationToken);
+        return new ResumeResult
+        {
+            SessionId = turn.SessionId,
+            Status = SessionStatusDto.From(turn.Status),
+            Result = TurnResultDto.From(turn.Outcome),
+        };
+    }
+}

@@ -1,0 +1,46 @@
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Hosting;
+
+// Parses options, keeps stdout for the wire alone, builds the host on stdio, and returns its exit code.
+ServerOptions options;
+try
+{
+    options = ServerOptions.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    await Console.Error.WriteLineAsync($"{exception.Message}\n\n{ServerOptions.Usage}");
+    return 2;
+}
+
+if (options.ShowHelp)
+{
+    Console.WriteLine(ServerOptions.Usage);
+    return 0;
+}
+
+if (options.ShowVersion)
+{
+    Console.WriteLine($"{SidecarHost.ServerName} {SidecarHost.ServerVersion}");
+    return 0;
+}
+
+var stdout = Console.OpenStandardOutput();
+var stdin = Console.OpenStandardInput();
+
+// Anything that writes to Console.Out by mistake lands in stderr, not in the middle of a JSON-RPC message.
+Console.SetOut(Console.Error);
+
+using var log = options.LogFile is null ? new TextWriterLog(Console.Error, options.LogLevel) : TextWriterLog.ToFile(options.LogFile, options.LogLevel);
+try
+{
+    var services = SidecarHost.CreateServices(options, log);
+    await using var host = new SidecarHost(stdin, stdout, services, options.Framing, log);
+    host.Start();
+    return await host.WaitForExitAsync();
+}
+catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+{
+    log.Error($"The server could not start: {exception.Message}");
+    return 1;
+}

@@ -1,0 +1,31 @@
+using Newtonsoft.Json;
+
+namespace ClaudeSessionSidecar.Protocol;
+
+/// <summary>The <c>data</c> of every error this server raises: a stable <c>reason</c> and what explains it.</summary>
+public class ErrorData
+{
+    public required string Reason { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? Parameter { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? SessionId { get; init; }
+}
+
+/// <summary><c>data</c> of -32001: the session's status.</summary>
+public sealed class NotResumableErrorData : ErrorData
+{
+    public required SessionStatusDto Status { get; init; }
+}
+
+/// <summary><c>data</c> of -32002: what the CLI said.</summary>
+public sealed class CliFailedErrorData : ErrorData
+{
+    public int? ExitCode { get; init; }
+
+    public required string Stderr { get; init; }
+
+    public required IReadOnlyList<string> Errors { get; init; }
+}

@@ -1,0 +1,78 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+
+namespace ClaudeSessionSidecar.Protocol;
+
+/// <summary>Parameter checks shared by every method; each failure is a -32602 naming the parameter.</summary>
+public static class Require
+{
+    public static T Params<T>(T? parameters)
+        where T : class =>
+        parameters ?? throw RpcErrors.InvalidParams("params", "params must be an object.");
+
+    public static string SessionId(string? value, string name = "sessionId") =>
+        Engine.Sessions.SessionId.Normalize(value) ?? throw RpcErrors.InvalidParams(name, $"{name} must be a UUID like 01ec978c-46b2-450b-ba12-1563a088763f.");
+
+    public static string AbsolutePath(string? value, string name)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} is required.");
+        }
+
+        if (value.Contains('\0', StringComparison.Ordinal) || !Path.IsPathFullyQualified(value))
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} must be an absolute path: {value}");
+        }
+
+        return value;
+    }
+
+    public static string? OptionalAbsolutePath(string? value, string name) => value is null ? null : AbsolutePath(value, name);
+
+    public static string Text(string? value, string name)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} is required and must be a non-empty string.");
+        }
+
+        return value;
+    }
+
+    /// <summary>An optional short token such as a user id, model or permission mode: no control characters, and not flag-like.</summary>
+    public static string? OptionalToken(string? value, string name, int maxLength = 200)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length == 0 || value.Length > maxLength || value.Any(char.IsControl) || value.StartsWith('-'))
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} must be 1 to {maxLength} characters, without control characters, not starting with '-'.");
+        }
+
+        return value;
+    }
+
+    public static string? OneOf(string? value, string name, IReadOnlyCollection<string> allowed)
+    {
+        if (value is not null && !allowed.Contains(value))
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} must be one of: {string.Join(", ", allowed)}.");
+        }
+
+        return value;
+    }
+
+    public static int Range(int? value, string name, int defaultValue, int min, int max)
+    {
+        var actual = value ?? defaultValue;
+        if (actual < min || actual > max)
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} must be between {min} and {max}.");
+        }
+
+        return actual;
+    }
+}

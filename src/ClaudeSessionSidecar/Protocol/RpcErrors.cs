@@ -1,0 +1,81 @@
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Resumability;
+using ClaudeSessionSidecar.Engine.Sessions;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Protocol;
+
+/// <summary>Turns the engine's expected failures into documented JSON-RPC errors. Anything else escaping a method is a bug.</summary>
+public static class RpcErrors
+{
+    public static LocalRpcException InvalidParams(string parameter, string message) =>
+        new(message) { ErrorCode = ErrorCodes.InvalidParams, ErrorData = new ErrorData { Reason = "invalid_params", Parameter = parameter } };
+
+    /// <summary>Runs an engine call, translating its expected exceptions.</summary>
+    public static async Task<T> TranslateAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception exception) when (Translate(exception) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    public static T Translate<T>(Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (Exception exception) when (Translate(exception) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    private static LocalRpcException? Translate(Exception exception) => exception switch
+    {
+        InvalidSessionRequestException invalid => InvalidParams(invalid.Parameter, invalid.Message),
+        SessionNotResumableException notResumable => new LocalRpcException(notResumable.Message)
+        {
+            ErrorCode = ErrorCodes.NotResumable,
+            ErrorData = new NotResumableErrorData
+            {
+                Reason = notResumable.Status.Reason!.Value.ToWireName(),
+                SessionId = notResumable.SessionId,
+                Status = SessionStatusDto.From(notResumable.Status),
+            },
+        },
+        SessionBusyException busy => new LocalRpcException(busy.Message)
+        {
+            ErrorCode = ErrorCodes.SessionBusy,
+            ErrorData = new ErrorData { Reason = "session_busy", SessionId = busy.SessionId },
+        },
+        CliNotFoundException notFound => new LocalRpcException(notFound.Message)
+        {
+            ErrorCode = ErrorCodes.CliNotFound,
+            ErrorData = new ErrorData { Reason = "cli_not_found" },
+        },
+        CliFailedException failed => new LocalRpcException(failed.Message)
+        {
+            ErrorCode = ErrorCodes.CliFailed,
+            ErrorData = new CliFailedErrorData
+            {
+                Reason = failed.Kind switch
+                {
+                    CliFailureKind.TimedOut => "turn_timeout",
+                    CliFailureKind.ErrorBeforeInit => "cli_error_before_init",
+                    _ => "cli_exited_without_result",
+                },
+                SessionId = failed.SessionId,
+                ExitCode = failed.ExitCode,
+                Stderr = failed.StderrTail,
+                Errors = failed.Errors,
+            },
+        },
+        _ => null,
+    };
+}

@@ -1,0 +1,147 @@
+using ClaudeSessionSidecar.Tests.Infrastructure;
+using Newtonsoft.Json.Linq;
+using Xunit.Abstractions;
+
+namespace ClaudeSessionSidecar.Tests.EndToEnd;
+
+/// <summary>
+/// CLI faults the real CLI will not produce on demand, through a scripted fake CLI. Each gives a clear
+/// error, no metadata for a session never announced, and a server that goes on serving.
+/// </summary>
+public sealed class CliFaultTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task An_error_before_init_reports_exit_code_and_stderr_and_stores_nothing()
+    {
+        using var environment = new TestEnvironment();
+        var cli = ScriptedCli.Write(environment, "claude", "echo '--dangerously-skip-permissions cannot be used with root/sudo privileges' >&2\nexit 1");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32002, error.ErrorCode);
+        var data = (JToken)error.ErrorData!;
+        Assert.Equal(1, (int?)data["exitCode"]);
+        Assert.Contains("cannot be used with root/sudo privileges", (string?)data["stderr"], StringComparison.Ordinal);
+        Assert.Equal("cli_exited_without_result", (string?)data["reason"]);
+        await AssertStillServingWithNoRecordsAsync(server, environment);
+    }
+
+    [Fact]
+    public async Task An_error_result_before_init_carries_the_CLIs_errors()
+    {
+        using var environment = new TestEnvironment();
+        var cli = ScriptedCli.Write(environment, "claude", """
+            echo 'No conversation found with session ID: x' >&2
+            echo '{"type":"result","subtype":"error_during_execution","is_error":true,"errors":["No conversation found with session ID: x"],"session_id":"x"}'
+            exit 1
+            """);
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32002, error.ErrorCode);
+        var data = (JToken)error.ErrorData!;
+        Assert.Equal("cli_error_before_init", (string?)data["reason"]);
+        Assert.Equal(["No conversation found with session ID: x"], data["errors"]!.Values<string>());
+        await AssertStillServingWithNoRecordsAsync(server, environment);
+    }
+
+    [Fact]
+    public async Task Garbage_lines_are_reported_when_no_result_follows()
+    {
+        using var environment = new TestEnvironment();
+        var cli = ScriptedCli.Write(environment, "claude", "echo 'this is not json'\necho '{broken'\nexit 0");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Contains("not JSON: this is not json", ((JToken)error.ErrorData!)["errors"]!.Values<string>());
+        await AssertStillServingWithNoRecordsAsync(server, environment);
+    }
+
+    [Fact]
+    public async Task Garbage_between_good_messages_is_skipped_and_the_turn_succeeds()
+    {
+        using var environment = new TestEnvironment();
+        var cli = ScriptedCli.Write(environment, "claude", $"echo '{ScriptedCli.Init}'\necho 'warning: not json'\necho '{ScriptedCli.Result}'\nread -r _\nexit 0");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var created = await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(ScriptedCli.SessionId, (string?)created["sessionId"]);
+        Assert.Equal("scripted", (string?)created["result"]!["text"]);
+    }
+
+    [Fact]
+    public async Task A_crash_mid_stream_reports_the_exit_code_and_the_announced_session()
+    {
+        using var environment = new TestEnvironment();
+        var cli = ScriptedCli.Write(environment, "claude", $"echo '{ScriptedCli.Init}'\necho 'segfault' >&2\nkill -SEGV $$");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32002, error.ErrorCode);
+        var data = (JToken)error.ErrorData!;
+        Assert.Equal(ScriptedCli.SessionId, (string?)data["sessionId"]);
+        Assert.NotEqual(0, (int?)data["exitCode"]);
+        Assert.Contains("segfault", (string?)data["stderr"], StringComparison.Ordinal);
+        Assert.NotNull(await server.InvokeAsync("initialize", new { }));
+    }
+
+    [Theory]
+    [InlineData("sleep 600")]
+    [InlineData("while true; do echo '{\"type\":\"assistant\",\"message\":{}}'; sleep 0.2; done")]
+    public async Task A_hanging_CLI_is_stopped_at_the_turn_timeout_while_the_server_keeps_answering(string hang)
+    {
+        using var environment = new TestEnvironment();
+        // The script ignores SIGINT and SIGTERM, so only the last resort (SIGKILL) ends it.
+        var cli = ScriptedCli.Write(environment, "claude", $"trap '' INT TERM\necho '{ScriptedCli.Init}'\n{hang}");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli, extraArguments: ["--turn-timeout", "2"]);
+
+        var turn = server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+        await server.FirstSessionId.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotNull(await server.InvokeAsync("initialize", new { }));
+
+        var error = await Assert.ThrowsAsync<StreamJsonRpc.RemoteInvocationException>(() => turn.WaitAsync(TimeSpan.FromSeconds(90)));
+        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal("turn_timeout", (string?)((JToken)error.ErrorData!)["reason"]);
+        Assert.NotNull(await server.InvokeAsync("initialize", new { }));
+    }
+
+    [Fact]
+    public async Task A_missing_CLI_gives_not_found()
+    {
+        using var environment = new TestEnvironment();
+        await using var server = ServerProcess.Start(environment, output, claudePath: Path.Combine(environment.Root, "no-such-claude"));
+
+        var initialize = await server.InvokeAsync("initialize", new { });
+        Assert.Equal(JTokenType.Null, initialize["claude"]!["path"]!.Type);
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32003, error.ErrorCode);
+        Assert.Equal("cli_not_found", (string?)((JToken)error.ErrorData!)["reason"]);
+        await AssertStillServingWithNoRecordsAsync(server, environment);
+    }
+
+    [Fact]
+    public async Task A_CLI_file_that_is_not_executable_gives_not_found()
+    {
+        using var environment = new TestEnvironment();
+        var path = Path.Combine(environment.Root, "claude");
+        File.WriteAllText(path, "not a program");
+        await using var server = ServerProcess.Start(environment, output, claudePath: path);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32003, error.ErrorCode);
+    }
+
+    private static async Task AssertStillServingWithNoRecordsAsync(ServerProcess server, TestEnvironment environment)
+    {
+        Assert.NotNull(await server.InvokeAsync("initialize", new { }));
+        Assert.Empty(Engine.Store.SessionStore.Open(environment.StoreDirectory).AllSessionIds());
+    }
+}

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+using Xunit.Abstractions;
+
+namespace ClaudeSessionSidecar.Tests.Infrastructure;
+
+/// <summary>
+/// The built server as editors run it: <c>dotnet ClaudeSessionSidecar.dll</c> over real stdio pipes, with a
+/// real JSON-RPC client on the other end. Its stderr goes to the test's output, so a failure shows its trace.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly ITestOutputHelper? output;
+
+    private ServerProcess(Process process, ITestOutputHelper? output)
+    {
+        Process = process;
+        this.output = output;
+    }
+
+    public Process Process { get; }
+
+    public JsonRpc? Rpc { get; private set; }
+
+    /// <summary>Every <c>session/message</c> notification's params, in arrival order.</summary>
+    public ConcurrentQueue<JObject> Messages { get; } = new();
+
+    public TaskCompletionSource<string> FirstSessionId { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Starts the server with a JSON-RPC client attached.</summary>
+    public static ServerProcess Start(TestEnvironment environment, ITestOutputHelper? output, string framing = "content-length", string? claudePath = null, params string[] extraArguments)
+    {
+        var server = Launch(environment, output, ["--framing", framing, .. extraArguments], claudePath);
+        var stdin = server.Process.StandardInput.BaseStream;
+        var stdout = server.Process.StandardOutput.BaseStream;
+        var formatter = new JsonMessageFormatter();
+        IJsonRpcMessageHandler handler = framing == "newline"
+            ? new NewLineDelimitedMessageHandler(stdin, stdout, formatter)
+            : new HeaderDelimitedMessageHandler(stdin, stdout, formatter);
+        server.Rpc = new JsonRpc(handler);
+        server.Rpc.AddLocalRpcMethod("session/message", new Action<JToken>(server.OnMessage), new JsonRpcMethodAttribute("session/message") { UseSingleObjectParameterDeserialization = true });
+        server.Rpc.StartListening();
+        return server;
+    }
+
+    /// <summary>Starts the server with raw stdio, for tests that write bytes themselves.</summary>
+    public static ServerProcess Launch(TestEnvironment environment, ITestOutputHelper? output, IEnumerable<string> arguments, string? claudePath = null)
+    {
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = environment.Root,
+        };
+        startInfo.ArgumentList.Add(Repository.ServerDll);
+        startInfo.ArgumentList.Add("--store");
+        startInfo.ArgumentList.Add(environment.StoreDirectory);
+        startInfo.ArgumentList.Add("--claude-path");
+        startInfo.ArgumentList.Add(claudePath ?? RealClaudeCli.Path);
+        startInfo.ArgumentList.Add("--log-level");
+        startInfo.ArgumentList.Add("debug");
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment.Variables())
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        var process = Process.Start(startInfo)!;
+        var server = new ServerProcess(process, output);
+        _ = Task.Run(server.PumpStderrAsync);
+        return server;
+    }
+
+    public Task<JToken> InvokeAsync(string method, object? parameters = null, CancellationToken cancellationToken = default) =>
+        Rpc!.InvokeWithParameterObjectAsync<JToken>(method, parameters, cancellationToken);
+
+    /// <summary>Sends a request that must fail, and returns the error.</summary>
+    public async Task<RemoteInvocationException> InvokeExpectingErrorAsync(string method, object? parameters = null)
+    {
+        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => InvokeAsync(method, parameters));
+        output?.WriteLine($"{method} -> {error.ErrorCode} {error.Message} {error.ErrorData}");
+        return error;
+    }
+
+    /// <summary>The polite end: <c>shutdown</c>, <c>exit</c>, and the process's exit code.</summary>
+    public async Task<int> ShutdownAsync()
+    {
+        await InvokeAsync("shutdown");
+        await Rpc!.NotifyAsync("exit");
+        return await WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        await Process.WaitForExitAsync(timeout.Token);
+        return Process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Rpc?.Dispose();
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+        }
+
+        Process.Dispose();
+    }
+
+    private void OnMessage(JToken parameters)
+    {
+        var notification = (JObject)parameters;
+        Messages.Enqueue(notification);
+        FirstSessionId.TrySetResult((string)notification["sessionId"]!);
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        try
+        {
+            while (await Process.StandardError.ReadLineAsync() is { } line)
+            {
+                output?.WriteLine("[server] " + line);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The test finished; its output is closed.
+        }
+    }
+}

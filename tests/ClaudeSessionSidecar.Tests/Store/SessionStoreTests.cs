@@ -1,0 +1,88 @@
+using ClaudeSessionSidecar.Engine.Store;
+using ClaudeSessionSidecar.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace ClaudeSessionSidecar.Tests.Store;
+
+public sealed class SessionStoreTests : IDisposable
+{
+    private readonly TestEnvironment environment = new();
+
+    public void Dispose() => environment.Dispose();
+
+    [Fact]
+    public void Keeps_a_record_and_lists_a_users_sessions_newest_activity_first()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        var older = Record("alice", "/w/a", DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        var newer = Record("alice", "/w/b", DateTimeOffset.Parse("2026-01-02T00:00:00Z"));
+        store.Insert(older);
+        store.Insert(newer);
+        store.Insert(Record("bob", "/w/a", DateTimeOffset.Parse("2026-01-03T00:00:00Z")));
+
+        Assert.Equal(older, store.Get(older.SessionId));
+        Assert.Equal([newer.SessionId, older.SessionId], store.List("alice", null).Select(r => r.SessionId));
+        Assert.Equal([older.SessionId], store.List("alice", "/w/a").Select(r => r.SessionId));
+    }
+
+    [Fact]
+    public void Touch_moves_activity_forward_never_back()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        var record = Record("alice", "/w", DateTimeOffset.Parse("2026-01-02T00:00:00Z"));
+        store.Insert(record);
+
+        store.Touch(record.SessionId, DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        Assert.Equal(record.LastActiveAt, store.Get(record.SessionId)!.LastActiveAt);
+
+        store.Touch(record.SessionId, DateTimeOffset.Parse("2026-01-05T00:00:00Z"));
+        Assert.Equal(DateTimeOffset.Parse("2026-01-05T00:00:00Z"), store.Get(record.SessionId)!.LastActiveAt);
+    }
+
+    [Fact]
+    public void Opens_in_WAL_mode_with_a_versioned_schema_readable_by_its_owner_alone()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        store.Insert(Record("alice", "/w", DateTimeOffset.UtcNow));
+
+        Assert.Equal(SessionStore.SchemaVersion, store.ReadSchemaVersion());
+        using var connection = new SqliteConnection($"Data Source={store.DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string)command.ExecuteScalar()!);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.DatabasePath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(environment.StoreDirectory));
+    }
+
+    [Fact]
+    public void Refuses_a_store_written_by_a_newer_schema()
+    {
+        SessionStore.Open(environment.StoreDirectory);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(environment.StoreDirectory, SessionStore.FileName)};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA user_version = {SessionStore.SchemaVersion + 1}";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => SessionStore.Open(environment.StoreDirectory));
+        Assert.Contains("newer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_writers_at_once_lose_no_record()
+    {
+        // Separate store objects stand for separate server processes sharing one file.
+        var stores = Enumerable.Range(0, 4).Select(_ => SessionStore.Open(environment.StoreDirectory)).ToList();
+        var records = Enumerable.Range(0, 100).Select(i => Record("alice", "/w", DateTimeOffset.UtcNow.AddSeconds(i))).ToList();
+
+        await Task.WhenAll(records.Select((record, i) => Task.Run(() => stores[i % stores.Count].Insert(record))));
+
+        Assert.Equal(records.Select(r => r.SessionId).Order(), stores[0].List("alice", null).Select(r => r.SessionId).Order());
+    }
+
+    private static SessionRecord Record(string user, string cwd, DateTimeOffset at) =>
+        new(Guid.NewGuid().ToString(), user, cwd, cwd, at, at, "title", "first prompt");
+}
