@@ -28,10 +28,11 @@ public static class TranscriptJudge
 
     public static TranscriptVerdict Judge(string path)
     {
-        FileInfo file;
         try
         {
-            file = new FileInfo(path);
+            // A symlink is followed, as the CLI follows it; FileInfo alone would describe the link itself.
+            path = RealPath.Resolve(path) ?? path;
+            var file = new FileInfo(path);
             if (Directory.Exists(path))
             {
                 // The CLI fails with EISDIR, not "not found", but it does not resume either.

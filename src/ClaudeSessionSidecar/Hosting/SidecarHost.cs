@@ -40,7 +40,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         Services = services;
         Log = log;
         ClaudeVersion = new AsyncLazy<string?>(ReadClaudeVersionAsync, joinableTaskFactory: null);
-        rpc = new JsonRpc(CreateMessageHandler(input, output, framing))
+        rpc = new JsonRpc(CreateMessageHandler(input, output, framing, log))
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
@@ -145,7 +145,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         stopping.Dispose();
     }
 
-    private static IJsonRpcMessageHandler CreateMessageHandler(Stream input, Stream output, Framing framing)
+    private static FramedMessageHandler CreateMessageHandler(Stream input, Stream output, Framing framing, ISidecarLog log)
     {
         var formatter = new JsonMessageFormatter();
         formatter.JsonSerializer.ContractResolver = new DefaultContractResolver
@@ -155,9 +155,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
 
         // The CLI's messages are forwarded verbatim: keep date-like strings as strings.
         formatter.JsonSerializer.DateParseHandling = DateParseHandling.None;
-        return framing == Framing.Newline
-            ? new NewLineDelimitedMessageHandler(output, input, formatter)
-            : new HeaderDelimitedMessageHandler(output, input, formatter);
+        return new FramedMessageHandler(input, output, formatter, framing, log);
     }
 
     private async Task<string?> ReadClaudeVersionAsync()

@@ -5,10 +5,6 @@ namespace ClaudeSessionSidecar.Protocol;
 /// <summary>Parameter checks shared by every method; each failure is a -32602 naming the parameter.</summary>
 public static class Require
 {
-    public static T Params<T>(T? parameters)
-        where T : class =>
-        parameters ?? throw RpcErrors.InvalidParams("params", "params must be an object.");
-
     public static string SessionId(string? value, string name = "sessionId") =>
         Engine.Sessions.SessionId.Normalize(value) ?? throw RpcErrors.InvalidParams(name, $"{name} must be a UUID like 01ec978c-46b2-450b-ba12-1563a088763f.");
 

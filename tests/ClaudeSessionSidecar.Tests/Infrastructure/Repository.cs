@@ -6,7 +6,7 @@ public static class Repository
     public static string Root { get; } = FindRoot();
 
     public static string Configuration { get; } =
-        Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!)!;
+        Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))!)!;
 
     /// <summary>The built server, as <c>dotnet ClaudeSessionSidecar.dll</c> runs it.</summary>
     public static string ServerDll => Path.Combine(Root, "src", "ClaudeSessionSidecar", "bin", Configuration, "net10.0", "ClaudeSessionSidecar.dll");

@@ -40,7 +40,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ? new NewLineDelimitedMessageHandler(stdin, stdout, formatter)
             : new HeaderDelimitedMessageHandler(stdin, stdout, formatter);
         server.Rpc = new JsonRpc(handler);
-        server.Rpc.AddLocalRpcMethod("session/message", new Action<JToken>(server.OnMessage), new JsonRpcMethodAttribute("session/message") { UseSingleObjectParameterDeserialization = true });
+        server.Rpc.AddLocalRpcTarget(new NotificationTarget(server));
         server.Rpc.StartListening();
         return server;
     }
@@ -115,6 +115,12 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         Process.Dispose();
+    }
+
+    private sealed class NotificationTarget(ServerProcess server)
+    {
+        [JsonRpcMethod("session/message", UseSingleObjectParameterDeserialization = true)]
+        public void OnMessage(JToken parameters) => server.OnMessage(parameters);
     }
 
     private void OnMessage(JToken parameters)

@@ -2,7 +2,6 @@ using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Tests.Infrastructure;
 using Nerdbank.Streams;
 using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 using Xunit.Abstractions;
 
 namespace ClaudeSessionSidecar.Tests.Protocol;
@@ -16,7 +15,7 @@ public sealed class InvalidParamsTests : IAsyncLifetime
     private readonly ITestOutputHelper output;
     private readonly TestEnvironment environment = new();
     private SidecarHost host = null!;
-    private JsonRpc client = null!;
+    private RawJsonRpcClient client = null!;
     private Task<int> serverExit = null!;
     private string neverRunMarker = null!;
 
@@ -25,22 +24,21 @@ public sealed class InvalidParamsTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         neverRunMarker = Path.Combine(environment.Root, "cli-was-run");
-        var cli = ScriptedCli.Write(environment, "claude", $"touch '{neverRunMarker}'\nexit 1");
+        // `claude --version` (for initialize) is fine; a turn (`-p`) is not.
+        var cli = ScriptedCli.Write(environment, "claude", $"if [[ \" $* \" == *\" -p \"* ]]; then touch '{neverRunMarker}'; fi\nexit 1");
         var (serverSide, clientSide) = FullDuplexStream.CreatePair();
-        host = new SidecarHost(serverSide, serverSide, EngineFactory.Sessions(environment, output, cli), Framing.ContentLength, new TestLog(output));
+        host = new SidecarHost(serverSide, serverSide, EngineFactory.Sessions(environment, output, cli), Framing.Newline, new TestLog(output));
         host.Start();
         serverExit = host.WaitForExitAsync();
-        client = new JsonRpc(new HeaderDelimitedMessageHandler(clientSide, clientSide, new JsonMessageFormatter()));
-        client.StartListening();
+        client = new RawJsonRpcClient(clientSide, clientSide);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await client.InvokeAsync<object?>("shutdown");
+        await client.RequestAsync("shutdown");
         await client.NotifyAsync("exit");
         Assert.Equal(0, await serverExit.WaitAsync(TimeSpan.FromSeconds(30)));
-        client.Dispose();
         await host.DisposeAsync();
         Assert.False(File.Exists(neverRunMarker), "a request with bad params ran the CLI");
         environment.Dispose();
@@ -76,13 +74,12 @@ public sealed class InvalidParamsTests : IAsyncLifetime
             parameters = parameters.Replace("\"/tmp\"", JsonString(environment.Workspace), StringComparison.Ordinal);
         }
 
-        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => client.InvokeWithParameterObjectAsync<JToken>(method, JObject.Parse(parameters)));
+        var error = await ErrorOfAsync(method, JObject.Parse(parameters));
 
-        output.WriteLine($"{error.ErrorCode} {error.Message}");
-        Assert.Equal(-32602, error.ErrorCode);
-        Assert.Equal(parameter, (string?)((JToken)error.ErrorData!)["parameter"]);
-        Assert.Equal("invalid_params", (string?)((JToken)error.ErrorData!)["reason"]);
-        Assert.NotNull(await client.InvokeWithParameterObjectAsync<JToken>("initialize", new { }));
+        Assert.Equal(-32602, (int?)error["code"]);
+        Assert.Equal(parameter, (string?)error["data"]!["parameter"]);
+        Assert.Equal("invalid_params", (string?)error["data"]!["reason"]);
+        await AssertStillServingAsync();
     }
 
     public static TheoryData<string, string> WrongTypes() => new()
@@ -90,6 +87,11 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         { "session/listResumable", """{"limit":"ten"}""" },
         { "session/listResumable", """{"includeExternal":"yes"}""" },
         { "session/create", """{"workingDirectory":42}""" },
+        { "session/create", """{"workingDirectory":"/tmp","prompt":["a"]}""" },
+        { "session/listResumable", """{"limit":1.5}""" },
+        { "session/listResumable", """{"limit":99999999999}""" },
+        { "session/listResumable", """[1, 2]""" },
+        { "initialize", """{"clientInfo":{"name":7}}""" },
         { "session/resume", """{"sessionId":{"a":1},"prompt":"x"}""" },
         { "session/status", """{"sessionId":["5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b"]}""" },
     };
@@ -98,11 +100,10 @@ public sealed class InvalidParamsTests : IAsyncLifetime
     [MemberData(nameof(WrongTypes))]
     public async Task Wrong_types_get_invalid_params(string method, string parameters)
     {
-        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => client.InvokeWithParameterObjectAsync<JToken>(method, JObject.Parse(parameters)));
+        var error = await ErrorOfAsync(method, JToken.Parse(parameters.Replace("\"/tmp\"", JsonString(environment.Workspace), StringComparison.Ordinal)));
 
-        output.WriteLine($"{error.ErrorCode} {error.Message}");
-        Assert.Equal(-32602, error.ErrorCode);
-        Assert.NotNull(await client.InvokeWithParameterObjectAsync<JToken>("initialize", new { }));
+        Assert.Equal(-32602, (int?)error["code"]);
+        await AssertStillServingAsync();
     }
 
     [Theory]
@@ -111,28 +112,47 @@ public sealed class InvalidParamsTests : IAsyncLifetime
     [InlineData("session/status")]
     public async Task Missing_params_get_invalid_params(string method)
     {
-        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => client.InvokeAsync<JToken>(method));
+        var error = await ErrorOfAsync(method, null);
 
-        Assert.Equal(-32602, error.ErrorCode);
+        Assert.Equal(-32602, (int?)error["code"]);
+        await AssertStillServingAsync();
     }
 
     [Fact]
     public async Task An_unknown_method_gets_method_not_found()
     {
-        var error = await Assert.ThrowsAsync<RemoteMethodNotFoundException>(() => client.InvokeWithParameterObjectAsync<JToken>("session/teleport", new { }));
+        var error = await ErrorOfAsync("session/teleport", new JObject());
 
-        Assert.Equal(-32601, (int)error.ErrorCode);
-        Assert.NotNull(await client.InvokeWithParameterObjectAsync<JToken>("initialize", new { }));
+        Assert.Equal(-32601, (int?)error["code"]);
+        await AssertStillServingAsync();
     }
 
     [Fact]
     public async Task Shutdown_twice_is_harmless_and_answers_null()
     {
-        Assert.Null(await client.InvokeAsync<object?>("shutdown"));
-        Assert.Null(await client.InvokeAsync<object?>("shutdown"));
-        var refused = await Assert.ThrowsAsync<RemoteInvocationException>(() =>
-            client.InvokeWithParameterObjectAsync<JToken>("session/create", new { workingDirectory = environment.Workspace, prompt = "late" }));
-        Assert.Equal(-32600, refused.ErrorCode);
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var answer = await client.RequestAsync("shutdown");
+            Assert.True(answer.ContainsKey("result"), answer.ToString());
+            Assert.Equal(JTokenType.Null, answer["result"]!.Type);
+        }
+
+        var refused = await ErrorOfAsync("session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "late" });
+        Assert.Equal(-32600, (int?)refused["code"]);
+        Assert.Equal("shutting_down", (string?)refused["data"]!["reason"]);
+    }
+
+    private async Task<JObject> ErrorOfAsync(string method, JToken? parameters)
+    {
+        var response = await client.RequestAsync(method, parameters);
+        output.WriteLine(response.ToString(Newtonsoft.Json.Formatting.None));
+        return Assert.IsType<JObject>(response["error"]);
+    }
+
+    private async Task AssertStillServingAsync()
+    {
+        var answer = await client.RequestAsync("initialize", new JObject());
+        Assert.Equal("ClaudeSessionSidecar", (string?)answer["result"]!["serverInfo"]!["name"]);
     }
 
     private static string JsonString(string value) => new JValue(value).ToString(Newtonsoft.Json.Formatting.None);

@@ -42,7 +42,8 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void Opens_in_WAL_mode_with_a_versioned_schema_readable_by_its_owner_alone()
     {
-        var store = SessionStore.Open(environment.StoreDirectory);
+        var directory = Path.Combine(environment.Root, "new-store");
+        var store = SessionStore.Open(directory);
         store.Insert(Record("alice", "/w", DateTimeOffset.UtcNow));
 
         Assert.Equal(SessionStore.SchemaVersion, store.ReadSchemaVersion());
@@ -52,7 +53,7 @@ public sealed class SessionStoreTests : IDisposable
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string)command.ExecuteScalar()!);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.DatabasePath));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(environment.StoreDirectory));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(directory));
     }
 
     [Fact]

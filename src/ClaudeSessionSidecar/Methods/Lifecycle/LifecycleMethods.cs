@@ -1,12 +1,14 @@
 using ClaudeSessionSidecar.Hosting;
-using Newtonsoft.Json;
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Lifecycle;
 
 public sealed class InitializeParams
 {
-    public ClientInfo? ClientInfo { get; set; }
+    /// <summary>{name?, version?}, read strictly when present.</summary>
+    public JToken? ClientInfo { get; set; }
 }
 
 public sealed class ClientInfo
@@ -57,11 +59,13 @@ public sealed class LifecycleMethods(SidecarHost host)
     public const string Exit = "exit";
 
     [JsonRpcMethod(Initialize, UseSingleObjectParameterDeserialization = true)]
-    public async Task<InitializeResult> InitializeAsync(InitializeParams? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<InitializeResult> InitializeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
-        if (parameters?.ClientInfo?.Name is { } client)
+        var p = ParamsReader.Read<InitializeParams>(parameters, required: false);
+        if (p.ClientInfo is { } clientInfo)
         {
-            host.Log.Write(Engine.Diagnostics.LogLevel.Info, $"Client: {client} {parameters.ClientInfo.Version}");
+            var client = ParamsReader.Read<ClientInfo>(clientInfo);
+            host.Log.Write(Engine.Diagnostics.LogLevel.Info, $"Client: {client.Name} {client.Version}");
         }
 
         var claude = host.Services.Cli.Options.ExecutablePath;

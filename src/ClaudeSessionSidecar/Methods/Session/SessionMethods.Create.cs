@@ -1,5 +1,6 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
@@ -42,9 +43,9 @@ public sealed partial class SessionMethods
 
     /// <summary>Starts a session with a first turn; its id reaches the client in the first <c>session/message</c>.</summary>
     [JsonRpcMethod(Create, UseSingleObjectParameterDeserialization = true)]
-    public async Task<CreateResult> CreateAsync(CreateParams? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<CreateResult> CreateAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
-        var p = Require.Params(parameters);
+        var p = ParamsReader.Read<CreateParams>(parameters);
         var request = new CreateSessionRequest(
             WorkingDirectory: Require.AbsolutePath(p.WorkingDirectory, "workingDirectory"),
             Prompt: p.Prompt is null ? SessionService.DefaultPrompt : Require.Text(p.Prompt, "prompt"),

@@ -1,5 +1,6 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
 using Newtonsoft.Json;
 using StreamJsonRpc;
 
@@ -70,9 +71,9 @@ public sealed partial class SessionMethods
 
     /// <summary>The resumable sessions, newest activity first; every entry is one the CLI would resume.</summary>
     [JsonRpcMethod(ListResumable, UseSingleObjectParameterDeserialization = true)]
-    public Task<ListResumableResult> ListResumableAsync(ListResumableParams? parameters = null, CancellationToken cancellationToken = default)
+    public Task<ListResumableResult> ListResumableAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
-        var p = parameters ?? new ListResumableParams();
+        var p = ParamsReader.Read<ListResumableParams>(parameters, required: false);
         var request = new ListResumableRequest(
             UserId: UserIdOrDefault(p.UserId),
             WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),

@@ -1,5 +1,6 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
@@ -32,9 +33,9 @@ public sealed partial class SessionMethods
 
     /// <summary>One more turn on a session; -32001 without running the CLI when it would not resume.</summary>
     [JsonRpcMethod(Resume, UseSingleObjectParameterDeserialization = true)]
-    public async Task<ResumeResult> ResumeAsync(ResumeParams? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<ResumeResult> ResumeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
-        var p = Require.Params(parameters);
+        var p = ParamsReader.Read<ResumeParams>(parameters);
         var request = new ResumeSessionRequest(
             SessionId: Require.SessionId(p.SessionId),
             Prompt: Require.Text(p.Prompt, "prompt"),

@@ -1,4 +1,5 @@
 using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
@@ -19,9 +20,9 @@ public sealed partial class SessionMethods
 
     /// <summary>Whether the CLI would resume the session, and if not, why.</summary>
     [JsonRpcMethod(Status, UseSingleObjectParameterDeserialization = true)]
-    public Task<SessionStatusDto> StatusAsync(StatusParams? parameters = null, CancellationToken cancellationToken = default)
+    public Task<SessionStatusDto> StatusAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
-        var p = Require.Params(parameters);
+        var p = ParamsReader.Read<StatusParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
         var userId = UserIdOrDefault(p.UserId);
