@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Diagnostics;
@@ -15,6 +16,8 @@ namespace ClaudeSessionSidecar.Hosting;
 /// JSON gets -32700, one that is not a valid request gets -32600, one over <see cref="MaxMessageBytes"/> gets -32600
 /// with <c>data.reason = "message_too_large"</c>; the connection stays up and the next message is read.
 /// (StreamJsonRpc's own handlers drop the connection on the first bad message.)
+/// At the end of input it reports the end only once every request read has been answered, so a script that
+/// pipes its requests in and closes stdin still gets every answer, and no turn is cut short.
 /// </summary>
 public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessageFormatter formatter, Framing framing, ISidecarLog log) : IJsonRpcMessageHandler
 {
@@ -25,6 +28,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
     private readonly FrameReader reader = new(input);
     private readonly SemaphoreSlim writing = new(1, 1);
+    private readonly ConcurrentDictionary<RequestId, bool> unanswered = new();
 
     public bool CanRead => true;
 
@@ -39,6 +43,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             var (body, problem) = framing == Framing.Newline ? await ReadLineFrameAsync(cancellationToken) : await ReadHeaderFrameAsync(cancellationToken);
             if (body is null && problem is null)
             {
+                await WhenAllAnsweredAsync(cancellationToken);
                 return null;
             }
 
@@ -55,16 +60,43 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
             if (await CheckEnvelopeAsync(body, cancellationToken))
             {
-                return formatter.Deserialize(new ReadOnlySequence<byte>(body));
+                var message = formatter.Deserialize(new ReadOnlySequence<byte>(body));
+                if (message is JsonRpcRequest { IsResponseExpected: true } request)
+                {
+                    unanswered.TryAdd(request.RequestId, true);
+                }
+
+                return message;
             }
         }
     }
 
     public async ValueTask WriteAsync(JsonRpcMessage content, CancellationToken cancellationToken)
     {
-        var body = new ArrayBufferWriter<byte>();
-        formatter.Serialize(body, content);
-        await WriteFrameAsync(body.WrittenMemory, cancellationToken);
+        try
+        {
+            var body = new ArrayBufferWriter<byte>();
+            formatter.Serialize(body, content);
+            await WriteFrameAsync(body.WrittenMemory, cancellationToken);
+        }
+        finally
+        {
+            // Answered, or the answer could not be written (the client is gone): either way nothing more to wait for.
+            if (content is IJsonRpcMessageWithId { RequestId: var id } and (JsonRpcResult or JsonRpcError))
+            {
+                unanswered.TryRemove(id, out _);
+            }
+        }
+    }
+
+    /// <summary>Completes once every request read so far has had its answer written (or its write failed).</summary>
+    public async Task WhenAllAnsweredAsync(CancellationToken cancellationToken)
+    {
+        // Polled: it runs only at the end of input or at exit, and a poll cannot miss a wake-up.
+        while (!unanswered.IsEmpty)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
     }
 
     public async ValueTask FlushAsync(CancellationToken cancellationToken) => await output.FlushAsync(cancellationToken);

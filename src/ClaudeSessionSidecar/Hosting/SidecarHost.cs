@@ -30,6 +30,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
     private static readonly Type[] MethodGroups = [typeof(LifecycleMethods), typeof(SessionMethods)];
 
     private readonly JsonRpc rpc;
+    private readonly FramedMessageHandler messageHandler;
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource exitRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<Task, bool> turnsInFlight = new();
@@ -40,7 +41,8 @@ public sealed class SidecarHost : System.IAsyncDisposable
         Services = services;
         Log = log;
         ClaudeVersion = new AsyncLazy<string?>(ReadClaudeVersionAsync, joinableTaskFactory: null);
-        rpc = new JsonRpc(CreateMessageHandler(input, output, framing, log))
+        messageHandler = CreateMessageHandler(input, output, framing, log);
+        rpc = new JsonRpc(messageHandler)
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
@@ -101,6 +103,18 @@ public sealed class SidecarHost : System.IAsyncDisposable
         // Stop every running turn the way the CLI survives (interrupt first), and wait for each transcript to be written.
         await stopping.CancelAsync();
         await Task.WhenAll(turnsInFlight.Keys);
+
+        // Let the answers of those turns reach the client before the connection is torn down.
+        using var answerTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await messageHandler.WhenAllAnsweredAsync(answerTimeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.Warning("Some answers were not written before exit.");
+        }
+
         return exitCode;
     }
 

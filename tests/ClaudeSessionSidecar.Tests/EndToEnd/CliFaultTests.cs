@@ -115,15 +115,18 @@ public sealed class CliFaultTests(ITestOutputHelper output)
     public async Task A_missing_CLI_gives_not_found()
     {
         using var environment = new TestEnvironment();
-        await using var server = ServerProcess.Start(environment, output, claudePath: Path.Combine(environment.Root, "no-such-claude"));
+        await using var server = ServerProcess.Launch(environment, output, ["--framing", "newline"], claudePath: Path.Combine(environment.Root, "no-such-claude"));
+        var client = server.RawClient();
 
-        var initialize = await server.InvokeAsync("initialize", new { });
-        Assert.Equal(JTokenType.Null, initialize["claude"]!["path"]!.Type);
-        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+        var initialize = await client.RequestAsync("initialize", new JObject());
+        Assert.Equal(JTokenType.Null, initialize["result"]!["claude"]!["path"]!.Type);
+        var error = (await client.RequestAsync("session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "hi" }))["error"]!;
 
-        Assert.Equal(-32003, error.ErrorCode);
-        Assert.Equal("cli_not_found", (string?)((JToken)error.ErrorData!)["reason"]);
-        await AssertStillServingWithNoRecordsAsync(server, environment);
+        // -32003 as the issue defines it (StreamJsonRpc's own clients read that code as a serialization failure; the raw answer shows it plainly).
+        Assert.Equal(-32003, (int?)error["code"]);
+        Assert.Equal("cli_not_found", (string?)error["data"]!["reason"]);
+        Assert.NotNull((await client.RequestAsync("initialize", new JObject()))["result"]);
+        Assert.Empty(Engine.Store.SessionStore.Open(environment.StoreDirectory).AllSessionIds());
     }
 
     [Fact]
@@ -132,11 +135,12 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         using var environment = new TestEnvironment();
         var path = Path.Combine(environment.Root, "claude");
         File.WriteAllText(path, "not a program");
-        await using var server = ServerProcess.Start(environment, output, claudePath: path);
+        await using var server = ServerProcess.Launch(environment, output, ["--framing", "newline"], claudePath: path);
 
-        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+        var error = (await server.RawClient().RequestAsync("session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "hi" }))["error"]!;
 
-        Assert.Equal(-32003, error.ErrorCode);
+        Assert.Equal(-32003, (int?)error["code"]);
+        Assert.Contains("Permission denied", (string?)error["message"], StringComparison.Ordinal);
     }
 
     private static async Task AssertStillServingWithNoRecordsAsync(ServerProcess server, TestEnvironment environment)

@@ -87,13 +87,12 @@ public sealed class SessionLifecycleTests(FakeApiFixture fixture, ITestOutputHel
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
         var server = ServerProcess.Start(environment, output);
-        var turn = server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "[slow:20000] a long turn" });
+        _ = server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "[slow:4000] a long turn" });
         var sessionId = await server.FirstSessionId.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
-        // The client goes away mid-turn: stdin closes under the server.
+        // The client goes away mid-turn: stdin closes under the server, which lets the turn finish, then exits.
         server.Process.StandardInput.Close();
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        await Assert.ThrowsAnyAsync<Exception>(() => turn);
         await server.DisposeAsync();
 
         // The transcript was written and the real CLI resumes the session.
@@ -102,6 +101,30 @@ public sealed class SessionLifecycleTests(FakeApiFixture fixture, ITestOutputHel
         Assert.True((bool)status["resumable"]!, status.ToString());
         var resumed = await next.InvokeAsync("session/resume", new { sessionId, prompt = "are you there" });
         Assert.Equal(FakeMessagesApi.ReplyTo("are you there"), (string?)resumed["result"]!["text"]);
+    }
+
+    [Fact]
+    public async Task Exit_mid_turn_interrupts_the_turn_the_safe_way_and_the_session_resumes()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var server = ServerProcess.Start(environment, output);
+        var turn = server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "[slow:60000] a turn to interrupt" });
+        var sessionId = await server.FirstSessionId.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        await server.InvokeAsync("shutdown");
+        await server.Rpc!.NotifyAsync("exit");
+
+        // Well before the fake model's 60 s: the interrupt ended the turn, and its answer says so.
+        var answered = await turn.WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.True((bool)answered["result"]!["cancelled"]!);
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(40)));
+        await server.DisposeAsync();
+
+        await using var next = ServerProcess.Start(environment, output);
+        var status = await next.InvokeAsync("session/status", new { sessionId });
+        Assert.True((bool)status["resumable"]!, status.ToString());
+        var resumed = await next.InvokeAsync("session/resume", new { sessionId, prompt = "still there?" });
+        Assert.Equal(FakeMessagesApi.ReplyTo("still there?"), (string?)resumed["result"]!["text"]);
     }
 
     [Fact]

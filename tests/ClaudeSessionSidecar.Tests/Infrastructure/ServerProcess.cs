@@ -79,6 +79,9 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>A raw client on the process's stdio; for a server launched with <c>--framing newline</c>.</summary>
+    public RawJsonRpcClient RawClient() => new(Process.StandardOutput.BaseStream, Process.StandardInput.BaseStream);
+
     public Task<JToken> InvokeAsync(string method, object? parameters = null, CancellationToken cancellationToken = default) =>
         Rpc!.InvokeWithParameterObjectAsync<JToken>(method, parameters, cancellationToken);
 

@@ -1,5 +1,6 @@
 using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
@@ -37,8 +38,10 @@ public sealed class NameAndVersion
 public sealed class ClaudeInfo
 {
     /// <summary>Null when no CLI was found: the server still answers, and turns fail with -32003.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Include)]
     public string? Path { get; init; }
 
+    [JsonProperty(NullValueHandling = NullValueHandling.Include)]
     public string? Version { get; init; }
 
     public required string ConfigDirectory { get; init; }
