@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of the repository on a fresh machine, installing what it lacks first:
+# the Claude Code CLI the tests drive (from npm, into .tools/). Ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CLAUDE_VERSION=2.1.328
+CLAUDE_PREFIX=.tools/claude
+CLAUDE_BIN=$CLAUDE_PREFIX/node_modules/@anthropic-ai/claude-code/bin/claude.exe
+if [ ! -x "$CLAUDE_BIN" ] || [ "$(stat -c %s "$CLAUDE_BIN")" -lt 1000000 ]; then
+  echo "Installing @anthropic-ai/claude-code@$CLAUDE_VERSION into $CLAUDE_PREFIX ..."
+  npm install --prefix "$CLAUDE_PREFIX" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$CLAUDE_VERSION"
+fi
+
+results=artifacts/test-results
+rm -rf "$results"
+dotnet build ClaudeSessionSidecar.sln -c Release -nologo -v quiet
+status=0
+dotnet test ClaudeSessionSidecar.sln -c Release --no-build -nologo \
+  --logger "trx;LogFileName=server.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+
+# One summary line for people and CI, from the runner's own counts.
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
