@@ -75,9 +75,18 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
     {
         try
         {
-            var body = new ArrayBufferWriter<byte>();
-            formatter.Serialize(body, content);
-            await WriteFrameAsync(body.WrittenMemory, cancellationToken);
+            // The formatter is not thread-safe: serialize under the same lock as the write.
+            await writing.WaitAsync(cancellationToken);
+            try
+            {
+                var body = new ArrayBufferWriter<byte>();
+                formatter.Serialize(body, content);
+                await WriteFrameLockedAsync(body.WrittenMemory, cancellationToken);
+            }
+            finally
+            {
+                writing.Release();
+            }
         }
         finally
         {
@@ -224,22 +233,27 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         await writing.WaitAsync(cancellationToken);
         try
         {
-            if (framing == Framing.Newline)
-            {
-                await output.WriteAsync(body, cancellationToken);
-                await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
-            }
-            else
-            {
-                await output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"), cancellationToken);
-                await output.WriteAsync(body, cancellationToken);
-            }
-
-            await output.FlushAsync(cancellationToken);
+            await WriteFrameLockedAsync(body, cancellationToken);
         }
         finally
         {
             writing.Release();
         }
+    }
+
+    private async ValueTask WriteFrameLockedAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (framing == Framing.Newline)
+        {
+            await output.WriteAsync(body, cancellationToken);
+            await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        }
+        else
+        {
+            await output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"), cancellationToken);
+            await output.WriteAsync(body, cancellationToken);
+        }
+
+        await output.FlushAsync(cancellationToken);
     }
 }

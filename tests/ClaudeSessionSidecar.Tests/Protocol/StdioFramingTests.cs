@@ -68,6 +68,34 @@ public sealed class StdioFramingTests(FakeApiFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Many_requests_at_once_get_whole_answers_each()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var server = ServerProcess.Launch(environment, output, ["--framing", "newline"]);
+        var stdin = server.Process.StandardInput;
+        var requests = new StringBuilder();
+        for (var id = 1; id <= 60; id++)
+        {
+            var method = (id % 3) switch { 0 => "initialize", 1 => "session/listResumable", _ => "session/status" };
+            var parameters = method == "session/status" ? new JObject { ["sessionId"] = Guid.NewGuid().ToString() } : new JObject();
+            requests.Append(new JObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = method, ["params"] = parameters }.ToString(Newtonsoft.Json.Formatting.None)).Append('\n');
+        }
+
+        // All written in one go and stdin closed: answered concurrently, and every answer must still be a whole line.
+        await stdin.WriteAsync(requests.ToString());
+        stdin.Close();
+        var ids = new List<int>();
+        while (await server.Process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var answer = JObject.Parse(line);
+            Assert.True(answer.ContainsKey("result"), line);
+            ids.Add((int)answer["id"]!);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 60), ids.Order());
+    }
+
+    [Fact]
     public async Task Content_length_framing_is_the_default()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
