@@ -18,6 +18,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+
     public ClaudeCliOptions Options { get; } = options;
 
     /// <summary>Runs one turn to its end.</summary>
@@ -33,17 +34,19 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
         try
         {
-            await WriteLineAsync(process, UserMessage(request.Prompt));
+            await WriteLineAsync(process, turn, UserMessage(request.Prompt));
 
             using var timeout = new CancellationTokenSource(Options.TurnTimeout);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            turn.Stopping = stop.Token;
             using var stopRegistration = stop.Token.Register(() => turn.StopRequested = StopTurnAsync(process, turn));
 
             await ReadStdoutAsync(process, observer, turn);
 
             // After the result, closing stdin lets the CLI write its transcript and exit by itself.
-            CloseStdin(process);
-            await WaitForExitPolitelyAsync(process);
+            await Task.WhenAll(turn.PendingControl);
+            await CloseStdinAsync(process, turn);
+            await WaitForExitPolitelyAsync(process, turn);
             if (turn.StopRequested is { } stopping)
             {
                 await stopping;
@@ -143,10 +146,20 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
     internal static IReadOnlyList<string> BuildArguments(CliTurnRequest request)
     {
-        var arguments = new List<string> { "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose" };
+        // Tool permission questions come to the host on stdout (can_use_tool) instead of being denied silently.
+        var arguments = new List<string> { "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--permission-prompt-tool", "stdio" };
         if (request.ResumeSessionId is { } sessionId)
         {
             arguments.AddRange(["--resume", sessionId]);
+            if (request.ForkSession)
+            {
+                arguments.Add("--fork-session");
+            }
+        }
+
+        if (request.IncludePartialMessages)
+        {
+            arguments.Add("--include-partial-messages");
         }
 
         if (request.Model is { } model)
@@ -207,6 +220,11 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
                 turn.Result = message;
             }
 
+            if (type == "control_request" && turn.SessionId is not null)
+            {
+                turn.PendingControl.Add(AnswerControlRequestAsync(process, observer, turn, message));
+            }
+
             if (turn.SessionId is not null)
             {
                 await NotifyObserverAsync(() => observer.OnMessageAsync(turn.SessionId, message));
@@ -218,6 +236,44 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
                 return;
             }
         }
+    }
+
+    /// <summary>Answers a control request from the CLI; only <c>can_use_tool</c> is understood, the rest get an error answer so the CLI never waits.</summary>
+    private async Task AnswerControlRequestAsync(Process process, ITurnObserver observer, TurnState turn, JObject message)
+    {
+        var requestId = (string?)message["request_id"];
+        var request = message["request"] as JObject;
+        JObject response;
+        if ((string?)request?["subtype"] == "can_use_tool")
+        {
+            var permission = new PermissionRequest(
+                (string?)request!["tool_name"] ?? string.Empty,
+                request["input"] as JObject ?? [],
+                (string?)request["tool_use_id"],
+                (string?)request["description"],
+                request);
+            PermissionDecision decision;
+            try
+            {
+                decision = await observer.RequestPermissionAsync(turn.SessionId!, permission, turn.Stopping);
+            }
+            catch (Exception exception)
+            {
+                log.Warning($"Permission request for {permission.ToolName} failed, so it is denied: {exception.Message}");
+                decision = PermissionDecision.Deny("The host could not ask for permission.");
+            }
+
+            var answer = decision.Allow
+                ? new JObject { ["behavior"] = "allow", ["updatedInput"] = decision.UpdatedInput ?? permission.Input }
+                : new JObject { ["behavior"] = "deny", ["message"] = decision.Message ?? "Denied by the host." };
+            response = new JObject { ["subtype"] = "success", ["request_id"] = requestId, ["response"] = answer };
+        }
+        else
+        {
+            response = new JObject { ["subtype"] = "error", ["request_id"] = requestId, ["error"] = $"The host does not support {(string?)request?["subtype"]}." };
+        }
+
+        await WriteLineAsync(process, turn, new JObject { ["type"] = "control_response", ["response"] = response }.ToString(Formatting.None));
     }
 
     /// <summary>
@@ -248,21 +304,28 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         }
     }
 
-    private static async Task WriteLineAsync(Process process, string line)
+    private static async Task WriteLineAsync(Process process, TurnState turn, string line)
     {
+        var writer = process.StandardInput;
+        await turn.StdinLock.WaitAsync();
         try
         {
-            await process.StandardInput.WriteLineAsync(line);
-            await process.StandardInput.FlushAsync();
+            await writer.WriteLineAsync(line);
+            await writer.FlushAsync();
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or InvalidOperationException)
         {
-            // The CLI closed its stdin (it exited early); what it said on stdout and stderr tells why.
+            // The CLI closed its stdin (it exited early, or the turn is over); what it said on stdout and stderr tells why.
+        }
+        finally
+        {
+            turn.StdinLock.Release();
         }
     }
 
-    private static void CloseStdin(Process process)
+    private static async Task CloseStdinAsync(Process process, TurnState turn)
     {
+        await turn.StdinLock.WaitAsync();
         try
         {
             process.StandardInput.Close();
@@ -270,6 +333,10 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         catch (IOException)
         {
             // Already gone with the process.
+        }
+        finally
+        {
+            turn.StdinLock.Release();
         }
     }
 
@@ -287,14 +354,14 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         log.Info($"Stopping claude (pid {process.Id}) with an interrupt request.");
         if (turn.SessionId is not null && turn.Result is null)
         {
-            await WriteLineAsync(process, InterruptRequest());
+            await WriteLineAsync(process, turn, InterruptRequest());
             if (await WaitForExitOrResultAsync(process, turn))
             {
                 return;
             }
         }
 
-        CloseStdin(process);
+        await CloseStdinAsync(process, turn);
         if (await WaitForExitAsync(process, Options.StopGracePeriod))
         {
             return;
@@ -336,11 +403,11 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         return false;
     }
 
-    private async Task WaitForExitPolitelyAsync(Process process)
+    private async Task WaitForExitPolitelyAsync(Process process, TurnState turn)
     {
         if (!await WaitForExitAsync(process, Options.StopGracePeriod))
         {
-            await StopTurnAsync(process, new TurnState());
+            await StopTurnAsync(process, turn);
         }
 
         await process.WaitForExitAsync();
@@ -403,6 +470,15 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         public JObject? Result { get; set; }
 
         public List<string> NonJsonLines { get; } = [];
+
+        /// <summary>Serializes writes to this CLI's stdin: the prompt, permission answers and interrupts come from different tasks.</summary>
+        public SemaphoreSlim StdinLock { get; } = new(1, 1);
+
+        /// <summary>Control requests being answered (a person may be deciding on a permission).</summary>
+        public List<Task> PendingControl { get; } = [];
+
+        /// <summary>Cancelled when the turn is being stopped: pending questions are then denied.</summary>
+        public CancellationToken Stopping { get; set; }
 
         public Task? StopRequested { get; set; }
     }

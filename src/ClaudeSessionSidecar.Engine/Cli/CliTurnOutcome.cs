@@ -24,4 +24,11 @@ public interface ITurnObserver
 
     /// <summary>Called for every stream-json message, in order.</summary>
     ValueTask OnMessageAsync(string sessionId, JObject message);
+
+    /// <summary>
+    /// The CLI asks whether a tool may run. Answered off the reading loop, so the stream keeps flowing while a
+    /// person decides. A failure or a cancellation counts as a deny.
+    /// </summary>
+    ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(PermissionDecision.Deny("This host does not answer permission requests."));
 }

@@ -6,4 +6,6 @@ public sealed record CliTurnRequest(
     string Prompt,
     string? ResumeSessionId = null,
     string? Model = null,
-    string? PermissionMode = null);
+    string? PermissionMode = null,
+    bool IncludePartialMessages = false,
+    bool ForkSession = false);

@@ -7,7 +7,8 @@ public sealed record CreateSessionRequest(
     string UserId,
     string? Model = null,
     string? PermissionMode = null,
-    string? Title = null);
+    string? Title = null,
+    bool IncludePartialMessages = false);
 
 /// <summary>Continue a session with one more turn.</summary>
 public sealed record ResumeSessionRequest(
@@ -15,7 +16,8 @@ public sealed record ResumeSessionRequest(
     string Prompt,
     string UserId,
     string? Model = null,
-    string? PermissionMode = null);
+    string? PermissionMode = null,
+    bool IncludePartialMessages = false);
 
 /// <summary>Which sessions to list as resumable.</summary>
 /// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>

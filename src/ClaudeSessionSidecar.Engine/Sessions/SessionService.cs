@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ClaudeSessionSidecar.Engine.Cli;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Resumability;
@@ -20,6 +21,9 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
     private readonly SessionLocks locks = new(store.Directory);
 
+    /// <summary>The turns running in this process, by session, so that <see cref="Cancel"/> can stop one.</summary>
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> runningTurns = new(StringComparer.Ordinal);
+
     public ClaudeCli Cli { get; } = cli;
 
     public TranscriptLocator Locator { get; } = locator;
@@ -30,8 +34,12 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
     public async Task<TurnResult> CreateAsync(CreateSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
     {
         var realWorkingDirectory = RequireDirectory(request.WorkingDirectory);
+        using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        string? announcedId = null;
         var announced = new AnnouncingObserver(observer, sessionId =>
         {
+            announcedId = sessionId;
+            runningTurns[sessionId] = turnCancellation;
             var now = clock.GetUtcNow();
             Store.Insert(new SessionRecord(
                 sessionId,
@@ -49,13 +57,18 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
         try
         {
             var outcome = await Cli.RunTurnAsync(
-                new CliTurnRequest(request.WorkingDirectory, request.Prompt, Model: request.Model, PermissionMode: request.PermissionMode),
+                new CliTurnRequest(request.WorkingDirectory, request.Prompt, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages),
                 announced,
-                cancellationToken);
+                turnCancellation.Token);
             return Finish(outcome, request.UserId);
         }
         finally
         {
+            if (announcedId is not null)
+            {
+                runningTurns.TryRemove(announcedId, out _);
+            }
+
             announced.Lock?.Dispose();
         }
     }
@@ -72,11 +85,40 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
         }
 
         using var sessionLock = locks.TryAcquire(request.SessionId) ?? throw new SessionBusyException(request.SessionId);
-        var outcome = await Cli.RunTurnAsync(
-            new CliTurnRequest(status.WorkingDirectory!, request.Prompt, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode),
-            observer,
-            cancellationToken);
-        return Finish(outcome, request.UserId);
+        using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        runningTurns[request.SessionId] = turnCancellation;
+        try
+        {
+            var outcome = await Cli.RunTurnAsync(
+                new CliTurnRequest(status.WorkingDirectory!, request.Prompt, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages),
+                observer,
+                turnCancellation.Token);
+            return Finish(outcome, request.UserId);
+        }
+        finally
+        {
+            runningTurns.TryRemove(request.SessionId, out _);
+        }
+    }
+
+    /// <summary>Stops the session's running turn (in this process) the safe way; its request then answers with <c>Cancelled</c> set.</summary>
+    /// <returns>False when no turn of that session runs here.</returns>
+    public bool Cancel(string sessionId, string userId)
+    {
+        if (!runningTurns.TryGetValue(sessionId, out var turn) || Store.Get(sessionId) is { } record && record.UserId != userId)
+        {
+            return false;
+        }
+
+        try
+        {
+            turn.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
@@ -256,5 +298,8 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
         }
 
         public ValueTask OnMessageAsync(string sessionId, JObject message) => inner.OnMessageAsync(sessionId, message);
+
+        public ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken) =>
+            inner.RequestPermissionAsync(sessionId, request, cancellationToken);
     }
 }

@@ -13,7 +13,9 @@ namespace ClaudeSessionSidecar.Tests.Infrastructure;
 /// <summary>
 /// The only faked part: a Messages API on 127.0.0.1 (port 0) that the real CLI talks to. It answers
 /// <c>POST /v1/messages</c> (streamed or not) and <c>count_tokens</c>, records every request, and takes
-/// directives from the prompt: <c>[slow:MS]</c> holds the stream open for MS milliseconds before the text.
+/// directives from the prompt: <c>[slow:MS]</c> holds the stream open for MS milliseconds before the text;
+/// <c>[write:/abs/path]</c> first asks for the Write tool on that path (content "written by the fake model"), and
+/// once the tool's result comes back, answers with text that quotes it.
 /// </summary>
 public sealed partial class FakeMessagesApi : IAsyncDisposable
 {
@@ -79,6 +81,12 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
         Requests.Enqueue(body);
         var prompt = PromptOf(body) ?? string.Empty;
         var text = ReplyTo(prompt);
+        var toolResult = ToolResultOf(body);
+        var write = toolResult is null ? WriteDirective().Match(prompt) : Match.Empty;
+        if (toolResult is not null)
+        {
+            text = "tool said: " + toolResult;
+        }
         var model = (string?)body["model"] ?? "fake-model";
         var usage = new JObject { ["input_tokens"] = 10, ["output_tokens"] = 5 };
 
@@ -100,6 +108,17 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
         try
         {
             await Event("message_start", new JObject { ["type"] = "message_start", ["message"] = new JObject { ["id"] = "msg_fake", ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = new JArray(), ["stop_reason"] = null, ["stop_sequence"] = null, ["usage"] = usage } });
+            if (write.Success)
+            {
+                var input = new JObject { ["file_path"] = write.Groups[1].Value, ["content"] = "written by the fake model" };
+                await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JObject { ["type"] = "tool_use", ["id"] = "toolu_fake_write", ["name"] = "Write", ["input"] = new JObject() } });
+                await Event("content_block_delta", new JObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JObject { ["type"] = "input_json_delta", ["partial_json"] = input.ToString(Formatting.None) } });
+                await Event("content_block_stop", new JObject { ["type"] = "content_block_stop", ["index"] = 0 });
+                await Event("message_delta", new JObject { ["type"] = "message_delta", ["delta"] = new JObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null }, ["usage"] = new JObject { ["output_tokens"] = 5 } });
+                await Event("message_stop", new JObject { ["type"] = "message_stop" });
+                return;
+            }
+
             await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JObject { ["type"] = "text", ["text"] = string.Empty } });
             if (SlowDirective().Match(prompt) is { Success: true } slow)
             {
@@ -116,6 +135,23 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
             // The CLI hung up (an interrupt): nothing more to send.
         }
     }
+
+    /// <summary>The text of the last tool_result in the request, when its last user message carries one.</summary>
+    private static string? ToolResultOf(JObject request)
+    {
+        var lastUser = (request["messages"] as JArray ?? []).OfType<JObject>().LastOrDefault(message => (string?)message["role"] == "user");
+        var result = (lastUser?["content"] as JArray)?.OfType<JObject>().LastOrDefault(block => (string?)block["type"] == "tool_result");
+        return result?["content"] switch
+        {
+            null => null,
+            JValue { Type: JTokenType.String } text => (string?)text,
+            JArray blocks => string.Concat(blocks.OfType<JObject>().Select(block => (string?)block["text"])),
+            var other => other.ToString(Formatting.None),
+        };
+    }
+
+    [GeneratedRegex(@"\[write:([^\]]+)\]")]
+    private static partial Regex WriteDirective();
 
     [GeneratedRegex(@"\[slow:(\d+)\]")]
     private static partial Regex SlowDirective();

@@ -30,7 +30,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public TaskCompletionSource<string> FirstSessionId { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts the server with a JSON-RPC client attached.</summary>
-    public static ServerProcess Start(TestEnvironment environment, ITestOutputHelper? output, string framing = "content-length", string? claudePath = null, params string[] extraArguments)
+    /// <param name="permissions">Answers <c>session/requestPermission</c>; null leaves the method unimplemented (method not found).</param>
+    public static ServerProcess Start(TestEnvironment environment, ITestOutputHelper? output, string framing = "content-length", string? claudePath = null, Func<JObject, JObject>? permissions = null, params string[] extraArguments)
     {
         var server = Launch(environment, output, ["--framing", framing, .. extraArguments], claudePath);
         var stdin = server.Process.StandardInput.BaseStream;
@@ -41,6 +42,10 @@ public sealed class ServerProcess : IAsyncDisposable
             : new HeaderDelimitedMessageHandler(stdin, stdout, formatter);
         server.Rpc = new JsonRpc(handler);
         server.Rpc.AddLocalRpcTarget(new NotificationTarget(server));
+        if (permissions is not null)
+        {
+            server.Rpc.AddLocalRpcTarget(new PermissionTarget(server, permissions));
+        }
         server.Rpc.StartListening();
         return server;
     }
@@ -124,6 +129,19 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         [JsonRpcMethod("session/message", UseSingleObjectParameterDeserialization = true)]
         public void OnMessage(JToken parameters) => server.OnMessage(parameters);
+    }
+
+    /// <summary>Every <c>session/requestPermission</c> the server sent.</summary>
+    public ConcurrentQueue<JObject> PermissionRequests { get; } = new();
+
+    private sealed class PermissionTarget(ServerProcess server, Func<JObject, JObject> answer)
+    {
+        [JsonRpcMethod("session/requestPermission", UseSingleObjectParameterDeserialization = true)]
+        public JObject RequestPermission(JToken parameters)
+        {
+            server.PermissionRequests.Enqueue((JObject)parameters);
+            return answer((JObject)parameters);
+        }
     }
 
     private void OnMessage(JToken parameters)

@@ -17,6 +17,9 @@ public sealed class CreateParams
 
     public string? PermissionMode { get; set; }
 
+    /// <summary>Also forward the CLI's partial chunks (<c>stream_event</c> messages) as they stream.</summary>
+    public bool? IncludePartialMessages { get; set; }
+
     public string? Title { get; set; }
 }
 
@@ -52,7 +55,8 @@ public sealed partial class SessionMethods
             UserId: UserIdOrDefault(p.UserId),
             Model: Require.OptionalToken(p.Model, "model"),
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
-            Title: p.Title is null ? null : Require.Text(p.Title, "title"));
+            Title: p.Title is null ? null : Require.Text(p.Title, "title"),
+            IncludePartialMessages: p.IncludePartialMessages ?? false);
 
         var turn = await host.RunTurnAsync(token => Sessions.CreateAsync(request, host.Notifier, token), cancellationToken);
         return new CreateResult

@@ -16,6 +16,9 @@ public sealed class ResumeParams
     public string? Model { get; set; }
 
     public string? PermissionMode { get; set; }
+
+    /// <summary>Also forward the CLI's partial chunks (<c>stream_event</c> messages) as they stream.</summary>
+    public bool? IncludePartialMessages { get; set; }
 }
 
 public sealed class ResumeResult
@@ -41,7 +44,8 @@ public sealed partial class SessionMethods
             Prompt: Require.Text(p.Prompt, "prompt"),
             UserId: UserIdOrDefault(p.UserId),
             Model: Require.OptionalToken(p.Model, "model"),
-            PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes));
+            PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
+            IncludePartialMessages: p.IncludePartialMessages ?? false);
 
         var turn = await host.RunTurnAsync(token => Sessions.ResumeAsync(request, host.Notifier, token), cancellationToken);
         return new ResumeResult

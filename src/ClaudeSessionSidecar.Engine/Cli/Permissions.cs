@@ -1,0 +1,12 @@
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Cli;
+
+/// <summary>The CLI asks whether a tool may run (a <c>can_use_tool</c> control request, with <c>--permission-prompt-tool stdio</c>).</summary>
+public sealed record PermissionRequest(string ToolName, JObject Input, string? ToolUseId, string? Description, JObject Raw);
+
+/// <summary>The host's answer. Anything but an explicit allow is a deny.</summary>
+public sealed record PermissionDecision(bool Allow, string? Message = null, JObject? UpdatedInput = null)
+{
+    public static PermissionDecision Deny(string message) => new(false, message);
+}
