@@ -23,3 +23,10 @@ public sealed class SessionBusyException(string sessionId)
 {
     public string SessionId { get; } = sessionId;
 }
+
+/// <summary>No session by that id that this user may see: not in the store for them, and no transcript.</summary>
+public sealed class SessionNotFoundException(string sessionId)
+    : Exception($"Session {sessionId} was not found.")
+{
+    public string SessionId { get; } = sessionId;
+}

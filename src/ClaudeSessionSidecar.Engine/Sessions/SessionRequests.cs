@@ -27,3 +27,14 @@ public sealed record ListResumableRequest(
     string? WorkingDirectory,
     int Limit,
     bool IncludeExternal);
+
+/// <summary>Which sessions to list, resumable or not.</summary>
+/// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>
+public sealed record ListSessionsRequest(
+    string UserId,
+    string? WorkingDirectory,
+    int Limit,
+    bool IncludeExternal,
+    bool IncludeArchived,
+    bool IncludeProgrammatic,
+    string? Cursor);

@@ -17,15 +17,24 @@ public enum SessionSource
     External,
 }
 
-/// <summary>One entry of a resumable-sessions listing.</summary>
-public sealed record ResumableSession(
+/// <summary>A session as listings and <c>session/info</c> show it: the store's metadata joined with its transcript's summary.</summary>
+public sealed record SessionView(
     string SessionId,
     string? UserId,
-    string WorkingDirectory,
+    string? WorkingDirectory,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastActiveAt,
     string Title,
     string FirstPrompt,
-    long FileSize,
-    string FilePath,
-    SessionSource Source);
+    string? CustomTitle,
+    string? Tag,
+    bool Archived,
+    string? GitBranch,
+    long? FileSize,
+    string? FilePath,
+    SessionSource Source,
+    SessionStatus Status,
+    bool IsProgrammatic);
+
+/// <summary>One page of a listing; <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record SessionPage(IReadOnlyList<SessionView> Sessions, string? NextCursor);

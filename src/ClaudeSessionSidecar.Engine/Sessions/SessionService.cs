@@ -12,7 +12,7 @@ namespace ClaudeSessionSidecar.Engine.Sessions;
 /// The engine's front door: starts and continues sessions through the CLI, says whether a session can be
 /// resumed and why not, and lists the resumable ones. Everything here is transport-neutral.
 /// </summary>
-public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null)
+public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null)
 {
     public const string DefaultPrompt = "Starting new coding session";
 
@@ -152,7 +152,7 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
         string? recordedDirectory;
         try
         {
-            recordedDirectory = TranscriptHead.Read(transcript).WorkingDirectory;
+            recordedDirectory = TranscriptSummary.Read(transcript).WorkingDirectory;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -162,79 +162,6 @@ public sealed class SessionService(ClaudeCli cli, TranscriptLocator locator, Ses
         return recordedDirectory is null
             ? SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory, filePath: transcript)
             : Judge(sessionId, recordedDirectory, RealPath.Resolve(recordedDirectory) ?? recordedDirectory);
-    }
-
-    /// <summary>The user's resumable sessions, newest activity first.</summary>
-    public IReadOnlyList<ResumableSession> ListResumable(ListResumableRequest request)
-    {
-        var realFilter = request.WorkingDirectory is null ? null : RequireDirectory(request.WorkingDirectory);
-        var sessions = new List<ResumableSession>();
-        foreach (var record in Store.List(request.UserId, realFilter))
-        {
-            var status = Judge(record.SessionId, record.WorkingDirectory, RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory);
-            if (status.Resumable)
-            {
-                var lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(status.FilePath!));
-                sessions.Add(new ResumableSession(
-                    record.SessionId, record.UserId, record.WorkingDirectory, record.CreatedAt,
-                    LastActiveAt: lastWrite > record.LastActiveAt ? lastWrite : record.LastActiveAt,
-                    record.Title, record.FirstPrompt, status.FileSize!.Value, status.FilePath!, SessionSource.Sidecar));
-            }
-        }
-
-        if (request.IncludeExternal)
-        {
-            sessions.AddRange(ListExternal(realFilter));
-        }
-
-        return sessions.OrderByDescending(session => session.LastActiveAt).ThenBy(session => session.SessionId, StringComparer.Ordinal).Take(request.Limit).ToList();
-    }
-
-    /// <summary>Resumable transcripts the store does not know (made by the CLI without this server).</summary>
-    private IEnumerable<ResumableSession> ListExternal(string? realWorkingDirectory)
-    {
-        var known = Store.AllSessionIds();
-        var folders = realWorkingDirectory is null ? Locator.AllProjectDirectories() : Locator.ProjectDirectoriesFor(realWorkingDirectory);
-        foreach (var folder in folders)
-        {
-            foreach (var (sessionId, filePath) in Locator.TranscriptsIn(folder))
-            {
-                if (known.Contains(sessionId) || ExternalEntry(sessionId, filePath, realWorkingDirectory) is not { } entry)
-                {
-                    continue;
-                }
-
-                yield return entry;
-            }
-        }
-    }
-
-    private ResumableSession? ExternalEntry(string sessionId, string filePath, string? realWorkingDirectory)
-    {
-        try
-        {
-            var verdict = TranscriptJudge.Judge(filePath);
-            var head = TranscriptHead.Read(filePath);
-            if (verdict.Reason is not null || head.WorkingDirectory is not { } workingDirectory || !Directory.Exists(workingDirectory))
-            {
-                return null;
-            }
-
-            // Two folders can share a project dir name (/a.b and /a-b): keep the transcripts of the one asked for.
-            if (realWorkingDirectory is not null && (RealPath.Resolve(workingDirectory) ?? workingDirectory) != realWorkingDirectory)
-            {
-                return null;
-            }
-
-            var lastWrite = new DateTimeOffset(File.GetLastWriteTimeUtc(filePath));
-            var prompt = head.FirstPrompt ?? string.Empty;
-            return new ResumableSession(sessionId, UserId: null, workingDirectory, head.StartedAt ?? lastWrite, lastWrite, TitleFrom(prompt), prompt, verdict.FileSize, filePath, SessionSource.External);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            log.Debug($"Skipped unreadable transcript {filePath}: {exception.Message}");
-            return null;
-        }
     }
 
     private SessionStatus Judge(string sessionId, string workingDirectory, string realWorkingDirectory)

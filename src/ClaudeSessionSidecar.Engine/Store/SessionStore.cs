@@ -103,15 +103,12 @@ public sealed class SessionStore
     }
 
     /// <summary>Marks a session active now (never moving its time backwards).</summary>
-    public void Touch(string sessionId, DateTimeOffset at)
-    {
-        using var connection = OpenConnection();
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE sessions SET last_active_at_ms = max(last_active_at_ms, $at) WHERE session_id = $id";
-        command.Parameters.AddWithValue("$id", sessionId);
-        command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
-        command.ExecuteNonQuery();
-    }
+    public void Touch(string sessionId, DateTimeOffset at) =>
+        Execute("UPDATE sessions SET last_active_at_ms = max(last_active_at_ms, $at) WHERE session_id = $id", ("$id", sessionId), ("$at", at.ToUnixTimeMilliseconds()));
+
+    public void SetTitle(string sessionId, string title) => Execute("UPDATE sessions SET title = $title WHERE session_id = $id", ("$id", sessionId), ("$title", title));
+
+    public void Delete(string sessionId) => Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
 
     /// <summary>A user's sessions, newest activity first, optionally only those of one working directory (by real path).</summary>
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory)
@@ -151,6 +148,19 @@ public sealed class SessionStore
         }
 
         return ids;
+    }
+
+    private void Execute(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
     }
 
     internal int ReadSchemaVersion()

@@ -1,4 +1,6 @@
 using System.Text;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Engine.Transcripts;
 
@@ -25,6 +27,20 @@ public static class TranscriptLines
         var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         var lines = SplitLines(buffer.AsSpan(0, read));
         return start == 0 ? lines : lines.Skip(1);
+    }
+
+    /// <summary>One transcript line as a JSON object, or null when it is not one. Dates stay strings.</summary>
+    public static JObject? TryParseObject(string line)
+    {
+        try
+        {
+            using var reader = new JsonTextReader(new StringReader(line)) { DateParseHandling = DateParseHandling.None, MaxDepth = 128 };
+            return JToken.ReadFrom(reader) as JObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public static FileStream OpenForReading(string path) =>

@@ -20,4 +20,7 @@ public static class ErrorCodes
 
     /// <summary>Another turn is running on the session.</summary>
     public const int SessionBusy = -32004;
+
+    /// <summary>A method that works on an existing session named one this user has not got.</summary>
+    public const int SessionNotFound = -32005;
 }

@@ -49,6 +49,11 @@ public static class RpcErrors
                 Status = SessionStatusDto.From(notResumable.Status),
             },
         },
+        SessionNotFoundException notFound => new LocalRpcException(notFound.Message)
+        {
+            ErrorCode = ErrorCodes.SessionNotFound,
+            ErrorData = new ErrorData { Reason = "session_not_found", SessionId = notFound.SessionId },
+        },
         SessionBusyException busy => new LocalRpcException(busy.Message)
         {
             ErrorCode = ErrorCodes.SessionBusy,

@@ -47,18 +47,18 @@ public sealed class ResumableSessionDto
     /// <summary><c>sidecar</c> or <c>external</c>.</summary>
     public required string Source { get; init; }
 
-    public static ResumableSessionDto From(ResumableSession session) => new()
+    public static ResumableSessionDto From(SessionView session) => new()
     {
         SessionId = session.SessionId,
         UserId = session.UserId,
-        WorkingDirectory = session.WorkingDirectory,
+        WorkingDirectory = session.WorkingDirectory!,
         CreatedAt = session.CreatedAt,
         LastActiveAt = session.LastActiveAt,
         Title = session.Title,
         FirstPrompt = session.FirstPrompt,
-        FileSize = session.FileSize,
-        FilePath = session.FilePath,
-        Source = session.Source == SessionSource.Sidecar ? "sidecar" : "external",
+        FileSize = session.FileSize ?? 0,
+        FilePath = session.FilePath!,
+        Source = SessionViewDto.SourceName(session.Source),
     };
 }
 

@@ -1,0 +1,118 @@
+using System.Text.RegularExpressions;
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Transcripts;
+
+/// <summary>
+/// The first thing a person typed in a session, by the official Agent SDK's rule (TestData/sdk-interop/FINDINGS.md,
+/// section 8), so that both show the same text: user lines only, no tool results, meta or compact summaries, no
+/// text that starts with a tag or an interruption notice; a slash command is the fallback; 200 characters at most.
+/// </summary>
+public static partial class FirstPrompt
+{
+    public const int MaxLength = 200;
+
+    /// <param name="lines">The transcript's first lines (the SDK reads its first 64 KiB).</param>
+    public static string? From(IEnumerable<string> lines)
+    {
+        string? commandFallback = null;
+        foreach (var line in lines)
+        {
+            if (!line.Contains("\"type\":\"user\"", StringComparison.Ordinal) && !line.Contains("\"type\": \"user\"", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (line.Contains("\"tool_result\"", StringComparison.Ordinal) || line.Contains("\"isMeta\":true", StringComparison.Ordinal) || line.Contains("\"isCompactSummary\":true", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (TranscriptLines.TryParseObject(line) is not { } entry || (string?)entry["type"] != "user" || entry["message"] is not JObject message)
+            {
+                continue;
+            }
+
+            foreach (var raw in Texts(message["content"]))
+            {
+                var text = PastedContent().Replace(raw, "$1").Replace('\n', ' ').Trim();
+                if (text.Length == 0)
+                {
+                    continue;
+                }
+
+                if (CommandName().Match(text) is { Success: true } command)
+                {
+                    commandFallback ??= command.Groups[1].Value;
+                    continue;
+                }
+
+                if (BashInput().Match(text) is { Success: true } bash)
+                {
+                    return "! " + bash.Groups[1].Value.Trim();
+                }
+
+                if (StartsWithTag().IsMatch(text) || text.StartsWith("[Request interrupted by user", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                return Shorten(text);
+            }
+        }
+
+        return commandFallback;
+    }
+
+    /// <summary>At most 200 UTF-16 units (never half a surrogate pair), then "…".</summary>
+    public static string Shorten(string text)
+    {
+        if (text.Length <= MaxLength)
+        {
+            return text;
+        }
+
+        var cut = char.IsHighSurrogate(text[MaxLength - 1]) ? MaxLength - 1 : MaxLength;
+        return text[..cut].Trim() + "…";
+    }
+
+    private static IEnumerable<string> Texts(JToken? content)
+    {
+        if (content is JValue { Type: JTokenType.String } plain)
+        {
+            yield return (string)plain!;
+            yield break;
+        }
+
+        if (content is not JArray blocks)
+        {
+            yield break;
+        }
+
+        foreach (var block in blocks.OfType<JObject>())
+        {
+            var type = (string?)block["type"];
+            if (type == "tool_result")
+            {
+                yield break;
+            }
+
+            if (type == "text" && block["text"] is JValue { Type: JTokenType.String } text)
+            {
+                yield return (string)text!;
+            }
+        }
+    }
+
+    [GeneratedRegex(@"<pasted_content id=""[^""]*"">(.*?)</pasted_content id=""[^""]*"">", RegexOptions.Singleline)]
+    private static partial Regex PastedContent();
+
+    [GeneratedRegex(@"<command-name>(.*?)</command-name>", RegexOptions.Singleline)]
+    private static partial Regex CommandName();
+
+    [GeneratedRegex(@"<bash-input>(.*?)</bash-input>", RegexOptions.Singleline)]
+    private static partial Regex BashInput();
+
+    [GeneratedRegex(@"^\s*<[a-z][\w-]*[\s>]")]
+    private static partial Regex StartsWithTag();
+}

@@ -1,0 +1,43 @@
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class DeleteParams
+{
+    public string? SessionId { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public string? UserId { get; set; }
+}
+
+public sealed class DeleteResult
+{
+    public required string SessionId { get; init; }
+
+    public bool Deleted { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Delete = "session/delete";
+
+    /// <summary>Removes the transcript, the session's folder and its metadata; -32004 while a turn runs on it.</summary>
+    [JsonRpcMethod(Delete, UseSingleObjectParameterDeserialization = true)]
+    public Task<DeleteResult> DeleteAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = ParamsReader.Read<DeleteParams>(parameters);
+        var sessionId = Require.SessionId(p.SessionId);
+        var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
+        var userId = UserIdOrDefault(p.UserId);
+        return Task.Run(
+            () => RpcErrors.Translate(() =>
+            {
+                Sessions.Delete(sessionId, userId, workingDirectory);
+                return new DeleteResult { SessionId = sessionId, Deleted = true };
+            }),
+            cancellationToken);
+    }
+}

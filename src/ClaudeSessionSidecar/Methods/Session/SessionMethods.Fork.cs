@@ -1,0 +1,67 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class ForkParams
+{
+    public string? SessionId { get; set; }
+
+    /// <summary>Copy the conversation up to and including this message (a uuid from <c>session/messages</c>).</summary>
+    public string? UpToMessageId { get; set; }
+
+    /// <summary>Run a first turn on the fork with this prompt.</summary>
+    public string? Prompt { get; set; }
+
+    public string? Title { get; set; }
+
+    public string? UserId { get; set; }
+}
+
+public sealed class ForkResult
+{
+    public required string SessionId { get; init; }
+
+    public required string ForkedFrom { get; init; }
+
+    public required string Title { get; init; }
+
+    public required SessionStatusDto Status { get; init; }
+
+    /// <summary>The turn's result, when a prompt was given.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public TurnResultDto? Result { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Fork = "session/fork";
+
+    /// <summary>A new session with a copy of the conversation (the SDK's forkSession); the original is untouched. With a prompt, the fork's first turn runs too.</summary>
+    [JsonRpcMethod(Fork, UseSingleObjectParameterDeserialization = true)]
+    public async Task<ForkResult> ForkAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = ParamsReader.Read<ForkParams>(parameters);
+        var sessionId = Require.SessionId(p.SessionId);
+        var upTo = p.UpToMessageId is null ? null : Require.SessionId(p.UpToMessageId, "upToMessageId");
+        var prompt = p.Prompt is null ? null : Require.Text(p.Prompt, "prompt");
+        var title = p.Title is null ? null : Require.Text(p.Title, "title");
+        var userId = UserIdOrDefault(p.UserId);
+
+        var fork = await Task.Run(() => RpcErrors.Translate(() => Sessions.Fork(sessionId, userId, upTo, title)), cancellationToken);
+        var turn = prompt is null
+            ? null
+            : await host.RunTurnAsync(token => Sessions.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId), host.Notifier, token), cancellationToken);
+        return new ForkResult
+        {
+            SessionId = fork.SessionId,
+            ForkedFrom = sessionId,
+            Title = fork.Title,
+            Status = SessionStatusDto.From(turn?.Status ?? Sessions.GetStatus(fork.SessionId, userId, workingDirectory: null)),
+            Result = turn is null ? null : TurnResultDto.From(turn.Outcome),
+        };
+    }
+}

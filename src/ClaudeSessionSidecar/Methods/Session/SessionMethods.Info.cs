@@ -1,0 +1,66 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class InfoParams
+{
+    public string? SessionId { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public string? UserId { get; set; }
+}
+
+public sealed class InfoResult : SessionViewDto
+{
+    /// <summary>The transcript's modification time.</summary>
+    public DateTimeOffset? LastModified { get; init; }
+
+    /// <summary>User and assistant messages in the conversation (what <c>session/messages</c> gives).</summary>
+    public int MessageCount { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Info = "session/info";
+
+    /// <summary>One session's summary: titles, tag, archived, branch, times, size, message count, status.</summary>
+    [JsonRpcMethod(Info, UseSingleObjectParameterDeserialization = true)]
+    public Task<InfoResult> InfoAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = ParamsReader.Read<InfoParams>(parameters);
+        var sessionId = Require.SessionId(p.SessionId);
+        var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
+        var userId = UserIdOrDefault(p.UserId);
+        return Task.Run(
+            () => RpcErrors.Translate(() =>
+            {
+                var view = Sessions.Info(sessionId, userId, workingDirectory) ?? throw new SessionNotFoundException(sessionId);
+                var basic = SessionViewDto.From(view);
+                return new InfoResult
+                {
+                    SessionId = basic.SessionId,
+                    UserId = basic.UserId,
+                    WorkingDirectory = basic.WorkingDirectory,
+                    CreatedAt = basic.CreatedAt,
+                    LastActiveAt = basic.LastActiveAt,
+                    Title = basic.Title,
+                    FirstPrompt = basic.FirstPrompt,
+                    CustomTitle = basic.CustomTitle,
+                    Tag = basic.Tag,
+                    Archived = basic.Archived,
+                    GitBranch = basic.GitBranch,
+                    FileSize = basic.FileSize,
+                    FilePath = basic.FilePath,
+                    Source = basic.Source,
+                    Status = basic.Status,
+                    LastModified = view.FilePath is { } path && File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path)) : null,
+                    MessageCount = view.FilePath is { } file && File.Exists(file) ? Sessions.MessageCount(file) : 0,
+                };
+            }),
+            cancellationToken);
+    }
+}

@@ -1,0 +1,62 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class ListParams
+{
+    public string? UserId { get; set; }
+
+    public string? WorkingDirectory { get; set; }
+
+    public bool? IncludeExternal { get; set; }
+
+    public bool? IncludeArchived { get; set; }
+
+    /// <summary>Sessions made with <c>-p</c> or an SDK (every session this server makes is one). Default true, as in the SDK.</summary>
+    public bool? IncludeProgrammatic { get; set; }
+
+    public int? Limit { get; set; }
+
+    public string? Cursor { get; set; }
+}
+
+public sealed class ListResult
+{
+    public required IReadOnlyList<SessionViewDto> Sessions { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? NextCursor { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string List = "session/list";
+
+    public const int DefaultPageSize = 50;
+
+    /// <summary>Every session (resumable or not, each with its status), newest activity first, a page at a time.</summary>
+    [JsonRpcMethod(List, UseSingleObjectParameterDeserialization = true)]
+    public Task<ListResult> ListAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = ParamsReader.Read<ListParams>(parameters, required: false);
+        var request = new ListSessionsRequest(
+            UserId: UserIdOrDefault(p.UserId),
+            WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
+            Limit: Require.Range(p.Limit, "limit", DefaultPageSize, 1, MaxListLimit),
+            IncludeExternal: p.IncludeExternal ?? false,
+            IncludeArchived: p.IncludeArchived ?? false,
+            IncludeProgrammatic: p.IncludeProgrammatic ?? true,
+            Cursor: p.Cursor is null ? null : Require.Text(p.Cursor, "cursor"));
+        return Task.Run(
+            () => RpcErrors.Translate(() =>
+            {
+                var page = Sessions.List(request);
+                return new ListResult { Sessions = page.Sessions.Select(SessionViewDto.From).ToList(), NextCursor = page.NextCursor };
+            }),
+            cancellationToken);
+    }
+}

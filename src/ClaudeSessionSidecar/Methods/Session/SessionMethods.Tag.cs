@@ -1,0 +1,52 @@
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class TagParams
+{
+    public string? SessionId { get; set; }
+
+    /// <summary>The tag, or null to clear it. Required: leaving it out is an error, not a clear.</summary>
+    public JToken? Tag { get; set; }
+
+    public string? UserId { get; set; }
+}
+
+public sealed class TagResult
+{
+    public required string SessionId { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Include)]
+    public string? Tag { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Tag = "session/tag";
+
+    public const int MaxTagLength = 200;
+
+    /// <summary>Tags a session (a <c>tag</c> line, as the SDK's tagSession writes it); <c>tag: null</c> clears it.</summary>
+    [JsonRpcMethod(Tag, UseSingleObjectParameterDeserialization = true)]
+    public Task<TagResult> TagAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = ParamsReader.Read<TagParams>(parameters);
+        var sessionId = Require.SessionId(p.SessionId);
+        if (parameters is not JObject members || !members.ContainsKey("tag"))
+        {
+            throw RpcErrors.InvalidParams("tag", "tag is required: a string, or null to clear the tag.");
+        }
+
+        string? tag = p.Tag switch
+        {
+            null => null,
+            JValue { Type: JTokenType.String } text when ((string)text!).Length is > 0 and <= MaxTagLength => (string)text!,
+            _ => throw RpcErrors.InvalidParams("tag", $"tag must be a string of 1 to {MaxTagLength} characters, or null."),
+        };
+        var userId = UserIdOrDefault(p.UserId);
+        return Task.Run(() => RpcErrors.Translate(() => new TagResult { SessionId = sessionId, Tag = Sessions.Tag(sessionId, userId, tag) }), cancellationToken);
+    }
+}

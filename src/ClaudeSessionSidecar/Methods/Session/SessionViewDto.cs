@@ -1,0 +1,69 @@
+using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+/// <summary>A session in <c>session/list</c> and <c>session/info</c>.</summary>
+public class SessionViewDto
+{
+    public required string SessionId { get; init; }
+
+    /// <summary>Absent for external sessions, which belong to no sidecar user.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? UserId { get; init; }
+
+    public string? WorkingDirectory { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset LastActiveAt { get; init; }
+
+    /// <summary>The custom title, else the store's title (sidecar) or the CLI's summary or the first prompt (external).</summary>
+    public required string Title { get; init; }
+
+    public required string FirstPrompt { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? CustomTitle { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? Tag { get; init; }
+
+    public bool Archived { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? GitBranch { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public long? FileSize { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? FilePath { get; init; }
+
+    /// <summary><c>sidecar</c> or <c>external</c>.</summary>
+    public required string Source { get; init; }
+
+    public required SessionStatusDto Status { get; init; }
+
+    public static string SourceName(SessionSource source) => source == SessionSource.Sidecar ? "sidecar" : "external";
+
+    public static SessionViewDto From(SessionView session) => new()
+    {
+        SessionId = session.SessionId,
+        UserId = session.UserId,
+        WorkingDirectory = session.WorkingDirectory,
+        CreatedAt = session.CreatedAt,
+        LastActiveAt = session.LastActiveAt,
+        Title = session.Title,
+        FirstPrompt = session.FirstPrompt,
+        CustomTitle = session.CustomTitle,
+        Tag = session.Tag,
+        Archived = session.Archived,
+        GitBranch = session.GitBranch,
+        FileSize = session.FileSize,
+        FilePath = session.FilePath,
+        Source = SourceName(session.Source),
+        Status = SessionStatusDto.From(session.Status),
+    };
+}
