@@ -12,6 +12,13 @@ if [ ! -x "$CLAUDE_BIN" ] || [ "$(stat -c %s "$CLAUDE_BIN")" -lt 1000000 ]; then
   npm install --prefix "$CLAUDE_PREFIX" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$CLAUDE_VERSION"
 fi
 
+# The official TypeScript Agent SDK, the interoperability oracle of the C# suite.
+SDK_ORACLE=tests/ClaudeSessionSidecar.Tests/TestData/sdk-interop
+if [ ! -d "$SDK_ORACLE/node_modules/@anthropic-ai/claude-agent-sdk" ]; then
+  echo "Installing the Agent SDK oracle into $SDK_ORACLE ..."
+  npm install --prefix "$SDK_ORACLE" --no-audit --no-fund --loglevel=error
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 dotnet build ClaudeSessionSidecar.sln -c Release -nologo -v quiet
@@ -19,7 +26,7 @@ status=0
 dotnet test ClaudeSessionSidecar.sln -c Release --no-build -nologo \
   --logger "trx;LogFileName=server.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
-# One summary line for people and CI, from the runner's own counts.
+# One summary line for people and CI, from the runners' own counts.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -29,6 +36,28 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
+# The editor clients' suites, each against the real server built above; each ends with "N passed, N failed".
+export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
+export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
+for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh; do
+  [ -x "$suite" ] || continue
+  echo
+  echo "== $suite"
+  log=$(mktemp)
+  suite_status=0
+  "$suite" 2>&1 | tee "$log" || suite_status=$?
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -z "$summary" ]; then
+    echo "$suite printed no summary"
+    failed=$((failed + 1))
+    continue
+  fi
+  passed=$((passed + $(echo "$summary" | sed -E 's/^([0-9]+) passed.*/\1/')))
+  failed=$((failed + $(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+  [ "$suite_status" -eq 0 ] || status=1
+done
+
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

@@ -79,7 +79,7 @@ public sealed partial class SessionService
             record.CreatedAt,
             LastActiveAt: lastWrite > record.LastActiveAt ? lastWrite.Value : record.LastActiveAt,
             Title: summary?.CustomTitle ?? record.Title,
-            record.FirstPrompt,
+            summary?.FirstPrompt ?? record.FirstPrompt,
             summary?.CustomTitle,
             summary?.Tag,
             summary?.Archived ?? false,

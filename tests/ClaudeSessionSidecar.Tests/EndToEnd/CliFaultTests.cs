@@ -20,7 +20,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
         Assert.Equal(-32002, error.ErrorCode);
-        var data = (JToken)error.ErrorData!;
+        var data = error.ErrorData!;
         Assert.Equal(1, (int?)data["exitCode"]);
         Assert.Contains("cannot be used with root/sudo privileges", (string?)data["stderr"], StringComparison.Ordinal);
         Assert.Equal("cli_exited_without_result", (string?)data["reason"]);
@@ -41,7 +41,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
         Assert.Equal(-32002, error.ErrorCode);
-        var data = (JToken)error.ErrorData!;
+        var data = error.ErrorData!;
         Assert.Equal("cli_error_before_init", (string?)data["reason"]);
         Assert.Equal(["No conversation found with session ID: x"], data["errors"]!.Values<string>());
         await AssertStillServingWithNoRecordsAsync(server, environment);
@@ -57,7 +57,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
         Assert.Equal(-32002, error.ErrorCode);
-        Assert.Contains("not JSON: this is not json", ((JToken)error.ErrorData!)["errors"]!.Values<string>());
+        Assert.Contains("not JSON: this is not json", error.ErrorData!["errors"]!.Values<string>());
         await AssertStillServingWithNoRecordsAsync(server, environment);
     }
 
@@ -84,7 +84,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
         Assert.Equal(-32002, error.ErrorCode);
-        var data = (JToken)error.ErrorData!;
+        var data = error.ErrorData!;
         Assert.Equal(ScriptedCli.SessionId, (string?)data["sessionId"]);
         Assert.NotEqual(0, (int?)data["exitCode"]);
         Assert.Contains("segfault", (string?)data["stderr"], StringComparison.Ordinal);

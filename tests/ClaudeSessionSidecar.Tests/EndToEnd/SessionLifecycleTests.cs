@@ -139,11 +139,11 @@ public sealed class SessionLifecycleTests(FakeApiFixture fixture, ITestOutputHel
 
         var missing = await server.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "hello?" });
         Assert.Equal(-32001, missing.ErrorCode);
-        Assert.Equal("session_file_missing", (string?)((JToken)missing.ErrorData!)["reason"]);
+        Assert.Equal("session_file_missing", (string?)missing.ErrorData!["reason"]);
 
         var unknown = await server.InvokeExpectingErrorAsync("session/resume", new { sessionId = Guid.NewGuid().ToString(), prompt = "hello?" });
         Assert.Equal(-32001, unknown.ErrorCode);
-        Assert.Equal("metadata_not_found", (string?)((JToken)unknown.ErrorData!)["reason"]);
+        Assert.Equal("metadata_not_found", (string?)unknown.ErrorData!["reason"]);
 
         Assert.Equal(requestsBefore, fixture.Api.Requests.Count);
         var status = await server.InvokeAsync("session/status", new { sessionId });

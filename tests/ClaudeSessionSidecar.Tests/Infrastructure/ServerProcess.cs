@@ -6,6 +6,9 @@ using Xunit.Abstractions;
 
 namespace ClaudeSessionSidecar.Tests.Infrastructure;
 
+/// <summary>A JSON-RPC error as a test sees it.</summary>
+public sealed record RpcError(int ErrorCode, JToken? ErrorData, string Message);
+
 /// <summary>
 /// The built server as editors run it: <c>dotnet ClaudeSessionSidecar.dll</c> over real stdio pipes, with a
 /// real JSON-RPC client on the other end. Its stderr goes to the test's output, so a failure shows its trace.
@@ -90,12 +93,18 @@ public sealed class ServerProcess : IAsyncDisposable
     public Task<JToken> InvokeAsync(string method, object? parameters = null, CancellationToken cancellationToken = default) =>
         Rpc!.InvokeWithParameterObjectAsync<JToken>(method, parameters, cancellationToken);
 
-    /// <summary>Sends a request that must fail, and returns the error.</summary>
-    public async Task<RemoteInvocationException> InvokeExpectingErrorAsync(string method, object? parameters = null)
+    /// <summary>Sends a request that must fail, and returns the error's code and data.</summary>
+    /// <remarks>StreamJsonRpc's client turns -32601 and -32602 into <see cref="RemoteMethodNotFoundException"/>, which keeps no data.</remarks>
+    public async Task<RpcError> InvokeExpectingErrorAsync(string method, object? parameters = null)
     {
-        var error = await Assert.ThrowsAsync<RemoteInvocationException>(() => InvokeAsync(method, parameters));
-        output?.WriteLine($"{method} -> {error.ErrorCode} {error.Message} {error.ErrorData}");
-        return error;
+        var error = await Assert.ThrowsAnyAsync<RemoteRpcException>(() => InvokeAsync(method, parameters));
+        output?.WriteLine($"{method} -> {error.GetType().Name} {error.Message}");
+        return error switch
+        {
+            RemoteInvocationException invocation => new RpcError(invocation.ErrorCode, invocation.ErrorData as JToken, invocation.Message),
+            RemoteMethodNotFoundException notFound => new RpcError((int)notFound.ErrorCode, null, notFound.Message),
+            _ => new RpcError((int?)error.ErrorCode ?? 0, null, error.Message),
+        };
     }
 
     /// <summary>The polite end: <c>shutdown</c>, <c>exit</c>, and the process's exit code.</summary>

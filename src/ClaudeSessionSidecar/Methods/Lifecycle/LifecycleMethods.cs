@@ -1,4 +1,5 @@
 using ClaudeSessionSidecar.Hosting;
+using ClaudeSessionSidecar.Methods.Session;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -52,6 +53,15 @@ public sealed class ServerCapabilities
     public required IReadOnlyList<string> Methods { get; init; }
 
     public required IReadOnlyList<string> Notifications { get; init; }
+
+    /// <summary>Requests the server may send to the client (answering them is optional: unanswered means deny).</summary>
+    public required IReadOnlyList<string> ServerRequests { get; init; }
+
+    /// <summary>JSON-RPC <c>$/cancelRequest</c> stops a running create/resume/fork the safe way.</summary>
+    public bool CancelRequest => true;
+
+    /// <summary>create/resume take <c>includePartialMessages</c>.</summary>
+    public bool PartialMessages => true;
 }
 
 /// <summary><c>initialize</c>, <c>shutdown</c>, <c>exit</c>: the Language-Server-style lifecycle.</summary>
@@ -81,7 +91,7 @@ public sealed class LifecycleMethods(SidecarHost host)
                 Version = claude is null ? null : await host.ClaudeVersion.GetValueAsync(cancellationToken),
                 ConfigDirectory = host.Services.Locator.ConfigDirectory.Path,
             },
-            Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = host.NotificationNames },
+            Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = host.NotificationNames, ServerRequests = [RequestPermission.Method] },
         };
     }
 

@@ -1,0 +1,371 @@
+-- Specs for claude_sessions, run in real headless Neovim against the real server, the real Claude Code CLI and
+-- the fake Messages API (test/run.sh sets that up and passes it in the environment). A tiny runner: each spec is
+-- pcall'ed, one line per spec, then exactly `N passed, N failed`; `cquit 1` when anything failed.
+local uv = vim.loop
+local env = vim.env
+
+local function out(line)
+  io.stdout:write(line .. '\n')
+  io.stdout:flush()
+end
+
+local specs = {}
+local function spec(name, fn)
+  table.insert(specs, { name = name, fn = fn })
+end
+
+local SKIP = {}
+local function skip(note)
+  error({ [SKIP] = note }, 0)
+end
+
+local function wait_for(ms, what, condition)
+  if not vim.wait(ms, condition, 20) then
+    error('timed out after ' .. ms .. ' ms waiting for ' .. what, 2)
+  end
+end
+
+local function text_of(buf)
+  if not buf or not vim.api.nvim_buf_is_valid(buf) then
+    return ''
+  end
+  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+end
+
+local function count(haystack, needle)
+  local n, from = 0, 1
+  while true do
+    local at = haystack:find(needle, from, true)
+    if not at then
+      return n
+    end
+    n, from = n + 1, at + #needle
+  end
+end
+
+local function expect(condition, message)
+  if not condition then
+    error(message, 2)
+  end
+end
+
+local function reply_to(prompt)
+  return ('reply to: %s (%d chars)'):format(prompt:sub(1, 60), #prompt)
+end
+
+-- Notifications are recorded (and echoed) so specs can check what the user was told.
+local notifications = {}
+vim.notify = function(message, level)
+  table.insert(notifications, { message = message, level = level })
+  out('    notify: ' .. tostring(message))
+end
+
+local TURN_MS = 60000
+
+--- Makes the next cs.new/cs.resume (also when called by a command) hand its turn to the returned getter.
+local function capture_next_turn(cs_module)
+  local captured
+  for _, name in ipairs({ 'new', 'resume' }) do
+    local original = cs_module[name]
+    cs_module[name] = function(opts)
+      cs_module.new, cs_module.resume = cs_module._original_new, cs_module._original_resume
+      opts = vim.tbl_extend('force', opts or {}, { on_start = function(turn)
+        captured = turn
+      end })
+      return original(opts)
+    end
+  end
+  return function()
+    return captured
+  end
+end
+
+--- Waits for a captured turn to end, and fails at once if it ended with an error.
+local function wait_turn(get_turn, ms)
+  wait_for(ms or TURN_MS, 'the turn to end', function()
+    return get_turn() ~= nil and get_turn().done
+  end)
+  local turn = get_turn()
+  if turn.error then
+    error('the turn failed: ' .. vim.inspect(turn.error), 2)
+  end
+  return turn
+end
+
+local UUID = '^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$'
+local state = {}
+local cs
+
+spec('the plugin loads, defines its commands, and setup() validates its options', function()
+  vim.cmd('runtime plugin/claude_sessions.lua')
+  for _, name in ipairs({ 'ClaudeSessionNew', 'ClaudeSessionResume', 'ClaudeSessionList', 'ClaudeSessionCancel' }) do
+    expect(vim.fn.exists(':' .. name) == 2, name .. ' is not defined')
+  end
+  expect(package.loaded['claude_sessions'] == nil, 'the plugin file should not require the module eagerly')
+  cs = require('claude_sessions')
+  cs._original_new, cs._original_resume = cs.new, cs.resume
+  expect(not pcall(cs.setup, { list_limit = 0 }), 'list_limit = 0 was accepted')
+  expect(not pcall(cs.setup, { server_cmd = 42 }), 'server_cmd = 42 was accepted')
+  expect(not pcall(cs.setup, { open = 'sideways' }), "open = 'sideways' was accepted")
+  expect(not pcall(cs.setup, { no_such_option = true }), 'an unknown option was accepted')
+  cs.setup({
+    server_cmd = { 'dotnet', env.SIDECAR_DLL },
+    server_args = { '--store', env.SPEC_STORE, '--turn-timeout', '120' },
+    claude_path = env.CLAUDE_SIDECAR_CLAUDE_PATH,
+    env = { CLAUDE_CONFIG_DIR = env.SPEC_CLAUDE_CONFIG_DIR },
+    log_file = env.SPEC_LOG,
+    log_level = 'debug',
+    cwd = env.SPEC_WORKSPACE,
+    on_permission = 'deny',
+  })
+end)
+
+spec(':checkhealth claude_sessions reports the server and the CLI with their versions', function()
+  vim.cmd('silent checkhealth claude_sessions')
+  local report = text_of(vim.api.nvim_get_current_buf())
+  vim.cmd('bwipeout!')
+  expect(report:find('server version: ClaudeSessionSidecar %d'), 'no server version in:\n' .. report)
+  expect(report:find('Claude Code CLI: ' .. vim.pesc(env.CLAUDE_SIDECAR_CLAUDE_PATH) .. ', version %d+%.%d+'),
+    'no CLI version in:\n' .. report)
+  expect(not report:find('ERROR'), 'an error in:\n' .. report)
+end)
+
+spec(':ClaudeSessionNew starts a session; its reply streams into a buffer; its id is known', function()
+  local prompt = 'hello from the nvim spec'
+  local get_turn = capture_next_turn(cs)
+  vim.cmd('ClaudeSessionNew ' .. prompt)
+  local buf = wait_turn(get_turn).buf
+  expect(text_of(buf):find(reply_to(prompt), 1, true), 'no reply in:\n' .. text_of(buf))
+  expect(text_of(buf):find('-- done', 1, true), 'not shown done:\n' .. text_of(buf))
+  expect(count(text_of(buf), reply_to(prompt)) == 1, 'the reply is not shown exactly once:\n' .. text_of(buf))
+  local session_id = vim.b[buf].claude_session_id
+  expect(type(session_id) == 'string' and session_id:match(UUID), 'no session id on the buffer: ' .. tostring(session_id))
+  expect(vim.api.nvim_buf_get_name(buf):find(session_id, 1, true), 'the buffer is not named after the session')
+  expect(cs.session_buffer(session_id) == buf, 'session_buffer() does not know it')
+  expect(#vim.fn.win_findbuf(buf) > 0, 'the buffer is not shown in a window')
+  state.session_id, state.buf, state.prompt = session_id, buf, prompt
+  state.pid = cs.server().pid
+end)
+
+spec(':ClaudeSessionList shows the session', function()
+  expect(state.session_id, 'needs the session of the create spec')
+  vim.cmd('ClaudeSessionList')
+  local buf
+  wait_for(30000, 'the list buffer with the session', function()
+    buf = vim.fn.bufnr('claude://sessions')
+    return buf ~= -1 and text_of(buf):find(state.session_id, 1, true) ~= nil
+  end)
+  local line
+  for _, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if l:find(state.session_id, 1, true) then
+      line = l
+    end
+  end
+  out('    list: ' .. line)
+  expect(line:find('resumable', 1, true) and not line:find('NOT resumable', 1, true), 'not shown resumable: ' .. line)
+  expect(line:find(state.prompt, 1, true), 'no title in: ' .. line)
+end)
+
+spec(':ClaudeSessionResume picks the session and continues it (the second reply appears, history kept)', function()
+  expect(state.session_id, 'needs the session of the create spec')
+  local offered
+  local original_select, original_input = vim.ui.select, vim.ui.input
+  local prompt = 'second prompt please'
+  vim.ui.select = function(items, opts, on_choice)
+    offered = items
+    for _, item in ipairs(items) do
+      if item.sessionId == state.session_id then
+        return on_choice(item)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.ui.input = function(opts, on_confirm)
+    on_confirm(prompt)
+  end
+  local get_turn = capture_next_turn(cs)
+  local ok, err = pcall(function()
+    vim.cmd('ClaudeSessionResume')
+    wait_for(30000, 'vim.ui.select', function()
+      return offered ~= nil
+    end)
+  end)
+  vim.ui.select, vim.ui.input = original_select, original_input
+  assert(ok, err)
+  local turn = wait_turn(get_turn)
+  expect(turn.buf == state.buf, 'the resumed turn went to another buffer')
+  expect(turn.result.sessionId == state.session_id, 'another session id: ' .. tostring(turn.result.sessionId))
+  local text = text_of(state.buf)
+  out('    buffer:\n      ' .. text:gsub('\n', '\n      '))
+  expect(count(text, reply_to(prompt)) == 1, 'the second reply is not shown exactly once:\n' .. text)
+  expect(text:find(reply_to(state.prompt), 1, true), 'the first reply is gone from the buffer')
+  -- The transcript the CLI resumed holds both turns: the history went on, not a new conversation.
+  local status
+  cs.server().rpc:request('session/status', { sessionId = state.session_id }, function(e, r)
+    status = r or { error = e }
+  end)
+  wait_for(30000, 'session/status', function()
+    return status ~= nil
+  end)
+  expect(status.resumable == true, 'not resumable after the second turn: ' .. vim.inspect(status))
+  local file = io.open(status.filePath, 'r')
+  local transcript = file:read('*a')
+  file:close()
+  expect(transcript:find(state.prompt, 1, true) and transcript:find(reply_to(prompt), 1, true),
+    'the transcript does not hold both turns')
+end)
+
+spec(':ClaudeSessionList says why a session cannot be resumed (with session/list; else it is left out)', function()
+  expect(state.session_id, 'needs the session of the create spec')
+  local gone
+  cs.new({ prompt = 'a session whose transcript goes away', on_start = function(turn)
+    gone = turn
+  end })
+  wait_for(TURN_MS, 'the session to end', function()
+    return gone ~= nil and gone.done
+  end)
+  expect(gone.result and gone.result.status.filePath, 'no transcript path: ' .. vim.inspect(gone.result))
+  assert(os.remove(gone.result.status.filePath))
+  local full
+  cs.fetch_sessions({}, function(_, _, f)
+    full = f
+  end)
+  wait_for(30000, 'the sessions', function()
+    return full ~= nil
+  end)
+  vim.cmd('ClaudeSessionList')
+  local buf = vim.fn.bufnr('claude://sessions')
+  wait_for(30000, 'the refreshed list', function()
+    return text_of(buf):find(state.session_id, 1, true) ~= nil
+      and (not full or text_of(buf):find(gone.session_id, 1, true) ~= nil)
+      and text_of(buf):find('NOT resumable', 1, true) == nil == not full
+  end)
+  local text = text_of(buf)
+  if full then
+    expect(text:find(vim.pesc(gone.session_id) .. '.-NOT resumable: session_file_missing'), 'no reason in:\n' .. text)
+  else
+    out('    note: the server has no session/list; the list shows resumable sessions only')
+    expect(not text:find(gone.session_id, 1, true), 'a session without transcript is listed as resumable:\n' .. text)
+  end
+end)
+
+spec(':ClaudeSessionCancel stops a slow turn (when the server offers cancelling)', function()
+  local server
+  cs.server() -- may be nil if something restarted it
+  require('claude_sessions.server').with_server(function(s)
+    server = s
+  end)
+  wait_for(30000, 'the server', function()
+    return server ~= nil
+  end)
+  if not (server.methods['session/cancel'] or server.methods['$/cancelRequest']) then
+    skip('this server advertises neither session/cancel nor $/cancelRequest in initialize: cancel spec skipped')
+  end
+  local prompt = '[slow:60000] take your time'
+  local started = uv.now()
+  vim.cmd('ClaudeSessionNew ' .. prompt)
+  local turn
+  wait_for(TURN_MS, 'the session to be announced', function()
+    turn = cs.running()[1]
+    return turn ~= nil and turn.session_id ~= nil
+  end)
+  vim.api.nvim_set_current_buf(turn.buf)
+  vim.cmd('ClaudeSessionCancel')
+  wait_for(40000, 'the turn to end', function()
+    return turn.done
+  end)
+  local text = text_of(turn.buf)
+  expect(text:find('-- cancelled', 1, true), 'not shown cancelled:\n' .. text)
+  expect(not text:find(reply_to(prompt), 1, true), 'the slow reply arrived anyway')
+  expect(uv.now() - started < 55000, 'the cancel did not shorten the turn')
+end)
+
+spec('a server that dies is reported, and the next command starts it again', function()
+  local server = cs.server()
+  expect(server and server.rpc:is_running(), 'no running server')
+  local pid = server.pid
+  notifications = {}
+  uv.kill(pid, 'sigkill')
+  wait_for(15000, 'the plugin to notice', function()
+    return cs.server() == nil
+  end)
+  local told = false
+  for _, n in ipairs(notifications) do
+    if n.level == vim.log.levels.ERROR and n.message:find('exited unexpectedly', 1, true) then
+      told = true
+    end
+  end
+  expect(told, 'the user was not told the server died')
+  local prompt = 'after the crash'
+  local get_turn = capture_next_turn(cs)
+  vim.cmd('ClaudeSessionNew ' .. prompt)
+  local buf = wait_turn(get_turn).buf
+  expect(text_of(buf):find(reply_to(prompt), 1, true), 'no reply after the restart:\n' .. text_of(buf))
+  expect(cs.server() and cs.server().pid ~= pid, 'not a new server process')
+end)
+
+spec('a turn in flight when the server dies ends with an error in its buffer', function()
+  local prompt = '[slow:4000] interrupted by a crash'
+  vim.cmd('ClaudeSessionNew ' .. prompt)
+  local turn
+  wait_for(TURN_MS, 'the session to be announced', function()
+    turn = cs.running()[1]
+    return turn ~= nil and turn.session_id ~= nil
+  end)
+  uv.kill(cs.server().pid, 'sigkill')
+  wait_for(15000, 'the turn to end', function()
+    return turn.done
+  end)
+  expect(text_of(turn.buf):find('-- error', 1, true), 'no error shown:\n' .. text_of(turn.buf))
+  expect(turn.error and turn.error.data.reason == 'server_exited', 'unexpected error: ' .. vim.inspect(turn.error))
+end)
+
+spec('stop() ends the server with shutdown and exit (exit code 0)', function()
+  local server
+  require('claude_sessions.server').with_server(function(s)
+    server = s
+  end)
+  wait_for(30000, 'the server', function()
+    return server ~= nil
+  end)
+  notifications = {}
+  cs.stop({ wait = true })
+  expect(not server.rpc:is_running(), 'still running')
+  wait_for(5000, 'the exit code', function()
+    return server.exit_code ~= nil
+  end)
+  expect(server.exit_code == 0 and (server.exit_signal or 0) == 0,
+    ('exit code %s, signal %s'):format(server.exit_code, server.exit_signal))
+  expect(#notifications == 0, 'a deliberate stop was reported as a crash')
+end)
+
+local passed, failed = 0, 0
+for _, s in ipairs(specs) do
+  local started = uv.now()
+  local ok, err = xpcall(s.fn, function(e)
+    if type(e) == 'table' and e[SKIP] then
+      return e
+    end
+    return debug.traceback(tostring(e), 2)
+  end)
+  local took = ('(%.1fs)'):format((uv.now() - started) / 1000)
+  if ok then
+    passed = passed + 1
+    out(('ok   - %s %s'):format(s.name, took))
+  elseif type(err) == 'table' and err[SKIP] then
+    out(('skip - %s: %s'):format(s.name, err[SKIP]))
+  else
+    failed = failed + 1
+    out(('FAIL - %s %s\n%s'):format(s.name, took, tostring(err)))
+  end
+end
+
+pcall(function()
+  require('claude_sessions').stop({ wait = true })
+end)
+out(('%d passed, %d failed'):format(passed, failed))
+if failed > 0 then
+  vim.cmd('cquit 1')
+else
+  vim.cmd('qa!')
+end
