@@ -2,6 +2,13 @@ using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Hosting;
 
 // Parses options, keeps stdout for the wire alone, builds the host on stdio, and returns its exit code.
+if (args.Length > 0 && args[0] == "call")
+{
+    var result = Console.Out;
+    Console.SetOut(Console.Error);
+    return await OneShotCall.RunAsync(args[1..], result, Console.Error);
+}
+
 ServerOptions options;
 try
 {

@@ -17,8 +17,11 @@ public sealed class ServerOptions
 {
     public const string Usage = """
         Usage: ClaudeSessionSidecar [options]
+               ClaudeSessionSidecar call [--stream] <method> ['<json params>'] [options]
 
         A stdio JSON-RPC server that manages Claude Code CLI sessions (see stdio-protocol.md).
+        `call` runs one request in-process and prints its result (or error object, exit code 1) as JSON;
+        with --stream, session/message notifications go to stderr as they arrive.
 
         Options:
           --claude-path <path>         The claude executable (default: $CLAUDE_SIDECAR_CLAUDE_PATH, PATH, usual places)
