@@ -16,6 +16,9 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 {
     private const int StderrTailLength = 4096;
 
+    /// <summary>The longest stdout line taken from the CLI (16 Mi characters); a longer one is skipped and reported.</summary>
+    public const int MaxLineChars = 16 * 1024 * 1024;
+
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
 
@@ -70,6 +73,12 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             if (turn.Result is null && !cancelled)
             {
                 throw Failure(CliFailureKind.ExitedWithoutResult, "The CLI exited before the turn's result.", process, stderrTail, turn);
+            }
+
+            if (turn.WritesLost is { } lostWrites)
+            {
+                turn.NonJsonLines.Insert(0, $"session_writes_lost: {(string?)lostWrites["error_code"]} ({string.Join(", ", lostWrites["lost"]!.Values<string>())})");
+                throw Failure(CliFailureKind.WritesLost, "The CLI could not save the session's transcript; resuming it may miss part of the conversation.", process, stderrTail, turn);
             }
 
             return new CliTurnOutcome
@@ -192,9 +201,16 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
     private async Task ReadStdoutAsync(Process process, ITurnObserver observer, TurnState turn)
     {
-        var stdout = process.StandardOutput;
-        while (await stdout.ReadLineAsync() is { } line)
+        var stdout = new BoundedLineReader(process.StandardOutput, MaxLineChars);
+        while (await stdout.ReadLineAsync() is var (line, skipped) && (line is not null || skipped > 0))
         {
+            if (line is null)
+            {
+                turn.NonJsonLines.Add($"a line of {skipped} characters, over the limit of {MaxLineChars}, was skipped");
+                log.Warning($"claude (pid {process.Id}) printed a line of {skipped} characters; skipped.");
+                continue;
+            }
+
             if (line.Length == 0)
             {
                 continue;
@@ -218,6 +234,11 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             if (type == "result")
             {
                 turn.Result = message;
+            }
+
+            if (type == "system" && (string?)message["subtype"] == "session_writes_lost" && message["lost"] is JArray lost && lost.Any(item => (string?)item == "transcript"))
+            {
+                turn.WritesLost = message;
             }
 
             if (type == "control_request" && turn.SessionId is not null)
@@ -449,7 +470,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             errors.Add((string)text!);
         }
 
-        errors.AddRange(turn.NonJsonLines.Select(line => "not JSON: " + line));
+        errors.AddRange(turn.NonJsonLines.Select(line => line.StartsWith("session_writes_lost", StringComparison.Ordinal) || line.StartsWith("a line of ", StringComparison.Ordinal) ? line : "not JSON: " + line));
         var stderr = stderrTail.ToString();
         var exitCode = process.HasExited ? process.ExitCode : (int?)null;
         var detail = errors.Count > 0 ? errors[0] : LastLine(stderr);
@@ -470,6 +491,9 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         public JObject? Result { get; set; }
 
         public List<string> NonJsonLines { get; } = [];
+
+        /// <summary>The CLI's <c>session_writes_lost</c> message, when the transcript could not be saved (disk full).</summary>
+        public JObject? WritesLost { get; set; }
 
         /// <summary>Serializes writes to this CLI's stdin: the prompt, permission answers and interrupts come from different tasks.</summary>
         public SemaphoreSlim StdinLock { get; } = new(1, 1);

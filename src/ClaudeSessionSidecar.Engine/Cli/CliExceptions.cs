@@ -14,6 +14,9 @@ public enum CliFailureKind
 
     /// <summary>The turn ran past the turn timeout and was stopped.</summary>
     TimedOut,
+
+    /// <summary>The CLI said it could not write the transcript (<c>session_writes_lost</c>: disk full or over quota).</summary>
+    WritesLost,
 }
 
 /// <summary>The CLI ran but the turn failed: carries what the CLI said about it.</summary>

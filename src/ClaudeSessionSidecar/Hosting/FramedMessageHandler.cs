@@ -157,8 +157,11 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             case null or < 0:
                 return (null, ("Every message needs a valid Content-Length header.", "bad_header"));
             case > MaxMessageBytes:
+                // Answer at once (the declared body may never come), then drop the body as it streams by.
+                var (message, reason) = TooLarge();
+                await ReplyErrorAsync(RequestId.Null, ErrorCodes.InvalidRequest, message, reason, cancellationToken);
                 await reader.SkipAsync(contentLength.Value, cancellationToken);
-                return (null, TooLarge());
+                return ([], null);
         }
 
         var body = await reader.ReadExactlyAsync((int)contentLength.Value, cancellationToken);

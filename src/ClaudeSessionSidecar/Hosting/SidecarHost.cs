@@ -9,7 +9,6 @@ using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Methods.Lifecycle;
 using ClaudeSessionSidecar.Methods.Session;
 using ClaudeSessionSidecar.Protocol;
-using Microsoft.VisualStudio.Threading;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Serialization;
 using StreamJsonRpc;
@@ -40,7 +39,6 @@ public sealed class SidecarHost : System.IAsyncDisposable
     {
         Services = services;
         Log = log;
-        ClaudeVersion = new AsyncLazy<string?>(ReadClaudeVersionAsync, joinableTaskFactory: null);
         messageHandler = CreateMessageHandler(input, output, framing, log);
         rpc = new JsonRpc(messageHandler)
         {
@@ -58,7 +56,8 @@ public sealed class SidecarHost : System.IAsyncDisposable
     /// <summary>The OS user, for requests that name no <c>userId</c>.</summary>
     public string DefaultUserId { get; init; } = Environment.UserName;
 
-    public AsyncLazy<string?> ClaudeVersion { get; }
+    private readonly SemaphoreSlim versionLock = new(1, 1);
+    private (DateTime Modified, string? Version)? claudeVersion;
 
     internal ITurnObserver Notifier { get; }
 
@@ -172,28 +171,64 @@ public sealed class SidecarHost : System.IAsyncDisposable
         return new FramedMessageHandler(input, output, formatter, framing, log);
     }
 
-    private async Task<string?> ReadClaudeVersionAsync()
+    /// <summary>
+    /// The CLI's version (<c>claude --version</c>), asked again whenever the executable changes on disk, as in an
+    /// upgrade under a running server.
+    /// </summary>
+    public async Task<string?> GetClaudeVersionAsync(CancellationToken cancellationToken)
     {
         if (Services.Cli.Options.ExecutablePath is not { } path)
         {
             return null;
         }
 
+        await versionLock.WaitAsync(cancellationToken);
+        try
+        {
+            var modified = File.GetLastWriteTimeUtc(Engine.Transcripts.RealPath.Resolve(path) ?? path);
+            if (claudeVersion is not { } cached || cached.Modified != modified)
+            {
+                claudeVersion = (modified, await ReadClaudeVersionAsync(path));
+            }
+
+            return claudeVersion.Value.Version;
+        }
+        finally
+        {
+            versionLock.Release();
+        }
+    }
+
+    private async Task<string?> ReadClaudeVersionAsync(string path)
+    {
+        Process? process = null;
         try
         {
             var startInfo = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             startInfo.ArgumentList.Add("--version");
-            using var process = Process.Start(startInfo)!;
+            process = Process.Start(startInfo)!;
             process.StandardInput.Close();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
             await process.WaitForExitAsync(timeout.Token);
-            return output.Trim() is { Length: > 0 } version ? version.Split(' ')[0] : null;
+
+            // "2.1.328 (Claude Code)": the first word, when it looks like a version at all.
+            var first = output.Trim().Split(' ', 2)[0];
+            return first.Length > 0 && char.IsAsciiDigit(first[0]) ? first : null;
         }
         catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or OperationCanceledException or IOException)
         {
             Log.Warning($"`{path} --version` failed: {exception.Message}");
             return null;
+        }
+        finally
+        {
+            if (process is { HasExited: false })
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            process?.Dispose();
         }
     }
 }

@@ -72,6 +72,7 @@ public static class RpcErrors
                 Reason = failed.Kind switch
                 {
                     CliFailureKind.TimedOut => "turn_timeout",
+                    CliFailureKind.WritesLost => "session_writes_lost",
                     CliFailureKind.ErrorBeforeInit => "cli_error_before_init",
                     _ => "cli_exited_without_result",
                 },

@@ -88,7 +88,7 @@ public sealed class LifecycleMethods(SidecarHost host)
             Claude = new ClaudeInfo
             {
                 Path = claude,
-                Version = claude is null ? null : await host.ClaudeVersion.GetValueAsync(cancellationToken),
+                Version = claude is null ? null : await host.GetClaudeVersionAsync(cancellationToken),
                 ConfigDirectory = host.Services.Locator.ConfigDirectory.Path,
             },
             Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = host.NotificationNames, ServerRequests = [RequestPermission.Method] },

@@ -1,0 +1,164 @@
+// The "Claude Sessions" tree view: the sessions of the workspace folder(s), newest first.
+import * as vscode from 'vscode';
+import { SidecarClient } from './client';
+import { ListRequest, SessionStatus } from './protocol';
+
+export const SESSION_SCHEME = 'claude-session';
+
+/** One session as the tree shows it, from session/list or session/listResumable. */
+export interface SessionEntry {
+  sessionId: string;
+  title: string;
+  firstPrompt?: string;
+  workingDirectory: string;
+  lastActiveAt?: string;
+  fileSize?: number;
+  filePath?: string;
+  source?: string;
+  status: SessionStatus;
+}
+
+export class FolderNode {
+  constructor(readonly folder: vscode.WorkspaceFolder) {}
+}
+
+export class SessionNode {
+  constructor(readonly session: SessionEntry) {}
+}
+
+export class MessageNode {
+  constructor(readonly text: string, readonly tooltip?: string) {}
+}
+
+type Node = FolderNode | SessionNode | MessageNode;
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.FileDecorationProvider {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly decorationsChanged = new vscode.EventEmitter<vscode.Uri[]>();
+  readonly onDidChangeFileDecorations = this.decorationsChanged.event;
+  /** The last listing of each folder, for quick picks. */
+  private readonly cache = new Map<string, SessionEntry[]>();
+
+  constructor(
+    private readonly client: () => SidecarClient,
+    private readonly includeExternal: () => boolean,
+  ) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  cachedSessions(): SessionEntry[] {
+    return [...this.cache.values()].flat();
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node instanceof FolderNode) {
+      const item = new vscode.TreeItem(node.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.iconPath = vscode.ThemeIcon.Folder;
+      item.contextValue = 'folder';
+      return item;
+    }
+    if (node instanceof MessageNode) {
+      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+      item.tooltip = node.tooltip;
+      item.contextValue = 'message';
+      return item;
+    }
+    const s = node.session;
+    const item = new vscode.TreeItem(s.title || s.firstPrompt || s.sessionId, vscode.TreeItemCollapsibleState.None);
+    item.id = s.sessionId;
+    const parts = [s.lastActiveAt ? age(s.lastActiveAt) : undefined, s.fileSize !== undefined ? size(s.fileSize) : undefined];
+    if (!s.status.resumable) parts.push(`not resumable: ${s.status.reason ?? 'unknown'}`);
+    item.description = parts.filter(Boolean).join(' · ');
+    // The label is greyed out through a file decoration on this URI (see provideFileDecoration).
+    item.resourceUri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: `/${s.sessionId}`, query: s.status.resumable ? 'resumable' : `reason=${s.status.reason ?? ''}` });
+    item.contextValue = s.status.resumable ? 'session.resumable' : 'session.notResumable';
+    item.iconPath = s.status.resumable
+      ? new vscode.ThemeIcon('comment-discussion')
+      : new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    if (s.status.resumable) {
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown(`**${escape(s.title)}**\n\n`);
+      if (s.firstPrompt) md.appendMarkdown(`${escape(s.firstPrompt.slice(0, 300))}\n\n`);
+      md.appendMarkdown(`Last active ${s.lastActiveAt ? new Date(s.lastActiveAt).toLocaleString() : '?'} · ${s.fileSize !== undefined ? size(s.fileSize) : '?'}`);
+      md.appendMarkdown(`${s.source === 'external' ? ' · made by the CLI' : ''}\n\n\`${s.sessionId}\``);
+      item.tooltip = md;
+    } else {
+      item.tooltip = `Not resumable: ${s.status.reason ?? 'unknown reason'}`;
+    }
+    item.command = { command: 'claudeSessions.showTranscript', title: 'Show Transcript', arguments: [node] };
+    return item;
+  }
+
+  provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
+    if (uri.scheme !== SESSION_SCHEME || uri.query === 'resumable') return undefined;
+    const reason = uri.query.replace(/^reason=/, '');
+    return { color: new vscode.ThemeColor('disabledForeground'), tooltip: `Not resumable: ${reason}` };
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (!node) {
+      if (folders.length === 0) return [];
+      if (folders.length > 1) return folders.map((f) => new FolderNode(f));
+      return this.sessionsOf(folders[0]);
+    }
+    if (node instanceof FolderNode) return this.sessionsOf(node.folder);
+    return [];
+  }
+
+  private async sessionsOf(folder: vscode.WorkspaceFolder): Promise<Node[]> {
+    try {
+      const sessions = await listSessions(this.client(), folder.uri.fsPath, this.includeExternal());
+      this.cache.set(folder.uri.fsPath, sessions);
+      return sessions.map((s) => new SessionNode(s));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return [new MessageNode(`Cannot list sessions: ${message.split('\n')[0]}`, message)];
+    }
+  }
+}
+
+/** The folder's sessions, newest first: session/list when the server has it (with non-resumable ones), else listResumable. */
+export async function listSessions(client: SidecarClient, workingDirectory: string, includeExternal: boolean): Promise<SessionEntry[]> {
+  await client.start();
+  let sessions: SessionEntry[];
+  if (client.supports(ListRequest.method)) {
+    const result = await client.list({ workingDirectory, includeExternal, limit: 200 });
+    sessions = result.sessions.map((s) => ({
+      ...s,
+      workingDirectory: s.workingDirectory ?? workingDirectory,
+      title: s.title,
+    }));
+  } else {
+    const result = await client.listResumable({ workingDirectory, includeExternal, limit: 200 });
+    sessions = result.sessions.map((s) => ({ ...s, status: { resumable: true, fileSize: s.fileSize, filePath: s.filePath, workingDirectory: s.workingDirectory } }));
+  }
+  const time = (s: SessionEntry) => (s.lastActiveAt ? Date.parse(s.lastActiveAt) : 0);
+  // Resumable first, each group newest first.
+  return sessions.sort((a, b) => Number(b.status.resumable) - Number(a.status.resumable) || time(b) - time(a));
+}
+
+export function age(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (Number.isNaN(seconds)) return '';
+  if (seconds < 60) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  return `${days} days ago`;
+}
+
+export function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The VS Code extension's whole test suite. Idempotent: installs what is missing, builds the server when its
+# Release dll is missing, starts (and always stops) the fake Messages API, compiles and packages the extension,
+# then runs (1) the client module against the real server and (2) VS Code end to end in code-server.
+# Env: SIDECAR_DLL (the server dll), CLAUDE_SIDECAR_CLAUDE_PATH (the Claude Code CLI).
+# Last line: "N passed, N failed". Exit code non-zero on any failure.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cd "$here"
+results="$here/test-results"
+mkdir -p "$results"
+rm -f "$results"/*.png "$results"/*.tap
+passed=0
+failed=0
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+  exit $?
+}
+setup_failed() {
+  echo "run.sh: $*" >&2
+  failed=$((failed + 1))
+  finish
+}
+
+# --- tools -------------------------------------------------------------------------------------------------
+bash "$here/test/install-tools.sh" || setup_failed "installing the test tools failed"
+
+if [ ! -d node_modules/vscode-jsonrpc ] || [ ! -d node_modules/playwright-core ] || [ ! -x node_modules/.bin/tsc ] \
+   || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "run.sh: npm install"
+  if [ -f package-lock.json ]; then cmd=ci; else cmd=install; fi
+  timeout 300 npm "$cmd" --no-audit --no-fund --loglevel=error || setup_failed "npm $cmd failed"
+fi
+
+export SIDECAR_DLL="${SIDECAR_DLL:-$repo/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll}"
+if [ ! -f "$SIDECAR_DLL" ]; then
+  echo "run.sh: building the server"
+  (cd "$repo" && timeout 600 dotnet build src/ClaudeSessionSidecar -c Release -nologo -v quiet) || setup_failed "server build failed"
+fi
+export CLAUDE_SIDECAR_CLAUDE_PATH="${CLAUDE_SIDECAR_CLAUDE_PATH:-$repo/.tools/claude/node_modules/.bin/claude}"
+if [ ! -x "$CLAUDE_SIDECAR_CLAUDE_PATH" ]; then
+  echo "run.sh: installing the Claude Code CLI"
+  timeout 300 npm install --prefix "$repo/.tools/claude" --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@2.1.328 \
+    || setup_failed "installing the Claude Code CLI failed"
+fi
+
+# --- fake Messages API ---------------------------------------------------------------------------------------
+api_out="$(mktemp)"
+node "$repo/tests/fake-messages-api/server.js" > "$api_out" &
+api_pid=$!
+trap 'kill "$api_pid" 2>/dev/null; rm -f "$api_out"' EXIT
+for _ in $(seq 100); do
+  port="$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$api_out")"
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "${port:-}" ] || setup_failed "the fake Messages API did not start"
+export FAKE_API_PORT="$port"
+
+# --- compile and package -----------------------------------------------------------------------------------
+timeout 120 npx tsc -p . || setup_failed "tsc failed"
+timeout 60 node test/package-vsix.mjs > /dev/null || setup_failed "packaging the .vsix failed"
+
+# --- the two groups ----------------------------------------------------------------------------------------
+run_group() { # name, timeout seconds, test file
+  local name="$1" limit="$2" file="$3" log="$results/$1.tap"
+  echo "=== $name"
+  timeout --kill-after=10 "$limit" node --test --test-reporter=tap "$file" 2>&1 | tee "$log"
+  local status="${PIPESTATUS[0]}"
+  local p f
+  p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
+  f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ -z "$p" ] || { [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
+    echo "run.sh: $name ended with status $status without a failing test (timeout or crash)" >&2
+    failed=$((failed + 1))
+  fi
+}
+run_group client 300 test/client.test.mjs
+run_group e2e 480 test/e2e.test.mjs
+finish
