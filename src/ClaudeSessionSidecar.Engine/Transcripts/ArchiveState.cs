@@ -38,6 +38,12 @@ public sealed record ArchiveState(bool Archived, DateTimeOffset At)
     public static void Write(string transcriptPath, bool archived, DateTimeOffset at)
     {
         var folder = Path.Combine(Path.GetDirectoryName(transcriptPath)!, Path.GetFileNameWithoutExtension(transcriptPath));
+        if (new DirectoryInfo(folder).LinkTarget is not null)
+        {
+            // A planted link would send the write outside the config folder.
+            throw new IOException($"Refusing to write through the symlink {folder}.");
+        }
+
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(folder);

@@ -82,6 +82,11 @@ public static class RpcErrors
                 Errors = failed.Errors,
             },
         },
+        IOException or UnauthorizedAccessException => new LocalRpcException($"A file could not be read or written: {exception.Message}")
+        {
+            ErrorCode = ErrorCodes.InternalError,
+            ErrorData = new ErrorData { Reason = "io_error" },
+        },
         _ => null,
     };
 }

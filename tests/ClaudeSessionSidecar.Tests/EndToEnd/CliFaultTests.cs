@@ -112,6 +112,69 @@ public sealed class CliFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_50_MB_line_is_skipped_and_reported_without_holding_it()
+    {
+        using var environment = new TestEnvironment();
+        var cli = ScriptedCli.Write(environment, "claude", $"echo '{ScriptedCli.Init}'\nhead -c 52428800 /dev/zero | tr '\\0' x\necho\necho '{ScriptedCli.Result}'\nread -r _\nexit 0");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var created = await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+        Assert.Equal("scripted", (string?)created["result"]!["text"]);
+        Assert.True(Reliability.ProtocolFuzzTests.ResidentMegabytes(server.Process.Id) < 400, "the server held the line");
+
+        var onlyTheLine = ScriptedCli.Write(environment, "claude2", "head -c 52428800 /dev/zero | tr '\\0' x\necho\nexit 3");
+        await using var second = ServerProcess.Start(environment, output, claudePath: onlyTheLine);
+        var error = await second.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Contains(error.ErrorData!["errors"]!.Values<string>(), e => e!.StartsWith("a line of 52428800 characters", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Lost_transcript_writes_on_a_full_disk_are_a_clear_error()
+    {
+        using var environment = new TestEnvironment();
+        var lost = $$"""{"type":"system","subtype":"session_writes_lost","error_code":"ENOSPC","lost":["transcript"],"transcript_session_ids":["{{ScriptedCli.SessionId}}"],"session_id":"{{ScriptedCli.SessionId}}"}""";
+        var cli = ScriptedCli.Write(environment, "claude", $"echo '{ScriptedCli.Init}'\necho '{lost}'\necho '{ScriptedCli.Result}'\nread -r _\nexit 0");
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal("session_writes_lost", (string?)error.ErrorData!["reason"]);
+        Assert.Equal(ScriptedCli.SessionId, (string?)error.ErrorData!["sessionId"]);
+        Assert.Contains("session_writes_lost: ENOSPC (transcript)", error.ErrorData!["errors"]!.Values<string>());
+    }
+
+    [Fact]
+    public async Task A_CLI_replaced_between_turns_is_the_one_the_next_turn_runs()
+    {
+        using var environment = new TestEnvironment();
+        string Version(string version, string text) =>
+            $"if [ \"$1\" = --version ]; then echo '{version} (Claude Code)'; exit 0; fi\n" +
+            $"read -r prompt\necho '{ScriptedCli.Init}'\necho '{ScriptedCli.Result.Replace("scripted", text, StringComparison.Ordinal)}'\nread -r _\nexit 0";
+        var path = Path.Combine(environment.Root, "claude");
+        void Install(string body)
+        {
+            // As an upgrade does: a new file renamed over the old one.
+            var staged = path + ".new";
+            File.WriteAllText(staged, "#!/usr/bin/env bash\n" + body + "\n");
+            File.SetUnixFileMode(staged, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.Move(staged, path, overwrite: true);
+        }
+
+        Install(Version("1.0.0", "old cli"));
+        await using var server = ServerProcess.Start(environment, output, claudePath: path);
+        Assert.Equal("1.0.0", (string?)(await server.InvokeAsync("initialize", new { }))["claude"]!["version"]);
+        Assert.Equal("old cli", (string?)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "a" }))["result"]!["text"]);
+
+        await Task.Delay(1100); // a new modification time on file systems with one-second resolution
+        Install(Version("9.9.9", "new cli"));
+
+        Assert.Equal("new cli", (string?)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "b" }))["result"]!["text"]);
+        Assert.Equal("9.9.9", (string?)(await server.InvokeAsync("initialize", new { }))["claude"]!["version"]);
+    }
+
+    [Fact]
     public async Task A_missing_CLI_gives_not_found()
     {
         using var environment = new TestEnvironment();

@@ -1,0 +1,197 @@
+using System.Text;
+using ClaudeSessionSidecar.Tests.Infrastructure;
+using Newtonsoft.Json.Linq;
+using Xunit.Abstractions;
+
+namespace ClaudeSessionSidecar.Tests.Reliability;
+
+/// <summary>
+/// Hostile bytes on the built server's stdin: it never crashes or hangs, answers every well-formed request, keeps its
+/// memory bounded, and goes on. Figures are in docs/reliability.md.
+/// </summary>
+public sealed class ProtocolFuzzTests(ITestOutputHelper output)
+{
+    private const int MalformedCount = 10_000;
+
+    [Fact]
+    public async Task Ten_thousand_malformed_lines_in_a_row_with_well_formed_requests_between_them()
+    {
+        using var environment = new TestEnvironment();
+        await using var server = ServerProcess.Launch(environment, null, ["--framing", "newline", "--log-level", "error"]);
+        var stdin = server.Process.StandardInput.BaseStream;
+        var random = new Random(20261126);
+        var wellFormedIds = new List<int>();
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < MalformedCount; i++)
+            {
+                await stdin.WriteAsync(Malformed(random, i));
+                await stdin.WriteAsync("\n"u8.ToArray());
+                if (i % 500 == 0)
+                {
+                    var id = 1_000_000 + i;
+                    wellFormedIds.Add(id);
+                    await stdin.WriteAsync(Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"initialize\",\"params\":{}}\n"));
+                }
+            }
+
+            await stdin.FlushAsync();
+            stdin.Close();
+        });
+
+        var answered = new HashSet<int>();
+        var errors = 0;
+        while (await server.Process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var message = JObject.Parse(line);
+            if (message["result"] is not null)
+            {
+                answered.Add((int)message["id"]!);
+            }
+            else
+            {
+                Assert.Contains((int)message["error"]!["code"]!, new[] { -32700, -32600 });
+                errors++;
+            }
+        }
+
+        await writer;
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(wellFormedIds.Order(), answered.Order());
+        output.WriteLine($"{MalformedCount} malformed lines: {errors} error answers; {answered.Count} well-formed requests, all answered.");
+        Assert.True(errors >= MalformedCount * 9 / 10, $"only {errors} error answers");
+    }
+
+    [Fact]
+    public async Task Broken_Content_Length_frames_each_get_an_error_and_the_next_request_is_answered()
+    {
+        using var environment = new TestEnvironment();
+        await using var server = ServerProcess.Launch(environment, output, ["--log-level", "warning"]);
+        var stdin = server.Process.StandardInput.BaseStream;
+        var stdout = server.Process.StandardOutput.BaseStream;
+        var deep = new string('[', 100_000);
+        var hugeString = """{"jsonrpc":"2.0","id":77,"method":"initialize","params":{"clientInfo":{"name":" """ + new string('x', 10 * 1024 * 1024) + "\"}}}";
+        var cases = new (string Name, byte[] Frame, int? ExpectedCode)[]
+        {
+            ("truncated header", "Content-Len\r\n\r\n"u8.ToArray(), -32600),
+            ("negative length", "Content-Length: -5\r\n\r\n"u8.ToArray(), -32600),
+            ("missing length", "Content-Type: application/json\r\n\r\n"u8.ToArray(), -32600),
+            ("non-numeric length", "Content-Length: ten\r\n\r\n"u8.ToArray(), -32600),
+            ("invalid UTF-8", [.. "Content-Length: 6\r\n\r\n"u8.ToArray(), 0xff, 0xfe, 0xfd, 0xc3, 0x28, 0x7b], -32700),
+            ("deeply nested JSON", Frame(deep), -32700),
+            ("a 10 MB string", Frame(hugeString), null),
+        };
+
+        foreach (var (name, frame, expectedCode) in cases)
+        {
+            await stdin.WriteAsync(frame);
+            await stdin.WriteAsync(Frame("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"""));
+            await stdin.FlushAsync();
+
+            var first = await ReadFrameAsync(stdout);
+            if (expectedCode is { } code)
+            {
+                Assert.True(code == (int?)first["error"]?["code"], $"{name}: {first}");
+                first = await ReadFrameAsync(stdout);
+            }
+            else
+            {
+                Assert.True(first["result"] is not null, $"{name}: {first}");
+                first = await ReadFrameAsync(stdout);
+            }
+
+            Assert.True((int?)first["id"] == 1 && first["result"] is not null, $"{name}: the next request was not answered: {first}");
+        }
+
+        // 2 GB declared: refused at once; the server stays up, and ends cleanly when the input does.
+        await stdin.WriteAsync("Content-Length: 2147483648\r\n\r\n{}"u8.ToArray());
+        await stdin.FlushAsync();
+        var refused = await ReadFrameAsync(stdout);
+        Assert.Equal("message_too_large", (string?)refused["error"]!["data"]!["reason"]);
+        Assert.False(server.Process.HasExited);
+        Assert.True(ResidentMegabytes(server.Process.Id) < 600, $"RSS {ResidentMegabytes(server.Process.Id)} MB");
+        stdin.Close();
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task A_message_over_the_limit_is_refused_and_memory_stays_bounded()
+    {
+        using var environment = new TestEnvironment();
+        await using var server = ServerProcess.Launch(environment, output, ["--framing", "newline", "--log-level", "warning"]);
+        var stdin = server.Process.StandardInput.BaseStream;
+        var chunk = Encoding.ASCII.GetBytes(new string('x', 1024 * 1024));
+        await stdin.WriteAsync("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"initialize\",\"params\":{\"x\":\""u8.ToArray());
+        for (var i = 0; i < 80; i++)
+        {
+            await stdin.WriteAsync(chunk);
+        }
+
+        await stdin.WriteAsync("\"}}\n"u8.ToArray());
+        await stdin.WriteAsync("""{"jsonrpc":"2.0","id":6,"method":"initialize","params":{}}"""u8.ToArray());
+        await stdin.WriteAsync("\n"u8.ToArray());
+        await stdin.FlushAsync();
+
+        var tooLarge = JObject.Parse((await server.Process.StandardOutput.ReadLineAsync())!);
+        var next = JObject.Parse((await server.Process.StandardOutput.ReadLineAsync())!);
+        Assert.Equal("message_too_large", (string?)tooLarge["error"]!["data"]!["reason"]);
+        Assert.Equal(6, (int?)next["id"]);
+        Assert.True(ResidentMegabytes(server.Process.Id) < 400, $"RSS {ResidentMegabytes(server.Process.Id)} MB after an 80 MB line");
+    }
+
+    internal static long ResidentMegabytes(int processId)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+    }
+
+    private static byte[] Frame(string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        return [.. Encoding.ASCII.GetBytes($"Content-Length: {bytes.Length}\r\n\r\n"), .. bytes];
+    }
+
+    private static async Task<JObject> ReadFrameAsync(Stream stdout)
+    {
+        var header = new StringBuilder();
+        while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            var b = stdout.ReadByte();
+            Assert.NotEqual(-1, b);
+            header.Append((char)b);
+        }
+
+        var length = int.Parse(header.ToString().Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var body = new byte[length];
+        await stdout.ReadExactlyAsync(body);
+        return JObject.Parse(Encoding.UTF8.GetString(body));
+    }
+
+    /// <summary>One malformed line: random bytes, invalid UTF-8, cut or broken JSON, wrong envelopes, deep nesting.</summary>
+    private static byte[] Malformed(Random random, int i)
+    {
+        switch (i % 8)
+        {
+            case 0:
+                var bytes = new byte[random.Next(1, 200)];
+                random.NextBytes(bytes);
+                return bytes.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray();
+            case 1:
+                return [0xff, 0xfe, 0xc3, 0x28, (byte)'{'];
+            case 2:
+                var valid = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}""";
+                return Encoding.UTF8.GetBytes(valid[..random.Next(1, valid.Length - 1)]);
+            case 3:
+                return Encoding.UTF8.GetBytes(new string('{', random.Next(300, 3000)));
+            case 4:
+                return """{"jsonrpc":"2.0","id":{"nested":true},"method":"initialize"}"""u8.ToArray();
+            case 5:
+                return """[{"jsonrpc":"2.0","id":1,"method":"initialize"}]"""u8.ToArray();
+            case 6:
+                return """{"jsonrpc":"1.0","id":3,"method":"initialize"}"""u8.ToArray();
+            default:
+                return """{"jsonrpc":"2.0","id":4,"method":["initialize"]}"""u8.ToArray();
+        }
+    }
+}
