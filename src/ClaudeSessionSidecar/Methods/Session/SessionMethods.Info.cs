@@ -14,8 +14,14 @@ public sealed class InfoParams
     public string? UserId { get; set; }
 }
 
-public sealed class InfoResult : SessionViewDto
+public sealed record InfoResult : SessionViewDto
 {
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public InfoResult(SessionViewDto view)
+        : base(view)
+    {
+    }
+
     /// <summary>The transcript's modification time.</summary>
     public DateTimeOffset? LastModified { get; init; }
 
@@ -39,24 +45,8 @@ public sealed partial class SessionMethods
             () => RpcErrors.Translate(() =>
             {
                 var view = Sessions.Info(sessionId, userId, workingDirectory) ?? throw new SessionNotFoundException(sessionId);
-                var basic = SessionViewDto.From(view);
-                return new InfoResult
+                return new InfoResult(SessionViewDto.From(view))
                 {
-                    SessionId = basic.SessionId,
-                    UserId = basic.UserId,
-                    WorkingDirectory = basic.WorkingDirectory,
-                    CreatedAt = basic.CreatedAt,
-                    LastActiveAt = basic.LastActiveAt,
-                    Title = basic.Title,
-                    FirstPrompt = basic.FirstPrompt,
-                    CustomTitle = basic.CustomTitle,
-                    Tag = basic.Tag,
-                    Archived = basic.Archived,
-                    GitBranch = basic.GitBranch,
-                    FileSize = basic.FileSize,
-                    FilePath = basic.FilePath,
-                    Source = basic.Source,
-                    Status = basic.Status,
                     LastModified = view.FilePath is { } path && File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path)) : null,
                     MessageCount = view.FilePath is { } file && File.Exists(file) ? Sessions.MessageCount(file) : 0,
                 };

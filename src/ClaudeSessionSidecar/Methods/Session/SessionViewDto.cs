@@ -5,7 +5,7 @@ using Newtonsoft.Json;
 namespace ClaudeSessionSidecar.Methods.Session;
 
 /// <summary>A session in <c>session/list</c> and <c>session/info</c>.</summary>
-public class SessionViewDto
+public record SessionViewDto
 {
     public required string SessionId { get; init; }
 
