@@ -42,7 +42,12 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             using var timeout = new CancellationTokenSource(Options.TurnTimeout);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
             turn.Stopping = stop.Token;
-            using var stopRegistration = stop.Token.Register(() => turn.StopRequested = StopTurnAsync(process, turn));
+            using var stopRegistration = stop.Token.Register(() =>
+            {
+                // A stop that comes after the result changes nothing about the turn; only an earlier one cut it short.
+                turn.CutShort = turn.Result is null;
+                turn.StopRequested = StopTurnAsync(process, turn);
+            });
 
             await ReadStdoutAsync(process, observer, turn);
 
@@ -57,12 +62,12 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
             await stderrPump;
 
-            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            if (turn.CutShort && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw Failure(CliFailureKind.TimedOut, $"The turn ran longer than {Options.TurnTimeout.TotalSeconds:0.###} s and was stopped.", process, stderrTail, turn);
             }
 
-            var cancelled = cancellationToken.IsCancellationRequested;
+            var cancelled = turn.CutShort && cancellationToken.IsCancellationRequested;
             if (turn.SessionId is null)
             {
                 throw turn.Result is null
@@ -505,6 +510,9 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         public CancellationToken Stopping { get; set; }
 
         public Task? StopRequested { get; set; }
+
+        /// <summary>True when a cancellation or the timeout stopped the turn before its result.</summary>
+        public bool CutShort { get; set; }
     }
 
     /// <summary>Keeps the last N characters written to it.</summary>
