@@ -26,7 +26,11 @@ public static class TranscriptJudge
     [ThreadStatic]
     internal static long BytesRead;
 
-    public static TranscriptVerdict Judge(string path)
+    public static TranscriptVerdict Judge(string path) => Judge(path, preloaded: null);
+
+    /// <summary>Judges with the file's last <c>64 KiB</c> already in hand (as the summary reader has them), when they are still the file's.</summary>
+    /// <param name="preloaded">The size and modification time the bytes were read at, and the bytes (the whole file when it is not larger).</param>
+    public static TranscriptVerdict Judge(string path, (long Size, DateTime Modified, ReadOnlyMemory<byte> Tail)? preloaded)
     {
         try
         {
@@ -49,7 +53,10 @@ public static class TranscriptJudge
                 return cached.Verdict;
             }
 
-            var verdict = new TranscriptVerdict(Decide(path, file.Length), file.Length);
+            var tail = preloaded is { } window && window.Size == file.Length && window.Modified == file.LastWriteTimeUtc && window.Tail.Length == Math.Min(file.Length, TailWindows[0])
+                ? window.Tail
+                : (ReadOnlyMemory<byte>?)null;
+            var verdict = new TranscriptVerdict(Decide(path, file.Length, tail), file.Length);
             Cache[path] = (file.Length, file.LastWriteTimeUtc, verdict);
             return verdict;
         }
@@ -59,18 +66,34 @@ public static class TranscriptJudge
         }
     }
 
-    private static NotResumableReason? Decide(string path, long size)
+    /// <summary>The verdict from the file's bytes, without the cache: what a first check costs (benchmarks).</summary>
+    public static NotResumableReason? JudgeUncached(string path) => Decide(path, new FileInfo(path).Length, null);
+
+    private static NotResumableReason? Decide(string path, long size, ReadOnlyMemory<byte>? firstWindow)
     {
         if (size == 0)
         {
             return NotResumableReason.SessionFileTooSmall;
         }
 
-        using var stream = TranscriptLines.OpenForReading(path);
+        FileStream? opened = null;
+        FileStream Stream() => opened ??= TranscriptLines.OpenForReading(path);
+        try
+        {
+            return DecideFromWindows(Stream, size, firstWindow);
+        }
+        finally
+        {
+            opened?.Dispose();
+        }
+    }
+
+    private static NotResumableReason? DecideFromWindows(Func<FileStream> stream, long size, ReadOnlyMemory<byte>? firstWindow)
+    {
         foreach (var window in TailWindows)
         {
             var start = Math.Max(0, size - window);
-            var text = ReadText(stream, start, size - start);
+            var text = window == TailWindows[0] && firstWindow is { } preloaded ? Encoding.UTF8.GetString(preloaded.Span) : ReadText(stream(), start, size - start);
             if (start > 0)
             {
                 // The window began inside a line: drop the part.
@@ -91,7 +114,7 @@ public static class TranscriptJudge
         }
 
         // No window decided (the conversation lies further back than the largest window): read it all, as the CLI does.
-        return Verdict(Parse(ReadText(stream, 0, size)));
+        return Verdict(Parse(ReadText(stream(), 0, size)));
     }
 
     /// <summary>Rule 3a inside a window: the last main entry leads up to a user/assistant entry, whose timestamp decides.</summary>

@@ -11,7 +11,7 @@ public sealed class SessionStore
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -28,6 +28,32 @@ public sealed class SessionStore
             first_prompt TEXT NOT NULL
         );
         CREATE INDEX sessions_by_user_activity ON sessions (user_id, last_active_at_ms DESC);
+        """,
+
+        // 2: the summary index (SummaryIndex): what listing needs of each transcript, valid while its stamp holds.
+        """
+        CREATE TABLE transcript_summaries (
+            path TEXT PRIMARY KEY NOT NULL,
+            folder TEXT NOT NULL,
+            format INTEGER NOT NULL,
+            file_size INTEGER NOT NULL,
+            modified_ticks INTEGER NOT NULL,
+            sidecar TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            custom_title TEXT,
+            summary TEXT,
+            first_prompt TEXT,
+            git_branch TEXT,
+            working_directory TEXT,
+            tag TEXT,
+            created_at TEXT,
+            archived INTEGER,
+            is_programmatic INTEGER NOT NULL,
+            starts_as_sidechain INTEGER NOT NULL,
+            summary_line TEXT,
+            not_resumable_reason INTEGER
+        );
+        CREATE INDEX transcript_summaries_by_folder ON transcript_summaries (folder);
         """,
     ];
 
@@ -148,6 +174,99 @@ public sealed class SessionStore
         }
 
         return ids;
+    }
+
+    /// <summary>The index's rows for one project folder, in the index's own format only.</summary>
+    public List<IndexedTranscript> LoadSummaries(string folder, int format)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT * FROM transcript_summaries WHERE folder = $folder AND format = $format";
+        command.Parameters.AddWithValue("$folder", folder);
+        command.Parameters.AddWithValue("$format", format);
+        using var reader = command.ExecuteReader();
+        var rows = new List<IndexedTranscript>();
+        int Ordinal(string name) => reader.GetOrdinal(name);
+        string? Text(string name) => reader.IsDBNull(Ordinal(name)) ? null : reader.GetString(Ordinal(name));
+        while (reader.Read())
+        {
+            var modified = new DateTime(reader.GetInt64(Ordinal("modified_ticks")), DateTimeKind.Utc);
+            var size = reader.GetInt64(Ordinal("file_size"));
+            var summary = new Transcripts.TranscriptSummary(
+                reader.GetString(Ordinal("session_id")),
+                size,
+                new DateTimeOffset(modified),
+                Text("custom_title"),
+                Text("summary"),
+                Text("first_prompt"),
+                Text("git_branch"),
+                Text("working_directory"),
+                Text("tag"),
+                Text("created_at") is { } created ? DateTimeOffset.Parse(created, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind) : null,
+                reader.IsDBNull(Ordinal("archived")) ? null : reader.GetInt64(Ordinal("archived")) != 0,
+                reader.GetInt64(Ordinal("is_programmatic")) != 0,
+                reader.GetInt64(Ordinal("starts_as_sidechain")) != 0)
+            {
+                SummaryLine = Text("summary_line"),
+            };
+            var reason = reader.IsDBNull(Ordinal("not_resumable_reason")) ? (Resumability.NotResumableReason?)null : (Resumability.NotResumableReason)reader.GetInt32(Ordinal("not_resumable_reason"));
+            rows.Add(new IndexedTranscript(reader.GetString(Ordinal("path")), new TranscriptStamp(size, modified.Ticks, reader.GetString(Ordinal("sidecar"))), summary, reason));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Writes index rows (replacing older ones of the same paths) and removes the rows of transcripts gone, in one transaction.</summary>
+    public void SaveSummaries(string folder, int format, IReadOnlyCollection<IndexedTranscript> changed, IReadOnlyCollection<string> removed)
+    {
+        if (changed.Count == 0 && removed.Count == 0)
+        {
+            return;
+        }
+
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var delete = connection.CreateCommand())
+        {
+            delete.CommandText = "DELETE FROM transcript_summaries WHERE path = $path";
+            var path = delete.Parameters.Add("$path", SqliteType.Text);
+            foreach (var gone in removed)
+            {
+                path.Value = gone;
+                delete.ExecuteNonQuery();
+            }
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT OR REPLACE INTO transcript_summaries (path, folder, format, file_size, modified_ticks, sidecar, session_id, custom_title, summary,
+                first_prompt, git_branch, working_directory, tag, created_at, archived, is_programmatic, starts_as_sidechain, summary_line, not_resumable_reason)
+            VALUES ($path, $folder, $format, $size, $modified, $sidecar, $id, $customTitle, $summary,
+                $firstPrompt, $gitBranch, $cwd, $tag, $createdAt, $archived, $programmatic, $sidechain, $summaryLine, $reason)
+            """;
+        var names = new[] { "$path", "$folder", "$format", "$size", "$modified", "$sidecar", "$id", "$customTitle", "$summary", "$firstPrompt", "$gitBranch", "$cwd", "$tag", "$createdAt", "$archived", "$programmatic", "$sidechain", "$summaryLine", "$reason" };
+        var parameters = names.Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
+        insert.Prepare();
+        foreach (var row in changed)
+        {
+            var s = row.Summary;
+            object?[] values =
+            [
+                row.Path, folder, format, row.Stamp.Size, row.Stamp.ModifiedTicks, row.Stamp.Sidecar, s.SessionId, s.CustomTitle, s.Summary,
+                s.FirstPrompt, s.GitBranch, s.WorkingDirectory, s.Tag, s.CreatedAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                s.Archived is { } archived ? (archived ? 1 : 0) : null, s.IsProgrammatic ? 1 : 0, s.StartsAsSidechain ? 1 : 0, s.SummaryLine,
+                row.NotResumableReason is { } reason ? (int)reason : null,
+            ];
+            for (var i = 0; i < values.Length; i++)
+            {
+                parameters[i].SqliteType = values[i] is int or long ? SqliteType.Integer : SqliteType.Text;
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
     }
 
     private void Execute(string sql, params (string Name, object Value)[] parameters)

@@ -48,7 +48,7 @@ public static class TranscriptLines
 
     private static int LastNewline(byte[] buffer, int length) => Array.LastIndexOf(buffer, (byte)'\n', length - 1);
 
-    private static List<string> SplitLines(ReadOnlySpan<byte> bytes)
+    internal static List<string> SplitLines(ReadOnlySpan<byte> bytes)
     {
         var lines = new List<string>();
         foreach (var range in bytes.Split((byte)'\n'))

@@ -35,41 +35,75 @@ public sealed record TranscriptSummary(
 
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
-    public static TranscriptSummary Read(string path)
+    public static TranscriptSummary Read(string path) => Read(path, out _);
+
+    /// <summary>
+    /// Reads the summary with one open of the file: its size and modification time come from the open handle, taken
+    /// before any byte is read (so a file that grows meanwhile is seen as changed next time, never as this one).
+    /// </summary>
+    /// <param name="tailWindow">The last <see cref="WindowBytes"/> bytes (or the whole file), for the resumability judge.</param>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
+    public static TranscriptSummary Read(string path, out ReadOnlyMemory<byte> tailWindow)
     {
         var sessionId = Path.GetFileNameWithoutExtension(path);
-        var file = new FileInfo(path);
-        var head = ParseAll(TranscriptLines.ReadHead(path, WindowBytes));
-        var tail = file.Length <= WindowBytes ? head : ParseAll(TranscriptLines.ReadTail(path, WindowBytes));
+        long length;
+        DateTime modified;
+        Lines head;
+        Lines tail;
+        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            length = RandomAccess.GetLength(handle);
+            modified = File.GetLastWriteTimeUtc(handle);
+            var headBuffer = new byte[(int)Math.Min(WindowBytes, Math.Max(length, 0))];
+            var read = ReadFully(handle, headBuffer, 0);
+            var complete = read < WindowBytes ? read : headBuffer.AsSpan(0, read).LastIndexOf((byte)'\n') + 1;
+            head = new Lines(TranscriptLines.SplitLines(headBuffer.AsSpan(0, complete)));
+            if (length <= WindowBytes)
+            {
+                tail = head;
+                tailWindow = headBuffer.AsMemory(0, read);
+            }
+            else
+            {
+                var start = length - WindowBytes;
+                var tailBuffer = new byte[WindowBytes];
+                var tailRead = ReadFully(handle, tailBuffer, start);
+                tail = new Lines(TranscriptLines.SplitLines(tailBuffer.AsSpan(0, tailRead)).Skip(1).ToList());
+                tailWindow = tailBuffer.AsMemory(0, tailRead);
+            }
+        }
+
         var sidecarFolder = Path.Combine(Path.GetDirectoryName(path)!, sessionId);
 
-        var tailTitles = Strings(tail, "custom-title", "customTitle");
+        var tailTitles = tail.Strings("custom-title", "customTitle");
         var customTitle = NonEmpty(tailTitles.LastOrDefault())
             ?? (tailTitles.Count == 0 ? ReadCustomTitleFile(sidecarFolder) : null)
-            ?? NonEmpty(Strings(head, "custom-title", "customTitle").LastOrDefault())
-            ?? NonEmpty(Strings(tail, "ai-title", "aiTitle").LastOrDefault())
-            ?? NonEmpty(Strings(head, "ai-title", "aiTitle").LastOrDefault());
-        var firstPrompt = Transcripts.FirstPrompt.From(head.Select(entry => entry.Line));
-        var summaryLine = NonEmpty(LastField(tail, "summary"));
-        var summary = customTitle ?? NonEmpty(LastField(tail, "lastPrompt")) ?? summaryLine ?? firstPrompt;
-        var tag = NonEmpty(Strings(tail, "tag", "tag").LastOrDefault());
-        var createdAt = head.Select(entry => entry.Object["timestamp"]).OfType<JValue>().Where(v => v.Type == JTokenType.String)
+            ?? NonEmpty(head.Strings("custom-title", "customTitle").LastOrDefault())
+            ?? NonEmpty(tail.Strings("ai-title", "aiTitle").LastOrDefault())
+            ?? NonEmpty(head.Strings("ai-title", "aiTitle").LastOrDefault());
+        var firstPrompt = Transcripts.FirstPrompt.From(head.Text);
+        var summaryLine = NonEmpty(tail.LastField("summary"));
+        var summary = customTitle ?? NonEmpty(tail.LastField("lastPrompt")) ?? summaryLine ?? firstPrompt;
+        var tag = NonEmpty(tail.Strings("tag", "tag").LastOrDefault());
+        var createdAt = head.Objects("\"timestamp\"").Select(entry => entry["timestamp"]).OfType<JValue>().Where(v => v.Type == JTokenType.String)
             .Select(v => ParseTime((string)v!)).FirstOrDefault(time => time is not null);
+        var first = head.Objects(null).FirstOrDefault();
 
         return new TranscriptSummary(
             sessionId,
-            file.Length,
-            new DateTimeOffset(file.LastWriteTimeUtc),
+            length,
+            new DateTimeOffset(modified),
             customTitle,
             summary,
             firstPrompt,
-            GitBranch: NonEmpty(LastField(tail, "gitBranch")) ?? NonEmpty(FirstField(head, "gitBranch")),
-            WorkingDirectory: Strings(tail, "relocated", "relocatedCwd").LastOrDefault() ?? FirstField(head, "cwd"),
+            GitBranch: NonEmpty(tail.LastField("gitBranch")) ?? NonEmpty(head.FirstField("gitBranch")),
+            WorkingDirectory: tail.Strings("relocated", "relocatedCwd").LastOrDefault() ?? head.FirstField("cwd"),
             tag,
             createdAt,
-            Archived: ReadArchived(sidecarFolder, head.Concat(tail)),
+            Archived: ReadArchived(sidecarFolder, head, tail),
             IsProgrammatic: IsProgrammaticSession(head, tail),
-            StartsAsSidechain: head.FirstOrDefault()?.Object["isSidechain"]?.Type == JTokenType.Boolean && (bool)head[0].Object["isSidechain"]!)
+            StartsAsSidechain: first?["isSidechain"]?.Type == JTokenType.Boolean && (bool)first["isSidechain"]!)
         {
             SummaryLine = summaryLine,
         };
@@ -78,29 +112,95 @@ public sealed record TranscriptSummary(
     internal static DateTimeOffset? ParseTime(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
 
-    private sealed record Entry(string Line, JObject Object);
+    private static int ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle handle, byte[] buffer, long offset)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(handle, buffer.AsSpan(total), offset + total);
+            if (read == 0)
+            {
+                break;
+            }
 
-    private static List<Entry> ParseAll(IEnumerable<string> lines) =>
-        lines.Select(line => TranscriptLines.TryParseObject(line) is { } parsed ? new Entry(line, parsed) : null).OfType<Entry>().ToList();
+            total += read;
+        }
 
-    /// <summary>The string <paramref name="field"/> of every line of <paramref name="type"/>, in file order.</summary>
-    private static List<string> Strings(List<Entry> entries, string type, string field) =>
-        entries.Where(entry => (string?)entry.Object["type"] == type && entry.Object[field] is JValue { Type: JTokenType.String })
-            .Select(entry => (string)entry.Object[field]!)
-            .ToList();
+        return total;
+    }
 
-    private static string? LastField(List<Entry> entries, string field) =>
-        entries.Select(entry => entry.Object[field]).OfType<JValue>().LastOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
+    /// <summary>
+    /// A window's lines, each parsed only when asked for. A question about a key (<c>"gitBranch"</c>) or a type
+    /// (<c>custom-title</c>) only parses the lines whose text contains it: a line whose top-level object has that key
+    /// or value must contain its name (the CLI never escapes key names or these type names, and the SDK looks for
+    /// them as plain text too). The answers are those of parsing every line.
+    /// </summary>
+    private sealed class Lines(List<string> text)
+    {
+        private readonly JObject?[] parsed = new JObject?[text.Count];
+        private readonly bool[] tried = new bool[text.Count];
 
-    private static string? FirstField(List<Entry> entries, string field) =>
-        entries.Select(entry => entry.Object[field]).OfType<JValue>().FirstOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
+        public List<string> Text { get; } = text;
+
+        /// <summary>The parseable lines (containing <paramref name="needle"/>, when given), in file order.</summary>
+        public IEnumerable<JObject> Objects(string? needle)
+        {
+            for (var i = 0; i < Text.Count; i++)
+            {
+                if (Get(i, needle) is { } entry)
+                {
+                    yield return entry;
+                }
+            }
+        }
+
+        /// <summary>The same, last line first.</summary>
+        public IEnumerable<JObject> ObjectsFromEnd(string needle)
+        {
+            for (var i = Text.Count - 1; i >= 0; i--)
+            {
+                if (Get(i, needle) is { } entry)
+                {
+                    yield return entry;
+                }
+            }
+        }
+
+        /// <summary>The string <paramref name="field"/> of every line of <paramref name="type"/>, in file order.</summary>
+        public List<string> Strings(string type, string field) =>
+            Objects(type).Where(entry => (string?)entry["type"] == type && entry[field] is JValue { Type: JTokenType.String })
+                .Select(entry => (string)entry[field]!)
+                .ToList();
+
+        public string? LastField(string field) =>
+            ObjectsFromEnd($"\"{field}\"").Select(entry => entry[field]).OfType<JValue>().FirstOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
+
+        public string? FirstField(string field) =>
+            Objects($"\"{field}\"").Select(entry => entry[field]).OfType<JValue>().FirstOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
+
+        private JObject? Get(int index, string? needle)
+        {
+            if (needle is not null && !Text[index].Contains(needle, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            if (!tried[index])
+            {
+                tried[index] = true;
+                parsed[index] = TranscriptLines.TryParseObject(Text[index]);
+            }
+
+            return parsed[index];
+        }
+    }
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
-    private static bool IsProgrammaticSession(List<Entry> head, List<Entry> tail)
+    private static bool IsProgrammaticSession(Lines head, Lines tail)
     {
-        var entrypoint = FirstField(head, "entrypoint") ?? LastField(tail, "entrypoint");
-        var kind = (string?)head.FirstOrDefault(entry => entry.Object.ContainsKey("parentUuid"))?.Object["sessionKind"];
+        var entrypoint = head.FirstField("entrypoint") ?? tail.LastField("entrypoint");
+        var kind = (string?)head.Objects("\"parentUuid\"").FirstOrDefault(entry => entry.ContainsKey("parentUuid"))?["sessionKind"];
         return ProgrammaticEntrypoints.Contains(entrypoint) || kind is "daemon" or "daemon-worker";
     }
 
@@ -120,7 +220,7 @@ public sealed record TranscriptSummary(
     }
 
     /// <summary>The SDK's archived state: <c>archived.json</c>, unless a person typed a prompt after it was written.</summary>
-    private static bool? ReadArchived(string sidecarFolder, IEnumerable<Entry> entries)
+    private static bool? ReadArchived(string sidecarFolder, Lines head, Lines tail)
     {
         var state = ArchiveState.Read(sidecarFolder);
         if (state is not { Archived: true, At: var at })
@@ -128,11 +228,14 @@ public sealed record TranscriptSummary(
             return state?.Archived;
         }
 
-        var promptedLater = entries.Any(entry =>
-            (string?)entry.Object["type"] == "user"
-            && entry.Object["timestamp"] is JValue { Type: JTokenType.String } timestamp
+        // FirstPrompt.From only takes lines holding "type":"user" (or "type": "user"); the rest need no parsing.
+        var promptedLater = head.Text.Concat(tail.Text).Any(line =>
+            (line.Contains("\"type\":\"user\"", StringComparison.Ordinal) || line.Contains("\"type\": \"user\"", StringComparison.Ordinal))
+            && TranscriptLines.TryParseObject(line) is { } entry
+            && (string?)entry["type"] == "user"
+            && entry["timestamp"] is JValue { Type: JTokenType.String } timestamp
             && ParseTime((string)timestamp!) > at
-            && Transcripts.FirstPrompt.From([entry.Line]) is not null);
+            && Transcripts.FirstPrompt.From([line]) is not null);
         return !promptedLater;
     }
 }

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(ClaudeSessionSidecar.Benchmarks.HotPaths).Assembly).Run(args);

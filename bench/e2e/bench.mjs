@@ -1,0 +1,166 @@
+// The end-to-end benchmark: listing against the official SDK, turn overhead against the CLI alone, start-up against a
+// Node host importing the SDK, and memory. Run by bench/run.sh, which builds everything and makes the corpus.
+// Env: SIDECAR (the server command, JSON array), SIDECAR_DLL_PLAIN (the plain build, for comparison), CLAUDE, API,
+// CONFIG, WORK (the corpus's working directory), SCRATCH (a temp folder), SDK_MODULE_DIR.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { RpcProcess, median } from './rpc.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { CLAUDE, API, CONFIG, WORK, SCRATCH } = process.env;
+const sidecar = JSON.parse(process.env.SIDECAR);
+const plain = process.env.SIDECAR_PLAIN ? JSON.parse(process.env.SIDECAR_PLAIN) : null;
+const runs = Number(process.env.RUNS ?? 10);
+const cliEnv = { ...process.env, CLAUDE_CONFIG_DIR: CONFIG, ANTHROPIC_BASE_URL: API, ANTHROPIC_API_KEY: 'x', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+const results = [];
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+function report(name, ours, theirs, target, higherIsBetter = true) {
+  const ratio = higherIsBetter ? theirs / ours : ours / theirs;
+  const met = higherIsBetter ? ratio >= target : ratio <= target;
+  results.push({ name, ours, theirs, ratio, target, met });
+  console.log(`${met ? 'MET ' : 'MISS'} ${name}: ours ${fmt(ours)}, theirs ${fmt(theirs)}, ratio ${ratio.toFixed(2)}x (target ${higherIsBetter ? '>=' : '<='} ${target}x)`);
+}
+
+let storeCount = 0;
+function server(command = sidecar, extra = []) {
+  const store = path.join(SCRATCH, `store-${storeCount++}`);
+  return new RpcProcess(command[0], [...command.slice(1), '--framing', 'newline', '--store', store, '--claude-config-dir', CONFIG, '--claude-path', CLAUDE, ...extra], { env: cliEnv });
+}
+function sdkHost(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [path.join(here, 'sdk-host.mjs'), ...args], { env: cliEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`sdk-host exit ${code}`))));
+  });
+}
+const list50 = { workingDirectory: WORK, includeExternal: true, limit: 50 };
+
+// 1. Listing.
+console.log(`\n== 1. Listing ${WORK} (${fs.readdirSync(path.join(CONFIG, 'projects', fs.realpathSync(WORK).replace(/[^a-zA-Z0-9]/g, '-'))).length} files) ==`);
+const sdk = await sdkHost(['list', WORK, String(runs)]);
+const ours = server();
+await ours.request('initialize', {});
+const cold = await ours.request('session/listResumable', list50);
+const warm50 = [], warmAll = [];
+let all = [];
+for (let i = 0; i < runs; i++) {
+  warm50.push((await ours.request('session/listResumable', list50)).ms);
+  // The whole list: two pages of session/list (its limit is at most 1000), resumable ones kept.
+  const a = await ours.request('session/list', { workingDirectory: WORK, includeExternal: true, limit: 1000 });
+  const b = a.result.nextCursor ? await ours.request('session/list', { workingDirectory: WORK, includeExternal: true, limit: 1000, cursor: a.result.nextCursor }) : { ms: 0, result: { sessions: [] } };
+  warmAll.push(a.ms + b.ms);
+  all = [...a.result.sessions, ...b.result.sessions];
+}
+const warm50Answer = (await ours.request('session/listResumable', list50)).result.sessions;
+await ours.close();
+// A fresh server over the same store: the persistent index answers (the editor's next window).
+const reopened = new RpcProcess(sidecar[0], [...sidecar.slice(1), '--framing', 'newline', '--store', path.join(SCRATCH, 'store-0'), '--claude-config-dir', CONFIG, '--claude-path', CLAUDE], { env: cliEnv });
+await reopened.request('initialize', {});
+const reopenedAll = await reopened.request('session/list', { workingDirectory: WORK, includeExternal: true, limit: 1000 });
+await reopened.close();
+console.log(`SDK: import ${fmt(sdk.importMs)}, first listSessions(limit 50) ${fmt(sdk.firstMs)}, warm limit 50 median ${fmt(median(sdk.warm50))}, warm all median ${fmt(median(sdk.warmAll))}`);
+console.log(`ours: first listResumable(limit 50) on a fresh server and store ${fmt(cold.ms)}, warm limit 50 median ${fmt(median(warm50))}, warm all (2 pages) median ${fmt(median(warmAll))}; a new server over the same store, first page of 1000: ${fmt(reopenedAll.ms)}`);
+report('listing cold, first call (limit 50)', cold.ms, sdk.firstMs, 5);
+report('listing warm, all sessions', median(warmAll), median(sdk.warmAll), 50);
+report('listing warm, limit 50', median(warm50), median(sdk.warm50), 10);
+const sdkById = new Map(sdk.all.map((s) => [s.sessionId, s]));
+const ourIds = new Set(all.filter((s) => s.status.resumable).map((s) => s.sessionId));
+const sameSet = ourIds.size === sdkById.size && [...ourIds].every((id) => sdkById.has(id));
+const samePrompt = all.filter((s) => sdkById.has(s.sessionId) && (sdkById.get(s.sessionId).firstPrompt ?? '') === s.firstPrompt).length / Math.max(1, sdkById.size);
+const same50 = JSON.stringify(warm50Answer.map((s) => s.sessionId)) === JSON.stringify(sdk.first50.map((s) => s.sessionId));
+console.log(`${sameSet && samePrompt >= 0.99 && same50 ? 'MET ' : 'MISS'} same answers: same sessions ${sameSet} (${ourIds.size} vs ${sdkById.size}), same first 50 in order ${same50}, same firstPrompt ${(samePrompt * 100).toFixed(2)}% (target >= 99%)`);
+results.push({ name: 'same answers', met: sameSet && samePrompt >= 0.99 && same50 });
+
+// 2. Turn overhead: create and resume through the server against the same runs straight on the CLI, alternating.
+console.log('\n== 2. Turn overhead ==');
+function direct(prompt, resume) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const args = ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', ...(resume ? ['--resume', resume] : [])];
+    const child = spawn(CLAUDE, args, { cwd: WORK, env: cliEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    let sessionId = null;
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const message = JSON.parse(line);
+      sessionId ??= message.session_id;
+      if (message.type === 'result') child.stdin.end();
+    });
+    child.stderr.resume();
+    child.stdin.write(JSON.stringify({ type: 'user', message: { role: 'user', content: prompt } }) + '\n');
+    child.on('exit', (code) => (code === 0 ? resolve({ ms: performance.now() - started, sessionId }) : reject(new Error(`claude exit ${code}`))));
+  });
+}
+const turnServer = server();
+await turnServer.request('initialize', {});
+const turns = Number(process.env.TURNS ?? 6);
+const t = { create: [], createDirect: [], resume: [], resumeDirect: [] };
+const seed = await turnServer.request('session/create', { workingDirectory: WORK, prompt: 'seed for resumes' });
+const seedId = seed.result.sessionId;
+const directSeed = (await direct('seed for direct resumes')).sessionId;
+for (let i = 0; i < turns; i++) {
+  t.create.push((await turnServer.request('session/create', { workingDirectory: WORK, prompt: `create ${i}` })).ms);
+  t.createDirect.push((await direct(`create ${i}`)).ms);
+  t.resume.push((await turnServer.request('session/resume', { sessionId: seedId, prompt: `resume ${i}` })).ms);
+  t.resumeDirect.push((await direct(`resume ${i}`, directSeed)).ms);
+}
+await turnServer.close();
+console.log(`medians of ${turns}: create ${fmt(median(t.create))} vs CLI ${fmt(median(t.createDirect))}; resume ${fmt(median(t.resume))} vs CLI ${fmt(median(t.resumeDirect))}`);
+report('session/create time / CLI time', median(t.create), median(t.createDirect), 1.05, false);
+report('session/resume time / CLI time', median(t.resume), median(t.resumeDirect), 1.05, false);
+
+// 3. Start-up.
+console.log('\n== 3. Start-up ==');
+async function startToInitialize(make) {
+  const p = make();
+  const answer = await p.request('initialize', {});
+  const ms = answer.at - p.startedAt;
+  p.notify('exit');
+  p.child.stdin.end();
+  await p.exited;
+  return ms;
+}
+async function scripted(make) {
+  const p = make();
+  await p.request('initialize', {});
+  await p.request('session/listResumable', { workingDirectory: WORK, includeExternal: true, limit: 10 });
+  await p.request('shutdown');
+  p.notify('exit');
+  p.child.stdin.end();
+  await p.exited;
+  return performance.now() - p.startedAt;
+}
+const nodeHost = () => new RpcProcess('node', [path.join(here, 'sdk-host.mjs'), 'serve'], { env: cliEnv });
+const starts = { ours: [], plain: [], node: [], oursRun: [], nodeRun: [] };
+for (let i = 0; i < runs; i++) {
+  starts.ours.push(await startToInitialize(() => server()));
+  if (plain) starts.plain.push(await startToInitialize(() => server(plain)));
+  starts.node.push(await startToInitialize(nodeHost));
+  starts.oursRun.push(await scripted(() => server()));
+  starts.nodeRun.push(await scripted(nodeHost));
+}
+console.log(`process start to initialize answered, median of ${runs}: ours ${fmt(median(starts.ours))}${plain ? `, plain build ${fmt(median(starts.plain))}` : ''}, Node + SDK ${fmt(median(starts.node))}`);
+report('start-up to initialize', median(starts.ours), median(starts.node), 2.5);
+report('scripted run (start, initialize, list 10, shutdown)', median(starts.oursRun), median(starts.nodeRun), 1);
+
+// 4. Memory.
+console.log('\n== 4. Memory ==');
+const memory = server();
+await memory.request('initialize', {});
+await memory.request('session/list', { workingDirectory: WORK, includeExternal: true, limit: 1000 });
+const peak = memory.peakRssKiB();
+let after100 = 0;
+for (let i = 1; i <= 10000; i++) {
+  await memory.request('session/listResumable', { workingDirectory: WORK, includeExternal: true, limit: 10 });
+  if (i === 100) after100 = memory.rssKiB();
+}
+const after10000 = memory.rssKiB();
+await memory.close();
+console.log(`peak RSS listing 2,000 on a fresh server: ${(peak / 1024).toFixed(0)} MiB; RSS after 100 requests ${(after100 / 1024).toFixed(1)} MiB, after 10,000 ${(after10000 / 1024).toFixed(1)} MiB`);
+const growth = after10000 / after100;
+console.log(`${growth <= 1.1 ? 'MET ' : 'MISS'} RSS after 10,000 / after 100 = ${growth.toFixed(3)} (target <= 1.10)`);
+results.push({ name: 'memory', met: growth <= 1.1 });
+
+console.log(`\n${results.filter((r) => r.met).length} of ${results.length} targets met.`);

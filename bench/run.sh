@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The end-to-end benchmark: builds the server (Release, and published ReadyToRun for linux-x64), makes a corpus of
+# 2,000 transcripts with the real CLI against the fake Messages API on 127.0.0.1 in a temp folder, runs
+# bench/e2e/bench.mjs (listing vs the official SDK, turn overhead, start-up, memory), prints every ratio, cleans up.
+# Needs what ./test.sh needs (the CLI in .tools/claude and the SDK oracle's node_modules, installed there when missing).
+# RUNS (default 10), TURNS (default 6) and COUNT (default 2000) tune it.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+claude="$repo/.tools/claude/node_modules/.bin/claude"
+sdk_dir="$repo/tests/ClaudeSessionSidecar.Tests/TestData/sdk-interop"
+[ -x "$claude" ] || npm install --silent --prefix "$repo/.tools/claude" @anthropic-ai/claude-code@2.1.328
+[ -d "$sdk_dir/node_modules/@anthropic-ai/claude-agent-sdk" ] || npm install --silent --prefix "$sdk_dir"
+
+echo "building (Release, and ReadyToRun for linux-x64)..."
+dotnet build src/ClaudeSessionSidecar -c Release -nologo -v quiet >/dev/null
+rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
+publish="$repo/bench/bin/publish-$rid"
+dotnet publish src/ClaudeSessionSidecar -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$publish" -nologo -v quiet >/dev/null
+
+scratch="$(mktemp -d /tmp/css-bench-XXXXXX)"
+api_pid=""
+cleanup() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; rm -rf "$scratch"; }
+trap cleanup EXIT
+node tests/fake-messages-api/server.js > "$scratch/api.out" &
+api_pid=$!
+for _ in $(seq 50); do grep -q listening "$scratch/api.out" 2>/dev/null && break; sleep 0.1; done
+port="$(sed -n 's/^listening //p' "$scratch/api.out")"
+
+echo "making the corpus (${COUNT:-2000} transcripts)..."
+node bench/e2e/make-corpus.mjs "$claude" "http://127.0.0.1:$port" "$scratch/config" "$scratch/work" "${COUNT:-2000}" 6 > "$scratch/corpus.json"
+node -e 'const c=require(process.argv[1]);console.log(`corpus: ${c.files} transcripts, ${(c.bytes/1048576).toFixed(0)} MiB`)' "$scratch/corpus.json"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), .NET $(dotnet --version), Node $(node --version)"
+
+SIDECAR="[\"$publish/ClaudeSessionSidecar\"]" \
+SIDECAR_PLAIN="[\"dotnet\",\"$repo/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll\"]" \
+CLAUDE="$claude" API="http://127.0.0.1:$port" CONFIG="$scratch/config" WORK="$scratch/work" SCRATCH="$scratch" \
+SDK_MODULE_DIR="$sdk_dir/node_modules" \
+node bench/e2e/bench.mjs
