@@ -167,8 +167,10 @@ async function resumeSession(node?: SessionNode): Promise<void> {
     validateInput: (v) => (v.trim() ? undefined : 'Type a prompt'),
   });
   if (!prompt?.trim()) return;
-  await runTurn(`Resume: ${session.title}`, (signal, onMessage) =>
-    getClient().resume({ sessionId: session.sessionId, prompt, permissionMode: permissionMode() }, { signal, onMessage }),
+  await runTurn(
+    `Resume: ${session.title}`,
+    (signal, onMessage) => getClient().resume({ sessionId: session.sessionId, prompt, permissionMode: permissionMode() }, { signal, onMessage }),
+    session.sessionId,
   );
 }
 
@@ -179,39 +181,48 @@ function permissionMode(): PermissionMode | undefined {
 /** Runs one turn under a cancellable progress notification, streaming its text to the output channel. */
 async function runTurn(
   title: string,
-  start: (signal: AbortSignal, onMessage: (m: StreamJsonMessage) => void) => Promise<{ sessionId: string; result: TurnResult }>,
+  start: (signal: AbortSignal, onMessage: (m: StreamJsonMessage, sessionId: string) => void) => Promise<{ sessionId: string; result: TurnResult }>,
+  knownSessionId?: string,
 ): Promise<void> {
   output.show(true);
   output.appendLine(`\n▶ ${title}`);
-  const answer = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Claude: ${title}`, cancellable: true },
-    async (progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => {
-        output.appendLine('… cancelling');
-        controller.abort();
-      });
-      let refreshed = false;
-      try {
-        return await start(controller.signal, (message) => {
-          if (message.type === 'system' && message.subtype === 'init' && !refreshed) {
-            refreshed = true;
-            progress.report({ message: 'running…' });
-            tree.refresh(); // the session is stored as soon as the CLI announces it
-          }
-          for (const text of assistantText(message)) {
-            output.appendLine(text);
-            progress.report({ message: text.split('\n')[0].slice(0, 80) });
-          }
+  // The tree shows the session as running from the moment it is known (a new one: when the CLI announces it) until
+  // the answer; then one refresh lists it as the turn left it (new size, resumable).
+  let running = knownSessionId;
+  if (running) tree.setRunning(running, true);
+  let answer: { sessionId: string; result: TurnResult };
+  try {
+    answer = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Claude: ${title}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const subscription = token.onCancellationRequested(() => {
+          output.appendLine('… cancelling');
+          controller.abort();
         });
-      } finally {
-        subscription.dispose();
-      }
-    },
-  );
-  tree.refresh();
-  // A refresh fired while the view is still loading the previous one can be coalesced away; ask once more.
-  setTimeout(() => tree.refresh(), 500);
+        try {
+          return await start(controller.signal, (message, sessionId) => {
+            if (message.type === 'system' && message.subtype === 'init' && !running) {
+              running = sessionId;
+              progress.report({ message: 'running…' });
+              tree.setRunning(sessionId, true); // the session is stored as soon as the CLI announces it
+            } else if (message.type === 'system' && message.subtype === 'init') {
+              progress.report({ message: 'running…' });
+            }
+            for (const text of assistantText(message)) {
+              output.appendLine(text);
+              progress.report({ message: text.split('\n')[0].slice(0, 80) });
+            }
+          });
+        } finally {
+          subscription.dispose();
+        }
+      },
+    );
+  } finally {
+    if (running) tree.setRunning(running, false);
+    else tree.refresh();
+  }
   const r = answer.result;
   const cost = r.totalCostUsd != null ? ` · $${r.totalCostUsd.toFixed(4)}` : '';
   const took = r.durationMs != null ? ` · ${(r.durationMs / 1000).toFixed(1)} s` : '';

@@ -39,6 +39,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   readonly onDidChangeFileDecorations = this.decorationsChanged.event;
   /** The last listing of each folder, for quick picks. */
   private readonly cache = new Map<string, SessionEntry[]>();
+  /** Sessions with a turn in flight: their listed status is transient (no transcript yet, the size before the turn). */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly client: () => SidecarClient,
@@ -47,6 +49,13 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Marks a session as running a turn (or done) and refreshes the tree. */
+  setRunning(sessionId: string, running: boolean): void {
+    if (running) this.running.add(sessionId);
+    else this.running.delete(sessionId);
+    this.refresh();
   }
 
   cachedSessions(): SessionEntry[] {
@@ -67,11 +76,25 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
       return item;
     }
     const s = node.session;
-    const item = new vscode.TreeItem(s.title || s.firstPrompt || s.sessionId, vscode.TreeItemCollapsibleState.None);
+    const label = s.title || s.firstPrompt || s.sessionId;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = s.sessionId;
+    if (this.running.has(s.sessionId)) {
+      // Mid-turn, session/list sees the transcript as the CLI left it so far (a new session's is not written yet).
+      item.description = 'running…';
+      item.accessibilityInformation = { label: `${label}, running` };
+      item.resourceUri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: `/${s.sessionId}`, query: 'resumable' });
+      item.contextValue = 'session.running';
+      item.iconPath = new vscode.ThemeIcon('sync~spin');
+      item.tooltip = `A turn of this session is running.\n${s.sessionId}`;
+      item.command = { command: 'claudeSessions.showTranscript', title: 'Show Transcript', arguments: [node] };
+      return item;
+    }
     const parts = [s.lastActiveAt ? age(s.lastActiveAt) : undefined, s.fileSize !== undefined ? size(s.fileSize) : undefined];
     if (!s.status.resumable) parts.push(`not resumable: ${s.status.reason ?? 'unknown'}`);
     item.description = parts.filter(Boolean).join(' · ');
+    // Without this, VS Code reads a plain-string tooltip as the whole accessible name, and the title would be lost.
+    item.accessibilityInformation = { label: `${label}, ${item.description}` };
     // The label is greyed out through a file decoration on this URI (see provideFileDecoration).
     item.resourceUri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: `/${s.sessionId}`, query: s.status.resumable ? 'resumable' : `reason=${s.status.reason ?? ''}` });
     item.contextValue = s.status.resumable ? 'session.resumable' : 'session.notResumable';
@@ -94,8 +117,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     if (uri.scheme !== SESSION_SCHEME || uri.query === 'resumable') return undefined;
-    const reason = uri.query.replace(/^reason=/, '');
-    return { color: new vscode.ThemeColor('disabledForeground'), tooltip: `Not resumable: ${reason}` };
+    // Colour only: the tree item's own tooltip already gives the reason (VS Code would show both, joined).
+    return { color: new vscode.ThemeColor('disabledForeground') };
   }
 
   async getChildren(node?: Node): Promise<Node[]> {

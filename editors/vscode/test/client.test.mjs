@@ -21,6 +21,9 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
   const log = [];
   const exits = [];
   let sessionId;
+  /** What the next session/requestPermission is answered with (the client's onRequestPermission calls it). */
+  let answerPermission = async () => ({ allow: false, message: 'no handler set' });
+  const permissionRequests = [];
 
   before(async () => {
     assert.ok(fs.existsSync(sidecarDll), `server not built: ${sidecarDll}`);
@@ -42,6 +45,10 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
         }),
       logger: { info: (m) => log.push(m), error: (m) => log.push(`ERROR ${m}`), trace: (m) => log.push(m) },
       clientInfo: { name: 'client-test' },
+      onRequestPermission: async (params) => {
+        permissionRequests.push(params);
+        return answerPermission(params);
+      },
     });
     client.onDidExit((exit) => exits.push(exit));
   });
@@ -121,6 +128,60 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
     assert.equal(result.result.text, 'reply to: And now once more (17 chars)');
     assert.deepEqual(texts, ['reply to: And now once more (17 chars)']);
     assert.equal(result.status.resumable, true);
+  });
+
+  /** Runs a turn whose fake model asks for the Write tool on `file`; the permission is answered with `answer`. */
+  async function turnWithWrite(file, answer) {
+    answerPermission = async () => answer;
+    permissionRequests.length = 0;
+    const texts = [];
+    const result = await withTimeout(
+      client.resume({ sessionId, prompt: `Please write it [write:${file}]` }, { onMessage: (m) => texts.push(...assistantText(m)) }),
+      TURN_MS,
+      'session/resume with a tool call',
+    );
+    return { result, texts };
+  }
+
+  test('a tool the CLI asks for goes to onRequestPermission; allowed, the file is written', async () => {
+    const file = path.join(workspace, 'allowed.txt');
+    const { result, texts } = await turnWithWrite(file, { allow: true });
+    assert.equal(permissionRequests.length, 1, JSON.stringify(permissionRequests));
+    const asked = permissionRequests[0];
+    assert.equal(asked.sessionId, sessionId);
+    assert.equal(asked.toolName, 'Write');
+    assert.equal(asked.input.file_path, file);
+    assert.equal(asked.input.content, 'written by the fake model');
+    assert.equal(result.result.isError, false, JSON.stringify(result.result));
+    assert.ok(fs.existsSync(file), 'the allowed Write did not write the file');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'written by the fake model');
+    // The fake model answers text once it got the tool's result.
+    assert.match(result.result.text ?? '', /^tool said: /);
+    assert.ok(texts.some((t) => t.startsWith('tool said: ')), texts.join('\n'));
+  });
+
+  test('denied, the file is not written and the model is told why', async () => {
+    const file = path.join(workspace, 'denied.txt');
+    const { result } = await turnWithWrite(file, { allow: false, message: 'Denied by the client test.' });
+    assert.equal(permissionRequests.length, 1, JSON.stringify({ permissionRequests, result }));
+    assert.equal(permissionRequests[0].toolName, 'Write');
+    assert.equal(permissionRequests[0].input.file_path, file);
+    assert.equal(fs.existsSync(file), false, 'the denied Write wrote the file');
+    assert.equal(result.result.isError, false, JSON.stringify(result.result));
+    assert.match(result.result.text ?? '', /^tool said: .*Denied by the client test\./s);
+    assert.equal(result.status.resumable, true);
+  });
+
+  test('a permission handler that throws denies', async () => {
+    const file = path.join(workspace, 'thrown.txt');
+    answerPermission = async () => {
+      throw new Error('the prompt crashed');
+    };
+    permissionRequests.length = 0;
+    const result = await withTimeout(client.resume({ sessionId, prompt: `Please write it [write:${file}]` }), TURN_MS, 'resume, handler throws');
+    assert.equal(permissionRequests.length, 1);
+    assert.equal(fs.existsSync(file), false, 'a throwing handler allowed the Write');
+    assert.match(result.result.text ?? '', /^tool said: .*Permission prompt failed/s);
   });
 
   test('errors carry the code and data.reason', async () => {

@@ -18,6 +18,13 @@ const results = path.join(extensionDir, 'test-results');
 
 const UI_MS = Number(process.env.E2E_UI_MS || 60_000);
 
+/** As the tree writes sizes (sessionsTree.ts size()). */
+function sizeLabel(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -36,6 +43,11 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
   let page;
   let root;
   let workspace;
+  let store;
+  let claudeConfig;
+  let lostId;
+  let haikuId;
+  let haikuSizeBefore;
   const serverLog = [];
 
   before(async () => {
@@ -51,6 +63,8 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
       fs.mkdirSync(dirs[d], { recursive: true });
     }
     workspace = dirs['demo-project'];
+    claudeConfig = dirs['claude-config'];
+    store = dirs.store;
     fs.writeFileSync(path.join(workspace, 'README.md'), '# demo project\n');
     fs.mkdirSync(path.join(dirs['user-data'], 'User'), { recursive: true });
     fs.writeFileSync(
@@ -183,6 +197,68 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
     await page.keyboard.press('Enter');
   }
 
+  /** Every transcript the CLI wrote for the workspace. */
+  function transcripts() {
+    const projects = path.join(claudeConfig, 'projects');
+    if (!fs.existsSync(projects)) return [];
+    return fs
+      .readdirSync(projects)
+      .flatMap((d) => fs.readdirSync(path.join(projects, d)).filter((f) => f.endsWith('.jsonl')).map((f) => path.join(projects, d, f)));
+  }
+  function transcriptOf(id) {
+    const file = transcripts().find((f) => path.basename(f) === `${id}.jsonl`);
+    assert.ok(file, `no transcript for ${id}`);
+    return file;
+  }
+
+  /** One request through the server's one-shot mode, on the same store and config folder as the extension's server. */
+  function sidecarCall(method, params) {
+    let out;
+    try {
+      out = execFileSync('dotnet', [sidecarDll, 'call', method, JSON.stringify(params), '--store', store, '--claude-config-dir', claudeConfig, '--claude-path', claudePath, '--log-level', 'none'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, CLAUDE_CONFIG_DIR: claudeConfig },
+      });
+    } catch (error) {
+      throw new Error(`${method} failed: ${error.stdout || error.message}`);
+    }
+    return JSON.parse(out);
+  }
+
+  /** Picks `text` in the open quick pick. */
+  async function pick(text) {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await row.waitFor();
+    await row.click();
+  }
+
+  /** Answers the modal dialog with the button `name`. */
+  async function answerDialog(name) {
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name, exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
+  /** Waits until the tree row whose label matches shows `text` in its description; fails with what it showed. */
+  async function treeRowShows(label, text, timeout = 20_000) {
+    const row = page.getByRole('treeitem', { name: label }).first();
+    const description = row.locator('.label-description');
+    const seen = [];
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const now = (await description.textContent({ timeout: 5_000 }).catch(() => null)) ?? '';
+      if (seen.at(-1) !== now) seen.push(now);
+      if (now.includes(text)) {
+        if (process.env.E2E_DEBUG) console.log(`treeRowShows ${label}: ${seen.map((x) => JSON.stringify(x)).join(' → ')}`);
+        return now;
+      }
+      if (Date.now() > deadline) assert.fail(`the tree row ${label} never showed "${text}"; it showed: ${seen.map((x) => JSON.stringify(x)).join(' → ')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   const outputText = () => page.locator('.panel .monaco-editor .view-lines');
 
   test('the Claude Sessions view is in the activity bar', async () => {
@@ -211,6 +287,11 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
     const row = page.getByRole('treeitem', { name: /Write a haiku about sidecars/ });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /just now|min ago/);
+    const files = transcripts();
+    assert.equal(files.length, 1, files.join(', '));
+    haikuId = path.basename(files[0], '.jsonl');
+    haikuSizeBefore = sizeLabel(fs.statSync(files[0]).size);
+    await treeRowShows(/Write a haiku about sidecars/, haikuSizeBefore);
     await page.screenshot({ path: path.join(results, 'vscode-1-new-session.png') });
   });
 
@@ -225,6 +306,10 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
     // Still one session in the tree, now bigger.
     await page.getByRole('treeitem', { name: /Write a haiku about sidecars/ }).waitFor();
     assert.equal(await page.getByRole('treeitem').count(), 1);
+    // The tree shows the transcript's new size (the one session/list reports), not the size before the turn.
+    const sizeAfter = sizeLabel(fs.statSync(transcriptOf(haikuId)).size);
+    assert.notEqual(sizeAfter, haikuSizeBefore);
+    await treeRowShows(/Write a haiku about sidecars/, sizeAfter);
     await page.screenshot({ path: path.join(results, 'vscode-2-resumed.png') });
   });
 
@@ -237,9 +322,13 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
     const toast = page.locator('.notification-toast', { hasText: 'Resume: Write a haiku about sidecars' });
     await toast.waitFor();
     await toast.locator('text=running').waitFor();
+    // Mid-turn the tree says so, instead of the size the transcript had before the turn.
+    await treeRowShows(/Write a haiku about sidecars/, 'running…');
     await page.screenshot({ path: path.join(results, 'vscode-3-turn-running.png') });
     await toast.getByRole('button', { name: 'Cancel' }).click();
     await outputText().filter({ hasText: /■\scancelled/ }).waitFor({ timeout: 25_000 });
+    // Cancelled the safe way: still resumable, with its size again.
+    await treeRowShows(/Write a haiku about sidecars/, sizeLabel(fs.statSync(transcriptOf(haikuId)).size));
   });
 
   test('Show Transcript opens the conversation read-only', async () => {
@@ -249,5 +338,81 @@ describe('VS Code (code-server) end to end', { timeout: 420_000 }, () => {
     await editor.filter({ hasText: /reply\sto:\sNow\sthe\ssame\sin\sFrench/ }).waitFor();
     await page.locator('.tab', { hasText: 'Write a haiku about sidecars' }).first().waitFor();
     await page.screenshot({ path: path.join(results, 'vscode-4-transcript.png') });
+  });
+
+  test('Rename Session: the new title appears in the tree', async () => {
+    await runCommand('Claude Sessions: Rename Session');
+    await pick('Write a haiku about sidecars');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'Rename Claude Session' }).waitFor();
+    assert.equal(await input.inputValue(), 'Write a haiku about sidecars'); // the box starts with the old title
+    await answerInputBox('Sidecar haiku, renamed');
+    await page.getByRole('treeitem', { name: /Sidecar haiku, renamed/ }).waitFor();
+    await page.getByRole('treeitem', { name: /Write a haiku about sidecars/ }).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('treeitem').count(), 1);
+    assert.equal(sidecarCall('session/info', { sessionId: haikuId }).title, 'Sidecar haiku, renamed');
+  });
+
+  test('a session whose transcript is gone is greyed out, with its reason', async () => {
+    const before = new Set(transcripts());
+    await runCommand('Claude Sessions: New Session');
+    await page.locator('.quick-input-widget', { hasText: 'First prompt for a new session' }).waitFor();
+    await answerInputBox('Lose my transcript');
+    await page.getByRole('treeitem', { name: /Lose my transcript/ }).waitFor();
+    await outputText().filter({ hasText: /reply\sto:\sLose\smy\stranscript/ }).waitFor();
+    const created = transcripts().filter((f) => !before.has(f));
+    assert.equal(created.length, 1, created.join(', '));
+    lostId = path.basename(created[0], '.jsonl');
+    // Where the server says the transcript is, as session/status reports it; then it is gone.
+    const status = sidecarCall('session/status', { sessionId: lostId });
+    assert.equal(status.resumable, true, JSON.stringify(status));
+    assert.equal(status.filePath, created[0]);
+    fs.rmSync(status.filePath);
+
+    await runCommand('Claude Sessions: Refresh');
+    const lost = page.getByRole('treeitem', { name: /Lose my transcript/ });
+    const description = await treeRowShows(/Lose my transcript/, 'not resumable: session_file_missing');
+    assert.doesNotMatch(description, /KB/); // no size: there is no file
+    // The screen reader hears the title and the reason.
+    assert.match((await lost.getAttribute('aria-label')) ?? '', /Lose my transcript.*not resumable: session_file_missing/i);
+    // Greyed out: the "disabled" icon and a label colour unlike the resumable session's.
+    assert.ok(await lost.locator('.codicon-circle-slash').count(), 'no circle-slash icon on the non-resumable row');
+    const colour = (row) => row.locator('.label-name').first().evaluate((e) => getComputedStyle(e).color);
+    const good = page.getByRole('treeitem', { name: /Sidecar haiku, renamed/ });
+    assert.notEqual(await colour(lost), await colour(good), 'the non-resumable label is not greyed out');
+    // Non-resumable sessions sort after the resumable ones.
+    assert.match((await page.getByRole('treeitem').first().textContent()) ?? '', /Sidecar haiku, renamed/);
+    // Its tooltip gives the reason.
+    await lost.locator('.label-name').first().hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Not resumable: session_file_missing' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    assert.equal(((await hover.textContent()) ?? '').split('Not resumable').length - 1, 1, 'the reason appears twice in the tooltip');
+    await page.screenshot({ path: path.join(results, 'vscode-5-not-resumable.png') });
+    await page.mouse.move(900, 300);
+  });
+
+  test('Delete Session from the tree item menu: the session disappears', async () => {
+    const lost = page.getByRole('treeitem', { name: /Lose my transcript/ });
+    await lost.click({ button: 'right' });
+    // VS Code's menus ignore a mouse-up that may belong to the right click that opened them: choose by keyboard.
+    const item = page.getByRole('menuitem', { name: 'Delete Session' });
+    await item.hover();
+    await page.locator('.action-item.focused', { has: item }).or(page.locator('.action-item.focused', { hasText: 'Delete Session' })).first().waitFor();
+    await page.keyboard.press('Enter');
+    await answerDialog('Delete');
+    await lost.waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('treeitem').count(), 1);
+    assert.throws(() => sidecarCall('session/info', { sessionId: lostId }), /session_not_found/);
+  });
+
+  test('Delete Session from the command palette removes the transcript; the empty tree offers New Session', async () => {
+    const file = transcriptOf(haikuId);
+    await runCommand('Claude Sessions: Delete Session');
+    await pick('Sidecar haiku, renamed');
+    await answerDialog('Delete');
+    await page.getByRole('treeitem', { name: /Sidecar haiku, renamed/ }).waitFor({ state: 'detached' });
+    await page.locator('.welcome-view-content', { hasText: 'No Claude sessions in this folder yet' }).waitFor();
+    assert.equal(fs.existsSync(file), false, 'the transcript is still there');
+    await page.screenshot({ path: path.join(results, 'vscode-6-deleted.png') });
   });
 });
