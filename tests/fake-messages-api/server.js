@@ -23,6 +23,8 @@ function replyTo(prompt) {
   return `reply to: ${prompt.slice(0, 60)} (${prompt.length} chars)`;
 }
 
+let answers = 0;
+
 const server = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
@@ -37,13 +39,15 @@ const server = http.createServer((req, res) => {
     const text = replyTo(prompt);
     const model = body.model || 'fake-model';
     const usage = { input_tokens: 10, output_tokens: 5 };
+    // A fresh id per answer: the CLI merges transcript entries that share a message id.
+    const id = `msg_fake_${++answers}_${Date.now()}`;
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage }));
+      return res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage }));
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (name, data) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    event('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } });
+    event('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } });
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     const slow = /\[slow:(\d+)\]/.exec(prompt);
     const finish = () => {

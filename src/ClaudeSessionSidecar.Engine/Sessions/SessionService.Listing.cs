@@ -201,23 +201,7 @@ public sealed partial class SessionService
             status = Judge(summary.SessionId, workingDirectory, scope.RealPath(workingDirectory));
         }
 
-        return new SessionView(
-            summary.SessionId,
-            UserId: null,
-            workingDirectory,
-            summary.CreatedAt ?? summary.LastModified,
-            summary.LastModified,
-            Title: summary.Title ?? summary.Summary,
-            summary.FirstPrompt ?? string.Empty,
-            summary.CustomTitle,
-            summary.Tag,
-            summary.Archived ?? false,
-            summary.GitBranch,
-            summary.FileSize,
-            entry.Path,
-            SessionSource.External,
-            status,
-            summary.IsProgrammatic);
+        return ExternalSessionView(summary, entry.Path, workingDirectory, status);
     }
 
     /// <summary>Answers shared by many transcripts of one listing, asked of the file system once.</summary>
@@ -257,6 +241,25 @@ public sealed partial class SessionService
             return directory;
         }
     }
+
+    /// <summary>A session the store does not know, as its transcript's summary shows it (callers skip summaries with no <c>Summary</c>, as the SDK does).</summary>
+    private static SessionView ExternalSessionView(TranscriptSummary summary, string filePath, string? workingDirectory, SessionStatus status) => new(
+        summary.SessionId,
+        UserId: null,
+        workingDirectory,
+        summary.CreatedAt ?? summary.LastModified,
+        summary.LastModified,
+        Title: summary.Title ?? summary.Summary!,
+        summary.FirstPrompt ?? string.Empty,
+        summary.CustomTitle,
+        summary.Tag,
+        summary.Archived ?? false,
+        summary.GitBranch,
+        summary.FileSize,
+        filePath,
+        SessionSource.External,
+        status,
+        summary.IsProgrammatic);
 
     private SessionView View(SessionRecord record)
     {
@@ -301,23 +304,7 @@ public sealed partial class SessionService
         var status = workingDirectory is null
             ? SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory, filePath: filePath)
             : Judge(summary.SessionId, workingDirectory, RealPath.Resolve(workingDirectory) ?? workingDirectory);
-        return new SessionView(
-            summary.SessionId,
-            UserId: null,
-            workingDirectory,
-            summary.CreatedAt ?? summary.LastModified,
-            summary.LastModified,
-            Title: summary.Title ?? summary.Summary,
-            summary.FirstPrompt ?? string.Empty,
-            summary.CustomTitle,
-            summary.Tag,
-            summary.Archived ?? false,
-            summary.GitBranch,
-            summary.FileSize,
-            filePath,
-            SessionSource.External,
-            status,
-            summary.IsProgrammatic);
+        return ExternalSessionView(summary, filePath, workingDirectory, status);
     }
 
     private TranscriptSummary? TrySummarize(string filePath)

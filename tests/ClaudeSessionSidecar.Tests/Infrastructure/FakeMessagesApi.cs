@@ -88,12 +88,15 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
             text = "tool said: " + toolResult;
         }
         var model = (string?)body["model"] ?? "fake-model";
+
+        // A fresh id per answer: the CLI merges transcript entries that share a message id.
+        var messageId = "msg_fake_" + Guid.NewGuid().ToString("N");
         var usage = new JObject { ["input_tokens"] = 10, ["output_tokens"] = 5 };
 
         if (body["stream"]?.Value<bool>() != true)
         {
             await context.Response.WriteAsJsonAsync(
-                new { id = "msg_fake", type = "message", role = "assistant", model, content = new[] { new { type = "text", text } }, stop_reason = "end_turn", stop_sequence = (string?)null, usage = new { input_tokens = 10, output_tokens = 5 } },
+                new { id = messageId, type = "message", role = "assistant", model, content = new[] { new { type = "text", text } }, stop_reason = "end_turn", stop_sequence = (string?)null, usage = new { input_tokens = 10, output_tokens = 5 } },
                 context.RequestAborted);
             return;
         }
@@ -107,11 +110,11 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
 
         try
         {
-            await Event("message_start", new JObject { ["type"] = "message_start", ["message"] = new JObject { ["id"] = "msg_fake", ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = new JArray(), ["stop_reason"] = null, ["stop_sequence"] = null, ["usage"] = usage } });
+            await Event("message_start", new JObject { ["type"] = "message_start", ["message"] = new JObject { ["id"] = messageId, ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = new JArray(), ["stop_reason"] = null, ["stop_sequence"] = null, ["usage"] = usage } });
             if (write.Success)
             {
                 var input = new JObject { ["file_path"] = write.Groups[1].Value, ["content"] = "written by the fake model" };
-                await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JObject { ["type"] = "tool_use", ["id"] = "toolu_fake_write", ["name"] = "Write", ["input"] = new JObject() } });
+                await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JObject { ["type"] = "tool_use", ["id"] = "toolu_" + Guid.NewGuid().ToString("N"), ["name"] = "Write", ["input"] = new JObject() } });
                 await Event("content_block_delta", new JObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JObject { ["type"] = "input_json_delta", ["partial_json"] = input.ToString(Formatting.None) } });
                 await Event("content_block_stop", new JObject { ["type"] = "content_block_stop", ["index"] = 0 });
                 await Event("message_delta", new JObject { ["type"] = "message_delta", ["delta"] = new JObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null }, ["usage"] = new JObject { ["output_tokens"] = 5 } });
