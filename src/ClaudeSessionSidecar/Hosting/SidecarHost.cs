@@ -86,7 +86,13 @@ public sealed class SidecarHost : System.IAsyncDisposable
         return new SessionService(cli, new TranscriptLocator(configDirectory), store, log);
     }
 
-    public void Start() => rpc.StartListening();
+    public void Start()
+    {
+        rpc.StartListening();
+
+        // Ask the CLI its version while the client is still connecting, so that `initialize` finds it ready.
+        _ = Task.Run(() => GetClaudeVersionAsync(stopping.Token));
+    }
 
     /// <summary>Completes when the client sends <c>exit</c> or closes the connection, after every turn in flight has ended the safe way.</summary>
     /// <returns>The process exit code: 1 for an <c>exit</c> without <c>shutdown</c> first (as in LSP), else 0.</returns>
