@@ -1,29 +1,62 @@
-// The fake Anthropic Messages API for the clients' test suites (Node, no dependencies); the C# suite has its own
-// twin in tests/ClaudeSessionSidecar.Tests/Infrastructure/FakeMessagesApi.cs. It listens on 127.0.0.1 (port 0 by
-// default), prints `listening <port>` on stdout, answers POST /v1/messages (streamed or not) and count_tokens.
-// The reply is "reply to: <first 60 chars of the prompt> (<length> chars)". A prompt containing [slow:MS] holds the
-// stream open MS milliseconds before the text, for cancel tests.
+// The fake Anthropic Messages API of the clients' test suites and the benchmark, with tool calls as
+// its C# twin tests/ClaudeSessionSidecar.Tests/Infrastructure/FakeMessagesApi.cs does them (Node, no dependencies).
+// Listens on 127.0.0.1 (port 0 by default), prints `listening <port>` on stdout, answers POST /v1/messages (streamed
+// or not) and count_tokens. Directives in the prompt:
+//   (none)           "reply to: <first 60 chars of the prompt> (<length> chars)"
+//   [slow:MS]        holds the stream open MS milliseconds before the text (cancel tests)
+//   [write:/abs/p]   answers a streamed tool_use block for the Write tool ({file_path, content: "written by the
+//                    fake model"}, the input as one input_json_delta, stop_reason "tool_use"); once the next
+//                    request carries the tool_result, answers text: "tool said: <the tool result>"
 // Usage: node server.js [port]
 'use strict';
 const http = require('http');
 
+const WRITE_CONTENT = 'written by the fake model';
+// Every answer gets its own message and tool_use id, as the real API gives: the CLI merges transcript entries that
+// share a message id, so a fixed id would glue one turn's tool_use onto the next turn's reply on a resume.
+let answers = 0;
+
+function textsOf(message) {
+  const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content || [];
+  return content.filter((b) => b && b.type === 'text' && typeof b.text === 'string').map((b) => b.text);
+}
+
+/** The prompt a person sent: the last user text that is not a system reminder. */
 function promptOf(body) {
   const texts = [];
   for (const message of body.messages || []) {
     if (message.role !== 'user') continue;
-    const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content || [];
-    for (const block of content) {
-      if (block && block.type === 'text' && typeof block.text === 'string' && !block.text.startsWith('<system-reminder>')) texts.push(block.text);
-    }
+    for (const text of textsOf(message)) if (!text.startsWith('<system-reminder>')) texts.push(text);
   }
   return texts.length ? texts[texts.length - 1] : '';
+}
+
+/**
+ * The text of the tool_result the model is waiting for, or null: the last tool_result of the request's last user
+ * message, unless a prompt (a text that is not a system reminder) follows it there. (On a resume the CLI may put
+ * the previous turn's tool_result and the new prompt into one user message; that is a new prompt.)
+ */
+function toolResultOf(body) {
+  const users = (body.messages || []).filter((m) => m && m.role === 'user');
+  const last = users[users.length - 1];
+  if (!last || !Array.isArray(last.content)) return null;
+  let result = null;
+  for (const block of last.content) {
+    if (!block) continue;
+    if (block.type === 'tool_result') result = block;
+    else if (block.type === 'text' && typeof block.text === 'string' && !block.text.startsWith('<system-reminder>')) result = null;
+  }
+  if (!result) return null;
+  const content = result.content;
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((b) => (b && typeof b.text === 'string' ? b.text : '')).join('');
+  return JSON.stringify(content);
 }
 
 function replyTo(prompt) {
   return `reply to: ${prompt.slice(0, 60)} (${prompt.length} chars)`;
 }
-
-let answers = 0;
 
 const server = http.createServer((req, res) => {
   const chunks = [];
@@ -36,11 +69,13 @@ const server = http.createServer((req, res) => {
     let body = {};
     try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { /* answer anyway */ }
     const prompt = promptOf(body);
-    const text = replyTo(prompt);
+    const toolResult = toolResultOf(body);
+    const write = toolResult === null ? /\[write:([^\]]+)\]/.exec(prompt) : null;
+    const text = toolResult !== null ? `tool said: ${toolResult}` : replyTo(prompt);
     const model = body.model || 'fake-model';
+    const n = ++answers;
+    const id = `msg_fake_${n}`;
     const usage = { input_tokens: 10, output_tokens: 5 };
-    // A fresh id per answer: the CLI merges transcript entries that share a message id.
-    const id = `msg_fake_${++answers}_${Date.now()}`;
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage }));
@@ -48,6 +83,15 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (name, data) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     event('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } });
+    if (write) {
+      const input = { file_path: write[1], content: WRITE_CONTENT };
+      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_write_${n}`, name: 'Write', input: {} } });
+      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
+      event('content_block_stop', { type: 'content_block_stop', index: 0 });
+      event('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } });
+      event('message_stop', { type: 'message_stop' });
+      return res.end();
+    }
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     const slow = /\[slow:(\d+)\]/.exec(prompt);
     const finish = () => {
@@ -58,7 +102,7 @@ const server = http.createServer((req, res) => {
       event('message_stop', { type: 'message_stop' });
       res.end();
     };
-    if (slow) setTimeout(finish, Number(slow[1])); else finish();
+    if (slow && toolResult === null) setTimeout(finish, Number(slow[1])); else finish();
   });
 });
 

@@ -19,10 +19,10 @@ export function tempDir(prefix) {
   return dir;
 }
 
-/** The fake Messages API with tool calls (test/fake-messages-api.js): the one run.sh started (FAKE_API_PORT), else one of our own. */
+/** The fake Messages API with tool calls (tests/fake-messages-api/server.js): the one run.sh started (FAKE_API_PORT), else one of our own. */
 export async function fakeApi() {
   if (process.env.FAKE_API_PORT) return { port: Number(process.env.FAKE_API_PORT), stop() {} };
-  const child = spawn(process.execPath, [path.join(extensionDir, 'test/fake-messages-api.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(extensionDir, '..', '..', 'tests', 'fake-messages-api', 'server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {

@@ -47,9 +47,9 @@ if [ ! -x "$CLAUDE_SIDECAR_CLAUDE_PATH" ]; then
     || setup_failed "installing the Claude Code CLI failed"
 fi
 
-# --- fake Messages API (tests/fake-messages-api/server.js plus tool calls) ---------------------------------------
+# --- fake Messages API (tests/fake-messages-api/server.js, with tool calls) ---------------------------------------
 api_out="$(mktemp)"
-node "$here/test/fake-messages-api.js" > "$api_out" &
+node "$repo/tests/fake-messages-api/server.js" > "$api_out" &
 api_pid=$!
 trap 'kill "$api_pid" 2>/dev/null; rm -f "$api_out"' EXIT
 for _ in $(seq 100); do

@@ -139,11 +139,26 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
         }
     }
 
-    /// <summary>The text of the last tool_result in the request, when its last user message carries one.</summary>
+    /// <summary>
+    /// The text of the tool_result the model waits for: the last one of the last user message, unless a prompt
+    /// follows it there (on a resume the CLI may send the previous turn's result and the new prompt together).
+    /// </summary>
     private static string? ToolResultOf(JObject request)
     {
         var lastUser = (request["messages"] as JArray ?? []).OfType<JObject>().LastOrDefault(message => (string?)message["role"] == "user");
-        var result = (lastUser?["content"] as JArray)?.OfType<JObject>().LastOrDefault(block => (string?)block["type"] == "tool_result");
+        JObject? result = null;
+        foreach (var block in (lastUser?["content"] as JArray ?? []).OfType<JObject>())
+        {
+            if ((string?)block["type"] == "tool_result")
+            {
+                result = block;
+            }
+            else if ((string?)block["type"] == "text" && !((string?)block["text"] ?? string.Empty).StartsWith("<system-reminder>", StringComparison.Ordinal))
+            {
+                result = null;
+            }
+        }
+
         return result?["content"] switch
         {
             null => null,
