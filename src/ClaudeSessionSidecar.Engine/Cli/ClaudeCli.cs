@@ -21,7 +21,6 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
-
     public ClaudeCliOptions Options { get; } = options;
 
     /// <summary>Runs one turn to its end.</summary>
@@ -82,7 +81,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
             if (turn.WritesLost is { } lostWrites)
             {
-                turn.NonJsonLines.Insert(0, $"session_writes_lost: {(string?)lostWrites["error_code"]} ({string.Join(", ", lostWrites["lost"]!.Values<string>())})");
+                turn.Problems.Insert(0, $"session_writes_lost: {(string?)lostWrites["error_code"]} ({string.Join(", ", lostWrites["lost"]!.Values<string>())})");
                 throw Failure(CliFailureKind.WritesLost, "The CLI could not save the session's transcript; resuming it may miss part of the conversation.", process, stderrTail, turn);
             }
 
@@ -211,7 +210,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         {
             if (line is null)
             {
-                turn.NonJsonLines.Add($"a line of {skipped} characters, over the limit of {MaxLineChars}, was skipped");
+                turn.Problems.Add($"a line of {skipped} characters, over the limit of {MaxLineChars}, was skipped");
                 log.Warning($"claude (pid {process.Id}) printed a line of {skipped} characters; skipped.");
                 continue;
             }
@@ -224,7 +223,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             var message = TryParseObject(line);
             if (message is null)
             {
-                turn.NonJsonLines.Add(line.Length > 200 ? line[..200] + "…" : line);
+                turn.Problems.Add("not JSON: " + (line.Length > 200 ? line[..200] + "…" : line));
                 log.Warning($"claude (pid {process.Id}) printed a line that is not a JSON object ({line.Length} chars); skipped.");
                 continue;
             }
@@ -475,7 +474,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             errors.Add((string)text!);
         }
 
-        errors.AddRange(turn.NonJsonLines.Select(line => line.StartsWith("session_writes_lost", StringComparison.Ordinal) || line.StartsWith("a line of ", StringComparison.Ordinal) ? line : "not JSON: " + line));
+        errors.AddRange(turn.Problems);
         var stderr = stderrTail.ToString();
         var exitCode = process.HasExited ? process.ExitCode : (int?)null;
         var detail = errors.Count > 0 ? errors[0] : LastLine(stderr);
@@ -495,7 +494,8 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
         public JObject? Result { get; set; }
 
-        public List<string> NonJsonLines { get; } = [];
+        /// <summary>What went wrong on the way that the CLI did not put in its result: lines that were not JSON, lines over the cap, lost writes.</summary>
+        public List<string> Problems { get; } = [];
 
         /// <summary>The CLI's <c>session_writes_lost</c> message, when the transcript could not be saved (disk full).</summary>
         public JObject? WritesLost { get; set; }
