@@ -9,8 +9,9 @@ using Newtonsoft.Json.Linq;
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
 /// <summary>
-/// The engine's front door: starts and continues sessions through the CLI, says whether a session can be
-/// resumed and why not, and lists the resumable ones. Everything here is transport-neutral.
+/// The engine's front door: starts and continues sessions through the CLI and says whether a session can be
+/// resumed and why not (this file), lists them (<c>.Listing</c>) and manages them (<c>.Management</c>).
+/// Everything here is transport-neutral.
 /// </summary>
 public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null)
 {
@@ -41,16 +42,25 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
             announcedId = sessionId;
             runningTurns[sessionId] = turnCancellation;
             var now = clock.GetUtcNow();
-            Store.Insert(new SessionRecord(
-                sessionId,
-                request.UserId,
-                request.WorkingDirectory,
-                realWorkingDirectory,
-                CreatedAt: now,
-                LastActiveAt: now,
-                Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
-                FirstPrompt: request.Prompt));
-            log.Info($"Session {sessionId} started in {request.WorkingDirectory}.");
+            try
+            {
+                Store.Insert(new SessionRecord(
+                    sessionId,
+                    request.UserId,
+                    request.WorkingDirectory,
+                    realWorkingDirectory,
+                    CreatedAt: now,
+                    LastActiveAt: now,
+                    Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
+                    FirstPrompt: request.Prompt));
+                log.Info($"Session {sessionId} started in {request.WorkingDirectory}.");
+            }
+            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The turn goes on regardless (stopping it could lose the session); the CLI's transcript still lists it as external.
+                log.Error($"Session {sessionId} started, but its metadata could not be stored: {exception.Message}");
+            }
+
             return locks.TryAcquire(sessionId);
         });
 
