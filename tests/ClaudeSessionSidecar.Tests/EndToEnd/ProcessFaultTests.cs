@@ -26,9 +26,16 @@ public sealed class ProcessFaultTests(FakeApiFixture fixture, ITestOutputHelper 
             await doomed.Process.WaitForExitAsync();
         }
 
-        // The orphaned CLI goes on with its turn; give it the time the fake model takes, then resume from a new server.
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // The orphaned CLI goes on with its turn: wait until its answer is in the transcript, then resume from a new server.
         await using var survivor = ServerProcess.Start(environment, output);
+        var transcript = (string)(await survivor.InvokeAsync("session/status", new { sessionId }))["filePath"]!;
+        var reply = FakeMessagesApi.ReplyTo("[slow:2000] during the crash");
+        for (var waited = 0; !File.ReadAllText(transcript).Contains(reply, StringComparison.Ordinal); waited += 100)
+        {
+            Assert.True(waited < 60_000, "the orphaned CLI never finished its turn");
+            await Task.Delay(100);
+        }
+
         var resumed = await survivor.InvokeAsync("session/resume", new { sessionId, prompt = "after the crash" });
 
         Assert.Equal(FakeMessagesApi.ReplyTo("after the crash"), (string?)resumed["result"]!["text"]);

@@ -214,7 +214,7 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         await server.InvokeAsync("session/archive", new { sessionId });
         var messagesBefore = server.Messages.Count;
 
-        var running = server.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:3000] busy" });
+        var running = server.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:6000] busy" });
         while (server.Messages.Count == messagesBefore)
         {
             await Task.Delay(50);
