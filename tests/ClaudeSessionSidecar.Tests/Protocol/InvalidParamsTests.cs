@@ -62,6 +62,9 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         { "session/status", """{"sessionId":"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b","workingDirectory":"x"}""", "workingDirectory" },
         { "session/listResumable", """{"limit":0}""", "limit" },
         { "session/listResumable", """{"limit":1001}""", "limit" },
+        { "session/list", """{"limit":10001}""", "limit" },
+        { "session/list", """{"limit":0}""", "limit" },
+        { "session/list", """{"cursor":""}""", "cursor" },
         { "session/listResumable", """{"workingDirectory":"./here"}""", "workingDirectory" },
     };
 

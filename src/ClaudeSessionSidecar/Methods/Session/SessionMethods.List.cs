@@ -38,6 +38,9 @@ public sealed partial class SessionMethods
 
     public const int DefaultPageSize = 50;
 
+    /// <summary>Large enough for a whole project in one answer (listResumable keeps its 1,000 of the first protocol).</summary>
+    public const int MaxPageSize = 10_000;
+
     /// <summary>Every session (resumable or not, each with its status), newest activity first, a page at a time.</summary>
     [JsonRpcMethod(List, UseSingleObjectParameterDeserialization = true)]
     public Task<ListResult> ListAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
@@ -46,7 +49,7 @@ public sealed partial class SessionMethods
         var request = new ListSessionsRequest(
             UserId: UserIdOrDefault(p.UserId),
             WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
-            Limit: Require.Range(p.Limit, "limit", DefaultPageSize, 1, MaxListLimit),
+            Limit: Require.Range(p.Limit, "limit", DefaultPageSize, 1, MaxPageSize),
             IncludeExternal: p.IncludeExternal ?? false,
             IncludeArchived: p.IncludeArchived ?? false,
             IncludeProgrammatic: p.IncludeProgrammatic ?? true,
