@@ -45,6 +45,19 @@ local function set_lines(buf, first, last, lines)
 end
 
 --- Appends lines at the end of a buffer and keeps the windows showing it at the end.
+--- Keeps every window on the buffer at its last line, so streamed text stays in view.
+local function follow_end(buf)
+  local last = vim.api.nvim_buf_line_count(buf)
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    pcall(vim.api.nvim_win_set_cursor, win, { last, 0 })
+  end
+end
+
+local function last_line(buf)
+  local count = vim.api.nvim_buf_line_count(buf)
+  return vim.api.nvim_buf_get_lines(buf, count - 1, count, false)[1] or ''
+end
+
 local function append(buf, lines)
   if not vim.api.nvim_buf_is_valid(buf) then
     return
@@ -55,10 +68,7 @@ local function append(buf, lines)
   else
     set_lines(buf, count, count, lines)
   end
-  local last = vim.api.nvim_buf_line_count(buf)
-  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
-    pcall(vim.api.nvim_win_set_cursor, win, { last, 0 })
-  end
+  follow_end(buf)
 end
 
 local function show(buf)
@@ -123,18 +133,9 @@ local function append_inline(buf, text)
   end
   local parts = split_lines(text)
   local count = vim.api.nvim_buf_line_count(buf)
-  local last = vim.api.nvim_buf_get_lines(buf, count - 1, count, false)[1] or ''
-  parts[1] = last .. parts[1]
+  parts[1] = last_line(buf) .. parts[1]
   set_lines(buf, count - 1, count, parts)
-  local line_count = vim.api.nvim_buf_line_count(buf)
-  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
-    pcall(vim.api.nvim_win_set_cursor, win, { line_count, 0 })
-  end
-end
-
-local function last_line(buf)
-  local count = vim.api.nvim_buf_line_count(buf)
-  return vim.api.nvim_buf_get_lines(buf, count - 1, count, false)[1] or ''
+  follow_end(buf)
 end
 
 --- Shows one stream-json message. With partial messages (stream_event), text appears chunk by chunk and the
