@@ -33,6 +33,8 @@ public sealed class SidecarHost : System.IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource exitRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<Task, bool> turnsInFlight = new();
+    private readonly SemaphoreSlim versionLock = new(1, 1);
+    private (DateTime Modified, string? Version)? claudeVersion;
     private volatile bool shutdownRequested;
 
     public SidecarHost(Stream input, Stream output, SessionService services, Framing framing, ISidecarLog log)
@@ -56,19 +58,17 @@ public sealed class SidecarHost : System.IAsyncDisposable
     /// <summary>The OS user, for requests that name no <c>userId</c>.</summary>
     public string DefaultUserId { get; init; } = Environment.UserName;
 
-    private readonly SemaphoreSlim versionLock = new(1, 1);
-    private (DateTime Modified, string? Version)? claudeVersion;
-
     internal ITurnObserver Notifier { get; }
 
-    public IReadOnlyList<string> MethodNames { get; } = MethodGroups
+    /// <summary>Every request method the targets declare (read from their attributes, so the list cannot drift).</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = MethodGroups
         .SelectMany(type => type.GetMethods())
         .Select(method => method.GetCustomAttribute<JsonRpcMethodAttribute>()?.Name)
         .Where(name => name is not null && name != LifecycleMethods.Exit)
         .Select(name => name!)
         .ToList();
 
-    public IReadOnlyList<string> NotificationNames { get; } = [SessionMessageNotification.Method];
+    public static IReadOnlyList<string> NotificationNames { get; } = [SessionMessageNotification.Method];
 
     /// <summary>Builds the engine from the options: the CLI, the path rule's config folder, and the store.</summary>
     public static SessionService CreateServices(ServerOptions options, ISidecarLog log)

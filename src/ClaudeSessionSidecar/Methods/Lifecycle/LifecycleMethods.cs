@@ -91,7 +91,7 @@ public sealed class LifecycleMethods(SidecarHost host)
                 Version = claude is null ? null : await host.GetClaudeVersionAsync(cancellationToken),
                 ConfigDirectory = host.Services.Locator.ConfigDirectory.Path,
             },
-            Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = host.NotificationNames, ServerRequests = [RequestPermission.Method] },
+            Capabilities = new ServerCapabilities { Methods = SidecarHost.MethodNames, Notifications = SidecarHost.NotificationNames, ServerRequests = [RequestPermission.Method] },
         };
     }
 
