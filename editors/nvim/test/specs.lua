@@ -81,6 +81,18 @@ local function capture_next_turn(cs_module)
 end
 
 --- Waits for a captured turn to end, and fails at once if it ended with an error.
+--- The plugin's server, started if need be, once it has answered initialize.
+local function running_server()
+  local server
+  require('claude_sessions.server').with_server(function(s)
+    server = s
+  end)
+  wait_for(30000, 'the server', function()
+    return server ~= nil
+  end)
+  return server
+end
+
 local function wait_turn(get_turn, ms)
   wait_for(ms or TURN_MS, 'the turn to end', function()
     return get_turn() ~= nil and get_turn().done
@@ -250,14 +262,7 @@ spec(':ClaudeSessionList says why a session cannot be resumed (with session/list
 end)
 
 spec(':ClaudeSessionCancel stops a slow turn (when the server offers cancelling)', function()
-  local server
-  cs.server() -- may be nil if something restarted it
-  require('claude_sessions.server').with_server(function(s)
-    server = s
-  end)
-  wait_for(30000, 'the server', function()
-    return server ~= nil
-  end)
+  local server = running_server()
   if not (server.methods['session/cancel'] or server.methods['$/cancelRequest']) then
     skip('this server advertises neither session/cancel nor $/cancelRequest in initialize: cancel spec skipped')
   end
@@ -321,13 +326,7 @@ spec('a turn in flight when the server dies ends with an error in its buffer', f
 end)
 
 spec('stop() ends the server with shutdown and exit (exit code 0)', function()
-  local server
-  require('claude_sessions.server').with_server(function(s)
-    server = s
-  end)
-  wait_for(30000, 'the server', function()
-    return server ~= nil
-  end)
+  local server = running_server()
   notifications = {}
   cs.stop({ wait = true })
   expect(not server.rpc:is_running(), 'still running')
