@@ -263,7 +263,7 @@ public sealed partial class SessionService
 
     private SessionView View(SessionRecord record)
     {
-        var status = Judge(record.SessionId, record.WorkingDirectory, RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory);
+        var status = StatusOf(record);
         var summary = status.FilePath is { } path ? TrySummarize(path) : null;
         var lastWrite = summary?.LastModified;
         return new SessionView(

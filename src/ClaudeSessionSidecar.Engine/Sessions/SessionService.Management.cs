@@ -88,19 +88,19 @@ public sealed partial class SessionService
     public SessionRecord Fork(string sessionId, string userId, string? upToMessageId, string? title)
     {
         var (record, path) = Resolve(sessionId, userId, workingDirectory: null);
-        var status = GetStatus(sessionId, userId, workingDirectory: null);
-        string forkId;
+        string forkId, forkPath;
         try
         {
-            (forkId, _) = TranscriptEditor.Fork(path, sessionId, upToMessageId, title, clock.GetUtcNow());
+            (forkId, forkPath) = TranscriptEditor.Fork(path, sessionId, upToMessageId, title, clock.GetUtcNow());
         }
         catch (ArgumentException exception)
         {
             throw new InvalidSessionRequestException("upToMessageId", exception.Message);
         }
 
-        var summary = TranscriptSummary.Read(Locator.Locate(forkId, realWorkingDirectory: null)!);
-        var workingDirectory = record?.WorkingDirectory ?? status.WorkingDirectory ?? summary.WorkingDirectory ?? string.Empty;
+        // The fork's lines keep the original's cwd, so its summary names the folder of a session the store does not know.
+        var summary = TranscriptSummary.Read(forkPath);
+        var workingDirectory = record?.WorkingDirectory ?? summary.WorkingDirectory ?? string.Empty;
         var now = clock.GetUtcNow();
         var fork = new SessionRecord(
             forkId,
@@ -125,7 +125,7 @@ public sealed partial class SessionService
             throw new SessionNotFoundException(sessionId);
         }
 
-        var where = record is not null ? RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory
+        var where = record is not null ? RealWorkingDirectoryOf(record)
             : workingDirectory is not null ? RealPath.Resolve(workingDirectory) ?? workingDirectory
             : null;
         var path = Locator.Locate(sessionId, where);

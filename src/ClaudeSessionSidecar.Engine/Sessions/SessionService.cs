@@ -144,7 +144,7 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
 
         if (record is not null)
         {
-            return Judge(sessionId, record.WorkingDirectory, RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory);
+            return StatusOf(record);
         }
 
         if (workingDirectory is not null)
@@ -199,8 +199,15 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
     private TurnResult Finish(CliTurnOutcome outcome, string userId)
     {
         Store.Touch(outcome.SessionId, clock.GetUtcNow());
-        return new TurnResult(outcome.SessionId, GetStatus(outcome.SessionId, userId, workingDirectory: null), outcome, Store.Get(outcome.SessionId));
+        var record = Store.Get(outcome.SessionId);
+        var status = record is not null && record.UserId == userId ? StatusOf(record) : GetStatus(outcome.SessionId, userId, workingDirectory: null);
+        return new TurnResult(outcome.SessionId, status, outcome, record);
     }
+
+    /// <summary>The status of a session the store knows: judged where it ran (by its real path now, else as recorded).</summary>
+    private SessionStatus StatusOf(SessionRecord record) => Judge(record.SessionId, record.WorkingDirectory, RealWorkingDirectoryOf(record));
+
+    private static string RealWorkingDirectoryOf(SessionRecord record) => RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory;
 
     private static string RequireDirectory(string workingDirectory)
     {
