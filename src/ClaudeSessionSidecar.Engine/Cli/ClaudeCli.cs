@@ -220,7 +220,8 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
                 continue;
             }
 
-            var message = TryParseObject(line);
+            // Dates stay strings: messages are forwarded verbatim, and a parsed date would come back reformatted.
+            var message = Transcripts.TranscriptLines.TryParseObject(line);
             if (message is null)
             {
                 turn.Problems.Add("not JSON: " + (line.Length > 200 ? line[..200] + "…" : line));
@@ -314,18 +315,6 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         catch (Exception exception)
         {
             log.Warning($"A turn observer failed; the turn goes on. {exception.GetType().Name}: {exception.Message}");
-        }
-    }
-
-    private static JObject? TryParseObject(string line)
-    {
-        try
-        {
-            return JToken.Parse(line) as JObject;
-        }
-        catch (JsonReaderException)
-        {
-            return null;
         }
     }
 

@@ -75,6 +75,25 @@ public sealed class CliFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Messages_are_forwarded_verbatim_timestamps_included()
+    {
+        using var environment = new TestEnvironment();
+        const string Assistant = """{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"x"}]},"timestamp":"2026-01-01T00:00:00.100Z","n":1.50}""";
+        var cli = ScriptedCli.Write(environment, "claude", $"echo '{ScriptedCli.Init}'\necho '{Assistant}'\necho '{ScriptedCli.Result}'\nread -r _\nexit 0");
+        await using var server = ServerProcess.Launch(environment, output, ["--framing", "newline"], claudePath: cli);
+
+        await server.Process.StandardInput.WriteLineAsync(new JObject { ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "session/create", ["params"] = new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "hi" } }.ToString(Newtonsoft.Json.Formatting.None));
+        await server.Process.StandardInput.FlushAsync();
+        var lines = new List<string>();
+        while (await server.Process.StandardOutput.ReadLineAsync() is { } line && !line.Contains("\"id\":1", StringComparison.Ordinal))
+        {
+            lines.Add(line);
+        }
+
+        Assert.Contains(lines, line => line.Contains("\"timestamp\":\"2026-01-01T00:00:00.100Z\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_crash_mid_stream_reports_the_exit_code_and_the_announced_session()
     {
         using var environment = new TestEnvironment();
