@@ -43,8 +43,8 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             turn.Stopping = stop.Token;
             using var stopRegistration = stop.Token.Register(() =>
             {
-                // A stop that comes after the result changes nothing about the turn; only an earlier one cut it short.
-                turn.CutShort = turn.Result is null;
+                // A stop that comes after the result changes nothing about the turn.
+                turn.StopRequestedBeforeResult = turn.Result is null;
                 turn.StopRequested = StopTurnAsync(process, turn);
             });
 
@@ -61,12 +61,14 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
             await stderrPump;
 
-            if (turn.CutShort && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            // A stop counts only when it cut the turn short: a turn that reached its success anyway says so.
+            var stopped = turn.StopRequestedBeforeResult && !turn.EndedInSuccess;
+            if (stopped && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 throw Failure(CliFailureKind.TimedOut, $"The turn ran longer than {Options.TurnTimeout.TotalSeconds:0.###} s and was stopped.", process, stderrTail, turn);
             }
 
-            var cancelled = turn.CutShort && cancellationToken.IsCancellationRequested;
+            var cancelled = stopped && cancellationToken.IsCancellationRequested;
             if (turn.SessionId is null)
             {
                 throw turn.Result is null
@@ -196,10 +198,10 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         ["session_id"] = string.Empty,
     }.ToString(Formatting.None);
 
-    private static string InterruptRequest() => new JObject
+    private static string InterruptRequest(string requestId) => new JObject
     {
         ["type"] = "control_request",
-        ["request_id"] = "sidecar-interrupt-" + Guid.NewGuid().ToString("N"),
+        ["request_id"] = requestId,
         ["request"] = new JObject { ["subtype"] = "interrupt" },
     }.ToString(Formatting.None);
 
@@ -233,12 +235,19 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             if (turn.SessionId is null && type == "system" && (string?)message["subtype"] == "init" && message["session_id"]?.Type == JTokenType.String)
             {
                 turn.SessionId = (string)message["session_id"]!;
+                turn.SessionAnnounced.TrySetResult();
                 await NotifyObserverAsync(() => observer.OnSessionStartedAsync(turn.SessionId));
             }
 
             if (type == "result")
             {
                 turn.Result = message;
+                turn.ResultSeen.TrySetResult();
+            }
+
+            if (type == "control_response" && turn.InterruptRequestId is { } interruptId && (string?)message["response"]?["request_id"] == interruptId)
+            {
+                turn.InterruptAcknowledged.TrySetResult();
             }
 
             if (type == "system" && (string?)message["subtype"] == "session_writes_lost" && message["lost"] is JArray lost && lost.Any(item => (string?)item == "transcript"))
@@ -281,7 +290,9 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             PermissionDecision decision;
             try
             {
-                decision = await observer.RequestPermissionAsync(turn.SessionId!, permission, turn.Stopping);
+                // The turn never waits on the editor once it is being stopped: a client that neither answers nor
+                // acknowledges a cancel (or has gone away) must not hold the CLI's question open.
+                decision = await observer.RequestPermissionAsync(turn.SessionId!, permission, turn.Stopping).AsTask().WaitAsync(turn.Stopping);
             }
             catch (Exception exception)
             {
@@ -358,6 +369,11 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
     /// The safe way to stop a turn: ask the CLI to interrupt (it ends the turn with a result and keeps the transcript),
     /// then close stdin, then SIGINT, then SIGTERM, and SIGKILL only when all of those were ignored.
     /// </summary>
+    /// <remarks>
+    /// The interrupt goes in at any moment before the result, even before the CLI has said <c>init</c>: the CLI reads
+    /// it once it is up and ends the turn then. Closing stdin instead would not stop it: a CLI whose stdin closes
+    /// after a user message runs that turn to its end.
+    /// </remarks>
     private async Task StopTurnAsync(Process process, TurnState turn)
     {
         if (process.HasExited)
@@ -365,11 +381,12 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             return;
         }
 
-        log.Info($"Stopping claude (pid {process.Id}) with an interrupt request.");
-        if (turn.SessionId is not null && turn.Result is null)
+        if (turn.Result is null && turn.InterruptRequestId is null)
         {
-            await WriteLineAsync(process, turn, InterruptRequest());
-            if (await WaitForExitOrResultAsync(process, turn))
+            log.Info($"Stopping claude (pid {process.Id}) with an interrupt request.");
+            turn.InterruptRequestId = "sidecar-interrupt-" + Guid.NewGuid().ToString("N");
+            await WriteLineAsync(process, turn, InterruptRequest(turn.InterruptRequestId));
+            if (await WaitForInterruptedAsync(process, turn))
             {
                 return;
             }
@@ -401,20 +418,20 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         }
     }
 
-    private async Task<bool> WaitForExitOrResultAsync(Process process, TurnState turn)
+    /// <summary>
+    /// Waits for the interrupted turn's result (or the process's exit). The grace period counts from the moment the
+    /// CLI takes the interrupt, so a CLI still starting up (slow under load) is given the time to start first.
+    /// </summary>
+    private async Task<bool> WaitForInterruptedAsync(Process process, TurnState turn)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < Options.StopGracePeriod)
+        var ended = Task.WhenAny(turn.ResultSeen.Task, process.WaitForExitAsync());
+        var takenUp = Task.WhenAny(turn.InterruptAcknowledged.Task, turn.SessionAnnounced.Task);
+        if (await Task.WhenAny(ended, takenUp, Task.Delay(Options.StartupAllowance)) == ended)
         {
-            if (process.HasExited || turn.Result is not null)
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
+            return true;
         }
 
-        return false;
+        return await Task.WhenAny(ended, Task.Delay(Options.StopGracePeriod)) == ended;
     }
 
     private async Task WaitForExitPolitelyAsync(Process process, TurnState turn)
@@ -500,8 +517,21 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
         public Task? StopRequested { get; set; }
 
-        /// <summary>True when a cancellation or the timeout stopped the turn before its result.</summary>
-        public bool CutShort { get; set; }
+        /// <summary>True when a cancellation or the timeout asked to stop the turn before its result.</summary>
+        public bool StopRequestedBeforeResult { get; set; }
+
+        /// <summary>The turn's result says it finished its work (<c>subtype: success</c>), stop or no stop.</summary>
+        public bool EndedInSuccess => Result is { } result && (string?)result["subtype"] == "success";
+
+        /// <summary>The id of the interrupt request sent to stop the turn; null until one is sent.</summary>
+        public string? InterruptRequestId { get; set; }
+
+        public TaskCompletionSource SessionAnnounced { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource ResultSeen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The CLI answered the interrupt request: it is up, and the turn's end is near.</summary>
+        public TaskCompletionSource InterruptAcknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Keeps the last N characters written to it.</summary>

@@ -19,4 +19,10 @@ public sealed class ClaudeCliOptions
 
     /// <summary>How long each polite step of stopping (interrupt, closing stdin, SIGINT, SIGTERM) gets before the next.</summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a CLI that is still starting gets to take an interrupt request before the stop moves on to closing
+    /// stdin and signals. The interrupt's own grace period counts from the moment it is taken.
+    /// </summary>
+    public TimeSpan StartupAllowance { get; init; } = TimeSpan.FromSeconds(30);
 }

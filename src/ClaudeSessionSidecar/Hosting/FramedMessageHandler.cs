@@ -29,12 +29,16 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
     private readonly FrameReader reader = new(input);
     private readonly SemaphoreSlim writing = new(1, 1);
     private readonly ConcurrentDictionary<RequestId, bool> unanswered = new();
+    private readonly CancellationTokenSource inputEnded = new();
 
     public bool CanRead => true;
 
     public bool CanWrite => true;
 
     public IJsonRpcMessageFormatter Formatter => formatter;
+
+    /// <summary>Cancelled at the end of input: from then on no answer from the client can arrive.</summary>
+    public CancellationToken InputEnded => inputEnded.Token;
 
     public async ValueTask<JsonRpcMessage?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -43,6 +47,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             var (body, problem) = framing == Framing.Newline ? await ReadLineFrameAsync(cancellationToken) : await ReadHeaderFrameAsync(cancellationToken);
             if (body is null && problem is null)
             {
+                await inputEnded.CancelAsync();
                 await WhenAllAnsweredAsync(cancellationToken);
                 return null;
             }

@@ -48,7 +48,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         };
         rpc.AddLocalRpcTarget(new LifecycleMethods(this));
         rpc.AddLocalRpcTarget(new SessionMethods(this));
-        Notifier = new NotifyingObserver(rpc, log);
+        Notifier = new NotifyingObserver(rpc, messageHandler.InputEnded, log);
     }
 
     public SessionService Services { get; }

@@ -34,7 +34,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts the server with a JSON-RPC client attached.</summary>
     /// <param name="permissions">Answers <c>session/requestPermission</c>; null leaves the method unimplemented (method not found).</param>
-    public static ServerProcess Start(TestEnvironment environment, ITestOutputHelper? output, string framing = "content-length", string? claudePath = null, Func<JObject, JObject>? permissions = null, params string[] extraArguments)
+    /// <param name="answerPermissionAsync">Like <paramref name="permissions"/>, for answers that take their time (or never come).</param>
+    public static ServerProcess Start(TestEnvironment environment, ITestOutputHelper? output, string framing = "content-length", string? claudePath = null, Func<JObject, JObject>? permissions = null, Func<JObject, Task<JObject>>? answerPermissionAsync = null, params string[] extraArguments)
     {
         var server = Launch(environment, output, ["--framing", framing, .. extraArguments], claudePath);
         var stdin = server.Process.StandardInput.BaseStream;
@@ -47,7 +48,12 @@ public sealed class ServerProcess : IAsyncDisposable
         server.Rpc.AddLocalRpcTarget(new NotificationTarget(server));
         if (permissions is not null)
         {
-            server.Rpc.AddLocalRpcTarget(new PermissionTarget(server, permissions));
+            answerPermissionAsync = request => Task.FromResult(permissions(request));
+        }
+
+        if (answerPermissionAsync is not null)
+        {
+            server.Rpc.AddLocalRpcTarget(new PermissionTarget(server, answerPermissionAsync));
         }
         server.Rpc.StartListening();
         return server;
@@ -143,10 +149,10 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Every <c>session/requestPermission</c> the server sent.</summary>
     public ConcurrentQueue<JObject> PermissionRequests { get; } = new();
 
-    private sealed class PermissionTarget(ServerProcess server, Func<JObject, JObject> answer)
+    private sealed class PermissionTarget(ServerProcess server, Func<JObject, Task<JObject>> answer)
     {
         [JsonRpcMethod("session/requestPermission", UseSingleObjectParameterDeserialization = true)]
-        public JObject RequestPermission(JToken parameters)
+        public Task<JObject> RequestPermissionAsync(JToken parameters)
         {
             server.PermissionRequests.Enqueue((JObject)parameters);
             return answer((JObject)parameters);

@@ -20,7 +20,8 @@ public sealed class SessionMessageNotification
 /// A turn's link to the client: forwards its stream (awaiting each send keeps them in order, and before the
 /// request's answer) and asks the client for tool permissions.
 /// </summary>
-internal sealed class NotifyingObserver(JsonRpc rpc, ISidecarLog log) : ITurnObserver
+/// <param name="clientInputEnded">Cancelled once the client's input has ended: no permission answer can come after it.</param>
+internal sealed class NotifyingObserver(JsonRpc rpc, CancellationToken clientInputEnded, ISidecarLog log) : ITurnObserver
 {
     public ValueTask OnSessionStartedAsync(string sessionId) => ValueTask.CompletedTask;
 
@@ -30,12 +31,15 @@ internal sealed class NotifyingObserver(JsonRpc rpc, ISidecarLog log) : ITurnObs
     /// <summary>Asks with <c>session/requestPermission</c>; only an explicit <c>{allow: true}</c> allows. A client without the method denies.</summary>
     public async ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken)
     {
+        using var unanswerable = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, clientInputEnded);
         try
         {
+            // Waits for the answer only while one can come: a cancelled question is not held open until the client
+            // acknowledges the cancel, and a client whose input has ended can answer nothing.
             var answer = await rpc.InvokeWithParameterObjectAsync<JToken>(
                 RequestPermission.Method,
                 new RequestPermission { SessionId = sessionId, ToolName = request.ToolName, Input = request.Input, ToolUseId = request.ToolUseId, Description = request.Description },
-                cancellationToken);
+                unanswerable.Token).WaitAsync(unanswerable.Token);
             var allow = answer is JObject { } decision && decision["allow"]?.Type == JTokenType.Boolean && (bool)decision["allow"]!;
             return new PermissionDecision(
                 allow,
