@@ -172,22 +172,24 @@ public sealed class CliFaultTests(ITestOutputHelper output)
             $"if [ \"$1\" = --version ]; then echo '{version} (Claude Code)'; exit 0; fi\n" +
             $"read -r prompt\necho '{ScriptedCli.Init}'\necho '{ScriptedCli.Result.Replace("scripted", text, StringComparison.Ordinal)}'\nread -r _\nexit 0";
         var path = Path.Combine(environment.Root, "claude");
-        void Install(string body)
+        void Install(string body, DateTime modified)
         {
             // As an upgrade does: a new file renamed over the old one.
             var staged = path + ".new";
             File.WriteAllText(staged, "#!/usr/bin/env bash\n" + body + "\n");
             File.SetUnixFileMode(staged, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetLastWriteTimeUtc(staged, modified);
             File.Move(staged, path, overwrite: true);
         }
 
-        Install(Version("1.0.0", "old cli"));
+        // Modification times a minute apart, as on file systems with one-second resolution, without waiting for them.
+        var installedAt = DateTime.UtcNow.AddMinutes(-2);
+        Install(Version("1.0.0", "old cli"), installedAt);
         await using var server = ServerProcess.Start(environment, output, claudePath: path);
         Assert.Equal("1.0.0", (string?)(await server.InvokeAsync("initialize", new { }))["claude"]!["version"]);
         Assert.Equal("old cli", (string?)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "a" }))["result"]!["text"]);
 
-        await Task.Delay(1100); // a new modification time on file systems with one-second resolution
-        Install(Version("9.9.9", "new cli"));
+        Install(Version("9.9.9", "new cli"), installedAt.AddMinutes(1));
 
         Assert.Equal("new cli", (string?)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "b" }))["result"]!["text"]);
         Assert.Equal("9.9.9", (string?)(await server.InvokeAsync("initialize", new { }))["claude"]!["version"]);

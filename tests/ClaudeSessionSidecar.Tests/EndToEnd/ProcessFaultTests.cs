@@ -17,10 +17,7 @@ public sealed class ProcessFaultTests(FakeApiFixture fixture, ITestOutputHelper 
             sessionId = (string)(await doomed.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "before the crash" }))["sessionId"]!;
             var before = doomed.Messages.Count;
             _ = doomed.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:2000] during the crash" });
-            while (doomed.Messages.Count == before)
-            {
-                await Task.Delay(50);
-            }
+            await Polling.WaitUntilAsync(() => doomed.Messages.Count > before, TimeSpan.FromSeconds(60), "the resumed turn's first message");
 
             doomed.Process.Kill(entireProcessTree: false);
             await doomed.Process.WaitForExitAsync();
@@ -30,11 +27,7 @@ public sealed class ProcessFaultTests(FakeApiFixture fixture, ITestOutputHelper 
         await using var survivor = ServerProcess.Start(environment, output);
         var transcript = (string)(await survivor.InvokeAsync("session/status", new { sessionId }))["filePath"]!;
         var reply = FakeMessagesApi.ReplyTo("[slow:2000] during the crash");
-        for (var waited = 0; !File.ReadAllText(transcript).Contains(reply, StringComparison.Ordinal); waited += 100)
-        {
-            Assert.True(waited < 60_000, "the orphaned CLI never finished its turn");
-            await Task.Delay(100);
-        }
+        await Polling.WaitUntilAsync(() => File.ReadAllText(transcript).Contains(reply, StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the orphaned CLI's answer in the transcript");
 
         var resumed = await survivor.InvokeAsync("session/resume", new { sessionId, prompt = "after the crash" });
 

@@ -215,10 +215,7 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         var messagesBefore = server.Messages.Count;
 
         var running = server.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:6000] busy" });
-        while (server.Messages.Count == messagesBefore)
-        {
-            await Task.Delay(50);
-        }
+        await Polling.WaitUntilAsync(() => server.Messages.Count > messagesBefore, TimeSpan.FromSeconds(60), "the resumed turn's first message");
 
         var refused = await server.InvokeExpectingErrorAsync("session/delete", new { sessionId });
         Assert.Equal(-32004, refused.ErrorCode);

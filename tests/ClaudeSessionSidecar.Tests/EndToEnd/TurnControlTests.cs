@@ -35,10 +35,7 @@ public sealed class TurnControlTests(FakeApiFixture fixture, ITestOutputHelper o
         using var cancel = new CancellationTokenSource();
 
         var turn = server.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:60000] to cancel" }, cancel.Token);
-        while (server.Messages.Count == messagesBefore)
-        {
-            await Task.Delay(50);
-        }
+        await Polling.WaitUntilAsync(() => server.Messages.Count > messagesBefore, TimeSpan.FromSeconds(60), "the resumed turn's first message");
 
         // The client's cancellation sends $/cancelRequest; the server interrupts the CLI and still answers, with a result.
         await cancel.CancelAsync();
@@ -61,10 +58,7 @@ public sealed class TurnControlTests(FakeApiFixture fixture, ITestOutputHelper o
         var messagesBefore = first.Messages.Count;
 
         var running = first.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:6000] busy for a while" });
-        while (first.Messages.Count == messagesBefore)
-        {
-            await Task.Delay(50);
-        }
+        await Polling.WaitUntilAsync(() => first.Messages.Count > messagesBefore, TimeSpan.FromSeconds(60), "the resumed turn's first message");
 
         var sameServer = await first.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "me too" });
         var otherServer = await second.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "me too" });

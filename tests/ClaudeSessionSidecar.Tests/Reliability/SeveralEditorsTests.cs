@@ -66,10 +66,7 @@ public sealed class SeveralEditorsTests(ITestOutputHelper output)
         var cli = FastCli(environment);
         var server = ServerProcess.Start(environment, output, claudePath: cli);
         var creates = Enumerable.Range(0, 200).Select(i => server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = $"create {i}" })).ToList();
-        while (SessionStore.Open(environment.StoreDirectory).AllSessionIds().Count < 20)
-        {
-            await Task.Delay(10);
-        }
+        await Polling.WaitUntilAsync(() => SessionStore.Open(environment.StoreDirectory).AllSessionIds().Count >= 20, TimeSpan.FromSeconds(120), "20 sessions in the store");
 
         server.Process.Kill(entireProcessTree: false);
         await server.Process.WaitForExitAsync();
