@@ -64,10 +64,13 @@ public sealed partial class SessionService
 
     /// <summary>Removes the transcript, the session's folder and its metadata; refused while a turn runs.</summary>
     /// <exception cref="SessionBusyException">A turn is running on it, here or in another process.</exception>
-    public void Delete(string sessionId, string userId, string? workingDirectory)
+    public async Task DeleteAsync(string sessionId, string userId, string? workingDirectory)
     {
         var (record, path) = Resolve(sessionId, userId, workingDirectory, allowMissingTranscript: true);
         using var sessionLock = locks.TryAcquire(sessionId) ?? throw new SessionBusyException(sessionId);
+
+        // Its live process is closed first, so that nothing writes to the transcript once it is gone.
+        await live.CloseAsync(sessionId);
         if (File.Exists(path))
         {
             TranscriptEditor.Delete(path);

@@ -13,7 +13,8 @@ namespace ClaudeSessionSidecar.Engine.Sessions;
 /// resumed and why not (this file), lists them (<c>.Listing</c>) and manages them (<c>.Management</c>).
 /// Everything here is transport-neutral.
 /// </summary>
-public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null)
+public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null, LiveSessionOptions? liveSessions = null)
+    : IAsyncDisposable
 {
     public const string DefaultPrompt = "Starting new coding session";
 
@@ -21,6 +22,9 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
 
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
     private readonly SessionLocks locks = new(store.Directory);
+
+    /// <summary>CLI processes kept between turns, and spares started ahead of a create.</summary>
+    private readonly LiveProcesses live = new(cli, liveSessions ?? new LiveSessionOptions(), log, clock ?? TimeProvider.System);
 
     /// <summary>The turns running in this process, by session, so that <see cref="Cancel"/> can stop one.</summary>
     private readonly ConcurrentDictionary<string, CancellationTokenSource> runningTurns = new(StringComparer.Ordinal);
@@ -31,21 +35,28 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
 
     public SessionStore Store { get; } = store;
 
-    /// <summary>Runs the first turn of a new session. Its metadata is stored as soon as the CLI announces it.</summary>
+    /// <summary>
+    /// Runs the first turn of a new session, in the folder's spare process when one waits there (see
+    /// <see cref="Prepare"/>). Its id is chosen before the CLI starts; its metadata is stored as soon as the CLI announces it.
+    /// </summary>
     public async Task<TurnResult> CreateAsync(CreateSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
     {
         var realWorkingDirectory = RequireDirectory(request.WorkingDirectory);
+        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages)
+            ?? Cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+        var sessionId = process.SessionId!;
+        using var sessionLock = locks.TryAcquire(sessionId);
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        string? announcedId = null;
-        var announced = new AnnouncingObserver(observer, sessionId =>
+        runningTurns[sessionId] = turnCancellation;
+        var announced = new AnnouncingObserver(observer, announcedId =>
         {
-            announcedId = sessionId;
-            runningTurns[sessionId] = turnCancellation;
+            // The CLI takes the id given; should one ever name another, cancels by that name reach the turn too.
+            runningTurns[announcedId] = turnCancellation;
             var now = clock.GetUtcNow();
             try
             {
                 Store.Insert(new SessionRecord(
-                    sessionId,
+                    announcedId,
                     request.UserId,
                     request.WorkingDirectory,
                     realWorkingDirectory,
@@ -53,33 +64,28 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
                     LastActiveAt: now,
                     Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
                     FirstPrompt: request.Prompt));
-                log.Info($"Session {sessionId} started in {request.WorkingDirectory}.");
+                log.Info($"Session {announcedId} started in {request.WorkingDirectory}.");
             }
             catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 // The turn goes on regardless (stopping it could lose the session); the CLI's transcript still lists it as external.
-                log.Error($"Session {sessionId} started, but its metadata could not be stored: {exception.Message}");
+                log.Error($"Session {announcedId} started, but its metadata could not be stored: {exception.Message}");
             }
-
-            return locks.TryAcquire(sessionId);
         });
 
         try
         {
-            var outcome = await Cli.RunTurnAsync(
-                new CliTurnRequest(request.WorkingDirectory, request.Prompt, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages),
-                announced,
-                turnCancellation.Token);
-            return Finish(outcome, request.UserId);
+            return await RunTurnAsync(process, request.Prompt, announced, request.UserId, turnCancellation.Token);
         }
         finally
         {
-            if (announcedId is not null)
+            foreach (var (id, turn) in runningTurns)
             {
-                runningTurns.TryRemove(announcedId, out _);
+                if (turn == turnCancellation)
+                {
+                    runningTurns.TryRemove(id, out _);
+                }
             }
-
-            announced.Lock?.Dispose();
         }
     }
 
@@ -99,17 +105,26 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
         runningTurns[request.SessionId] = turnCancellation;
         try
         {
-            var outcome = await Cli.RunTurnAsync(
-                new CliTurnRequest(status.WorkingDirectory!, request.Prompt, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages),
-                observer,
-                turnCancellation.Token);
-            return Finish(outcome, request.UserId);
+            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages)
+                ?? Cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+            return await RunTurnAsync(process, request.Prompt, observer, request.UserId, turnCancellation.Token);
         }
         finally
         {
             runningTurns.TryRemove(request.SessionId, out _);
         }
     }
+
+    /// <summary>
+    /// Starts a spare CLI process in a folder, so that the next <see cref="CreateAsync"/> there skips the CLI's start.
+    /// A spare that is never used leaves no transcript, no record and no process behind.
+    /// </summary>
+    /// <returns>False when live sessions are off (nothing was started).</returns>
+    public bool Prepare(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages) =>
+        live.Prepare(new CliLaunch(workingDirectory, Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages), RequireDirectory(workingDirectory));
+
+    /// <summary>Ends every live and spare CLI process the safe way (each session stays resumable), and waits for them.</summary>
+    public ValueTask DisposeAsync() => live.DisposeAsync();
 
     /// <summary>Stops the session's running turn (in this process) the safe way; its request then answers with <c>Cancelled</c> set.</summary>
     /// <returns>False when no turn of that session runs here.</returns>
@@ -196,6 +211,29 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
         return new SessionStatus(verdict.Reason is null, verdict.Reason, verdict.FileSize, transcript, workingDirectory);
     }
 
+    /// <summary>Runs a turn in the process, then keeps the process for the session's next turn or closes it. The caller holds the session's lock.</summary>
+    private async Task<TurnResult> RunTurnAsync(CliProcess process, string prompt, ITurnObserver observer, string userId, CancellationToken cancellationToken)
+    {
+        TurnResult? result = null;
+        try
+        {
+            var outcome = await process.RunTurnAsync(prompt, observer, keepRunning: live.Enabled, cancellationToken);
+            result = Finish(outcome, userId);
+            return result;
+        }
+        finally
+        {
+            if (result is { Status.Resumable: true })
+            {
+                await live.KeepOrCloseAsync(result.SessionId, process, result.Status.FilePath);
+            }
+            else
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
     private TurnResult Finish(CliTurnOutcome outcome, string userId)
     {
         Store.Touch(outcome.SessionId, clock.GetUtcNow());
@@ -230,14 +268,19 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
         return firstLine.Length <= TitleLength ? firstLine : firstLine[..(TitleLength - 1)] + "…";
     }
 
-    /// <summary>Stores the session (and takes its lock) the moment the CLI names it, then passes everything on.</summary>
-    private sealed class AnnouncingObserver(ITurnObserver inner, Func<string, IDisposable?> onAnnounced) : ITurnObserver
+    /// <summary>Stores the session the moment the CLI names it, then passes everything on.</summary>
+    private sealed class AnnouncingObserver(ITurnObserver inner, Action<string> onAnnounced) : ITurnObserver
     {
-        public IDisposable? Lock { get; private set; }
+        private bool announced;
 
         public async ValueTask OnSessionStartedAsync(string sessionId)
         {
-            Lock = onAnnounced(sessionId);
+            if (!announced)
+            {
+                announced = true;
+                onAnnounced(sessionId);
+            }
+
             await inner.OnSessionStartedAsync(sessionId);
         }
 

@@ -60,7 +60,7 @@ public static class OneShotCall
         SessionService services;
         try
         {
-            services = SidecarHost.CreateServices(options, log);
+            services = SidecarHost.CreateServices(options, log, oneRequest: true);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {

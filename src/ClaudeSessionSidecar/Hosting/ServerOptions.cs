@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Engine.Sessions;
 
 namespace ClaudeSessionSidecar.Hosting;
 
@@ -30,6 +31,11 @@ public sealed class ServerOptions
           --framing <content-length|newline>
                                        Message framing on stdio (default: content-length)
           --turn-timeout <seconds>     The longest a turn may run before it is stopped (default: 1800)
+          --live-sessions <n>          CLI processes kept running between turns, for fast follow-ups, and spares
+                                       from session/prepare; least recently used closed first; 0 = off (default: 4,
+                                       about 190 MB each)
+          --live-idle-timeout <seconds>
+                                       Close a live CLI process idle this long (default: 600)
           --log-file <path>            Write the log there instead of stderr
           --log-level <debug|info|warning|error|none>
                                        How much to log (default: info)
@@ -46,6 +52,9 @@ public sealed class ServerOptions
     public Framing Framing { get; private set; } = Framing.ContentLength;
 
     public TimeSpan TurnTimeout { get; private set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Live CLI processes between turns: the cap (0 = off) and the idle timeout.</summary>
+    public LiveSessionOptions LiveSessions { get; private set; } = new();
 
     public string? LogFile { get; private set; }
 
@@ -81,6 +90,24 @@ public sealed class ServerOptions
                     options.TurnTimeout = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 7 * 24 * 3600
                         ? TimeSpan.FromSeconds(seconds)
                         : throw new ArgumentException($"--turn-timeout must be a number of seconds above 0, not '{text}'.");
+                    break;
+                case "--live-sessions":
+                    var count = Value();
+                    options.LiveSessions = options.LiveSessions with
+                    {
+                        MaxProcesses = int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var cap) && cap <= 1000
+                            ? cap
+                            : throw new ArgumentException($"--live-sessions must be a whole number from 0 to 1000, not '{count}'."),
+                    };
+                    break;
+                case "--live-idle-timeout":
+                    var idle = Value();
+                    options.LiveSessions = options.LiveSessions with
+                    {
+                        IdleTimeout = double.TryParse(idle, NumberStyles.Float, CultureInfo.InvariantCulture, out var idleSeconds) && idleSeconds > 0 && idleSeconds <= 7 * 24 * 3600
+                            ? TimeSpan.FromSeconds(idleSeconds)
+                            : throw new ArgumentException($"--live-idle-timeout must be a number of seconds above 0, not '{idle}'."),
+                    };
                     break;
                 case "--log-file": options.LogFile = Value(); break;
                 case "--log-level":

@@ -71,7 +71,8 @@ public sealed class SidecarHost : System.IAsyncDisposable
     public static IReadOnlyList<string> NotificationNames { get; } = [SessionMessageNotification.Method];
 
     /// <summary>Builds the engine from the options: the CLI, the path rule's config folder, and the store.</summary>
-    public static SessionService CreateServices(ServerOptions options, ISidecarLog log)
+    /// <param name="oneRequest">For <c>call</c>: no process outlives the one request, so none is kept between turns.</param>
+    public static SessionService CreateServices(ServerOptions options, ISidecarLog log, bool oneRequest = false)
     {
         var configDirectory = ClaudeConfigDirectory.Resolve(options.ClaudeConfigDirectory, Environment.GetEnvironmentVariable);
         var cli = new ClaudeCli(
@@ -83,7 +84,8 @@ public sealed class SidecarHost : System.IAsyncDisposable
             },
             log);
         var store = SessionStore.Open(options.StoreDirectory ?? SessionStore.DefaultDirectory());
-        return new SessionService(cli, new TranscriptLocator(configDirectory), store, log);
+        var liveSessions = oneRequest ? options.LiveSessions with { MaxProcesses = 0 } : options.LiveSessions;
+        return new SessionService(cli, new TranscriptLocator(configDirectory), store, log, liveSessions: liveSessions);
     }
 
     public void Start()
@@ -108,6 +110,9 @@ public sealed class SidecarHost : System.IAsyncDisposable
         // Stop every running turn the way the CLI survives (interrupt first), and wait for each transcript to be written.
         await stopping.CancelAsync();
         await Task.WhenAll(turnsInFlight.Keys);
+
+        // Close the CLI processes kept between turns the safe way: each writes what it holds, and none is orphaned.
+        await Services.DisposeAsync();
 
         // Let the answers of those turns reach the client before the connection is torn down.
         using var answerTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -194,7 +199,8 @@ public sealed class SidecarHost : System.IAsyncDisposable
             var modified = File.GetLastWriteTimeUtc(Engine.Transcripts.RealPath.Resolve(path) ?? path);
             if (claudeVersion is not { } cached || cached.Modified != modified)
             {
-                claudeVersion = (modified, await ReadClaudeVersionAsync(path));
+                // Never cut short by one caller: the answer is cached for all of them.
+                claudeVersion = (modified, await Services.Cli.ReadVersionAsync(CancellationToken.None));
             }
 
             return claudeVersion.Value.Version;
@@ -202,39 +208,6 @@ public sealed class SidecarHost : System.IAsyncDisposable
         finally
         {
             versionLock.Release();
-        }
-    }
-
-    private async Task<string?> ReadClaudeVersionAsync(string path)
-    {
-        Process? process = null;
-        try
-        {
-            var startInfo = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-            startInfo.ArgumentList.Add("--version");
-            process = Process.Start(startInfo)!;
-            process.StandardInput.Close();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-
-            // "2.1.328 (Claude Code)": the first word, when it looks like a version at all.
-            var first = output.Trim().Split(' ', 2)[0];
-            return first.Length > 0 && char.IsAsciiDigit(first[0]) ? first : null;
-        }
-        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or OperationCanceledException or IOException)
-        {
-            Log.Warning($"`{path} --version` failed: {exception.Message}");
-            return null;
-        }
-        finally
-        {
-            if (process is { HasExited: false })
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            process?.Dispose();
         }
     }
 }

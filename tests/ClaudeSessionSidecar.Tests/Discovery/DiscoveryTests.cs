@@ -57,7 +57,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void The_prompt_is_never_an_argument()
     {
-        var arguments = ClaudeCli.BuildArguments(new CliTurnRequest("/w", "--help", ResumeSessionId: "5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b", Model: "sonnet", PermissionMode: "plan"));
+        var arguments = ClaudeCli.BuildArguments(new CliTurnRequest("/w", "--help", ResumeSessionId: "5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b", Model: "sonnet", PermissionMode: "plan").Launch);
 
         Assert.DoesNotContain("--help", arguments);
         Assert.Equal(["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--permission-prompt-tool", "stdio",

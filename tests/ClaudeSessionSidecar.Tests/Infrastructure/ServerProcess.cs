@@ -113,6 +113,52 @@ public sealed class ServerProcess : IAsyncDisposable
         };
     }
 
+    /// <summary>The server's Claude Code CLI children that run turns (stream-json mode), seen in /proc; sorted pids.</summary>
+    public List<int> CliChildren()
+    {
+        var children = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                // "pid (comm) state ppid ...": the comm may hold spaces, so read after its closing parenthesis.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
+                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == Process.Id && fields[0] != "Z" && commandLine.Contains("--input-format", StringComparison.Ordinal))
+                {
+                    children.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        children.Sort();
+        return children;
+    }
+
+    /// <summary>Whether a process is running (a zombie, exited but not yet reaped, counts as ended).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The polite end: <c>shutdown</c>, <c>exit</c>, and the process's exit code.</summary>
     public async Task<int> ShutdownAsync()
     {

@@ -32,12 +32,10 @@ public sealed partial class SessionMethods
         var sessionId = Require.SessionId(p.SessionId);
         var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
         var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(
-            () => RpcErrors.Translate(() =>
-            {
-                Sessions.Delete(sessionId, userId, workingDirectory);
-                return new DeleteResult { SessionId = sessionId, Deleted = true };
-            }),
-            cancellationToken);
+        return RpcErrors.TranslateAsync(async () =>
+        {
+            await Task.Run(() => Sessions.DeleteAsync(sessionId, userId, workingDirectory), cancellationToken);
+            return new DeleteResult { SessionId = sessionId, Deleted = true };
+        });
     }
 }

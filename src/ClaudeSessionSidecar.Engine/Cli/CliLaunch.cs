@@ -1,0 +1,27 @@
+namespace ClaudeSessionSidecar.Engine.Cli;
+
+/// <summary>How a CLI process is started: the folder, the session it works on, and the options it starts with.</summary>
+/// <param name="ResumeSessionId">An existing session to continue (<c>--resume</c>).</param>
+/// <param name="NewSessionId">The id a new session gets (<c>--session-id</c>), chosen before the CLI starts.</param>
+public sealed record CliLaunch(
+    string WorkingDirectory,
+    string? ResumeSessionId = null,
+    string? NewSessionId = null,
+    string? Model = null,
+    string? PermissionMode = null,
+    bool IncludePartialMessages = false,
+    bool ForkSession = false);
+
+/// <summary>One turn of the CLI: a prompt, in a working directory, on a new or a resumed session.</summary>
+public sealed record CliTurnRequest(
+    string WorkingDirectory,
+    string Prompt,
+    string? ResumeSessionId = null,
+    string? Model = null,
+    string? PermissionMode = null,
+    bool IncludePartialMessages = false,
+    bool ForkSession = false,
+    string? NewSessionId = null)
+{
+    public CliLaunch Launch => new(WorkingDirectory, ResumeSessionId, NewSessionId, Model, PermissionMode, IncludePartialMessages, ForkSession);
+}

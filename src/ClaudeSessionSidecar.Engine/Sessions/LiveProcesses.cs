@@ -1,0 +1,303 @@
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+
+namespace ClaudeSessionSidecar.Engine.Sessions;
+
+/// <summary>Bounds on the CLI processes kept running between turns.</summary>
+public sealed record LiveSessionOptions
+{
+    /// <summary>
+    /// At most this many CLI processes wait between turns (live sessions and spares together); the least recently
+    /// used goes first. 0 turns live sessions off: every turn then runs in a process of its own. An idle CLI holds
+    /// about 190 MB, so 4 is about 760 MB at most.
+    /// </summary>
+    public int MaxProcesses { get; init; } = 4;
+
+    /// <summary>A process left idle this long is closed (the session stays resumable; its next turn starts a new one).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    public bool Enabled => MaxProcesses > 0;
+}
+
+/// <summary>
+/// The CLI processes that wait between turns: a session's own process after its turn (a live session), and spare
+/// processes started ahead of a <c>create</c> in a folder. A process is reused only when that is exactly right, and
+/// ended the safe way (stdin closed, then the polite ladder) when it is not, when it is evicted, or when idle too long.
+/// </summary>
+internal sealed class LiveProcesses : IAsyncDisposable
+{
+    private readonly ClaudeCli cli;
+    private readonly LiveSessionOptions options;
+    private readonly ISidecarLog log;
+    private readonly TimeProvider clock;
+    private readonly object gate = new();
+    private readonly Dictionary<string, Waiting> bySession = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Waiting> sparesByFolder = new(StringComparer.Ordinal);
+    private readonly List<Task> closing = [];
+    private readonly ITimer? sweeper;
+    private bool disposed;
+
+    public LiveProcesses(ClaudeCli cli, LiveSessionOptions options, ISidecarLog log, TimeProvider clock)
+    {
+        this.cli = cli;
+        this.options = options;
+        this.log = log;
+        this.clock = clock;
+        if (options.Enabled)
+        {
+            var period = TimeSpan.FromTicks(Math.Clamp(options.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(30).Ticks));
+            sweeper = clock.CreateTimer(_ => CloseIdle(), null, period, period);
+        }
+    }
+
+    public bool Enabled => options.Enabled;
+
+    /// <summary>How many processes wait now (live sessions and spares).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return bySession.Count + sparesByFolder.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The session's live process, when it may take the next turn exactly as it is: running and healthy, its
+    /// transcript as it left it, and its options the turn's (model and permission mode are switched with the CLI's
+    /// own control requests). Otherwise it is closed, before any other process writes to the transcript.
+    /// The caller holds the session's lock.
+    /// </summary>
+    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages)
+    {
+        Waiting? waiting;
+        lock (gate)
+        {
+            if (!bySession.Remove(sessionId, out waiting))
+            {
+                return null;
+            }
+        }
+
+        var process = waiting.Process;
+        var notReusable =
+            !process.IsReusable ? "it is no longer running"
+            : waiting.TranscriptPath != transcriptPath || !TranscriptFingerprint.Take(transcriptPath).Equals(waiting.Left) ? "its transcript has changed since its last turn"
+            : process.Launch.IncludePartialMessages != includePartialMessages ? "partial messages are asked differently"
+            : !await SwitchIfNeededAsync(process, model, permissionMode) ? "it did not take the new model or permission mode"
+            : null;
+        if (notReusable is null)
+        {
+            log.Debug($"Session {sessionId}: next turn in its live claude (pid {process.ProcessId}).");
+            return process;
+        }
+
+        log.Info($"Session {sessionId}: not reusing claude (pid {process.ProcessId}): {notReusable}. Resuming it in a new process.");
+        await process.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>The spare process waiting in that folder, fitted to the turn's options; null when there is none that fits.</summary>
+    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages)
+    {
+        Waiting? spare;
+        lock (gate)
+        {
+            if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages)
+            {
+                return null;
+            }
+
+            sparesByFolder.Remove(realWorkingDirectory);
+        }
+
+        if (spare.Process.IsReusable && await SwitchIfNeededAsync(spare.Process, model, permissionMode))
+        {
+            return spare.Process;
+        }
+
+        log.Info($"The spare claude (pid {spare.Process.ProcessId}) in {realWorkingDirectory} cannot take the turn; starting a new one.");
+        await spare.Process.DisposeAsync();
+        return null;
+    }
+
+    /// <summary>Starts a spare process for the next <c>create</c> in a folder, unless one waits there already.</summary>
+    /// <returns>False when live sessions are off (or the server is closing them).</returns>
+    public bool Prepare(CliLaunch launch, string realWorkingDirectory)
+    {
+        if (!Enabled || disposed)
+        {
+            return false;
+        }
+
+        lock (gate)
+        {
+            if (sparesByFolder.TryGetValue(realWorkingDirectory, out var existing) && existing.Process.IsReusable
+                && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages)
+            {
+                existing.LastUsed = clock.GetUtcNow();
+                return true;
+            }
+        }
+
+        // A spare has its id chosen up front and writes nothing until its first prompt: unused, it leaves no trace.
+        var process = cli.Start(launch with { NewSessionId = Guid.NewGuid().ToString() });
+        lock (gate)
+        {
+            if (sparesByFolder.Remove(realWorkingDirectory, out var replaced))
+            {
+                Retire(replaced.Process);
+            }
+
+            sparesByFolder[realWorkingDirectory] = new Waiting(process, TranscriptPath: null, Left: default, clock.GetUtcNow());
+            EvictOverCap();
+        }
+
+        return true;
+    }
+
+    /// <summary>Keeps a session's process for its next turn, or closes it when it cannot be kept. The caller holds the session's lock.</summary>
+    public async Task KeepOrCloseAsync(string sessionId, CliProcess process, string? transcriptPath)
+    {
+        if (!Enabled || disposed || !process.IsReusable || transcriptPath is null)
+        {
+            await process.DisposeAsync();
+            return;
+        }
+
+        // Taken now, under the session's lock: between turns the CLI writes nothing, so any later change is another writer's.
+        var waiting = new Waiting(process, transcriptPath, TranscriptFingerprint.Take(transcriptPath), clock.GetUtcNow());
+        lock (gate)
+        {
+            bySession[sessionId] = waiting;
+            EvictOverCap();
+        }
+    }
+
+    /// <summary>Closes the session's live process, if it has one (before its transcript is deleted). The caller holds the session's lock.</summary>
+    public async Task CloseAsync(string sessionId)
+    {
+        Waiting? waiting;
+        lock (gate)
+        {
+            bySession.Remove(sessionId, out waiting);
+        }
+
+        if (waiting is not null)
+        {
+            await waiting.Process.DisposeAsync();
+        }
+    }
+
+    /// <summary>Ends every waiting process the safe way, and waits for them: nothing is left running or unsaved.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        List<Task> pending;
+        lock (gate)
+        {
+            disposed = true;
+            foreach (var (sessionId, waiting) in bySession)
+            {
+                closing.Add(waiting.Process.DisposeAsync().AsTask());
+            }
+
+            foreach (var spare in sparesByFolder.Values)
+            {
+                closing.Add(spare.Process.DisposeAsync().AsTask());
+            }
+
+            bySession.Clear();
+            sparesByFolder.Clear();
+            pending = [.. closing];
+        }
+
+        sweeper?.Dispose();
+        await Task.WhenAll(pending);
+    }
+
+    private static async Task<bool> SwitchIfNeededAsync(CliProcess process, string? model, string? permissionMode) =>
+        (process.Model == model && process.PermissionMode == permissionMode) || await process.SwitchAsync(model, permissionMode);
+
+    private void CloseIdle()
+    {
+        var idleSince = clock.GetUtcNow() - options.IdleTimeout;
+        lock (gate)
+        {
+            foreach (var (sessionId, waiting) in bySession.Where(entry => entry.Value.LastUsed <= idleSince).ToList())
+            {
+                log.Info($"Session {sessionId}: its claude (pid {waiting.Process.ProcessId}) was idle for {options.IdleTimeout.TotalSeconds:0.###} s; closing it.");
+                bySession.Remove(sessionId);
+                Retire(waiting.Process);
+            }
+
+            foreach (var (folder, spare) in sparesByFolder.Where(entry => entry.Value.LastUsed <= idleSince).ToList())
+            {
+                sparesByFolder.Remove(folder);
+                Retire(spare.Process);
+            }
+        }
+    }
+
+    /// <summary>Closes the least recently used processes while there are more than the cap. Called under the gate.</summary>
+    private void EvictOverCap()
+    {
+        while (bySession.Count + sparesByFolder.Count > options.MaxProcesses)
+        {
+            var oldestSession = bySession.Count == 0 ? default : bySession.MinBy(entry => entry.Value.LastUsed);
+            var oldestSpare = sparesByFolder.Count == 0 ? default : sparesByFolder.MinBy(entry => entry.Value.LastUsed);
+            if (oldestSpare.Value is null || (oldestSession.Value is not null && oldestSession.Value.LastUsed <= oldestSpare.Value.LastUsed))
+            {
+                log.Info($"Session {oldestSession.Key}: closing its claude (pid {oldestSession.Value!.Process.ProcessId}), the least recently used of {options.MaxProcesses} live processes.");
+                bySession.Remove(oldestSession.Key);
+                Retire(oldestSession.Value.Process);
+            }
+            else
+            {
+                sparesByFolder.Remove(oldestSpare.Key);
+                Retire(oldestSpare.Value.Process);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes a process in the background. Called under the gate. A closing CLI appends only its closing metadata
+    /// lines (<c>last-prompt</c>, <c>cost-state</c>), which are no part of the conversation's chain, so it needs no
+    /// session lock (and taking one could wait on a turn of this very server).
+    /// </summary>
+    private void Retire(CliProcess process)
+    {
+        closing.RemoveAll(task => task.IsCompleted);
+        closing.Add(Task.Run(async () => await process.DisposeAsync()));
+    }
+
+    private sealed record Waiting(CliProcess Process, string? TranscriptPath, TranscriptFingerprint Left, DateTimeOffset LastUsed)
+    {
+        public DateTimeOffset LastUsed { get; set; } = LastUsed;
+    }
+}
+
+/// <summary>A transcript as a process left it: its size, modification time and last bytes (the end of its last line).</summary>
+internal readonly record struct TranscriptFingerprint(long Size, DateTime Modified, string Tail)
+{
+    private const int TailBytes = 4096;
+
+    public static TranscriptFingerprint Take(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = file.Length;
+            var tail = new byte[(int)Math.Min(length, TailBytes)];
+            file.Seek(length - tail.Length, SeekOrigin.Begin);
+            file.ReadExactly(tail);
+            return new TranscriptFingerprint(length, File.GetLastWriteTimeUtc(path), Convert.ToBase64String(tail));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Gone or unreadable: a fingerprint no transcript matches.
+            return new TranscriptFingerprint(-1, default, string.Empty);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Methods.Session;
+
+public sealed class PrepareParams
+{
+    public string? WorkingDirectory { get; set; }
+
+    public string? Model { get; set; }
+
+    public string? PermissionMode { get; set; }
+
+    public bool? IncludePartialMessages { get; set; }
+}
+
+public sealed class PrepareResult
+{
+    /// <summary>False when live sessions are off (<c>--live-sessions 0</c>): nothing was started.</summary>
+    public required bool Prepared { get; init; }
+}
+
+public sealed partial class SessionMethods
+{
+    public const string Prepare = "session/prepare";
+
+    /// <summary>Starts a spare CLI in a folder so that the next <c>session/create</c> there skips the CLI's start.</summary>
+    [JsonRpcMethod(Prepare, UseSingleObjectParameterDeserialization = true)]
+    public Task<PrepareResult> PrepareAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    {
+        var p = ParamsReader.Read<PrepareParams>(parameters);
+        var workingDirectory = Require.AbsolutePath(p.WorkingDirectory, "workingDirectory");
+        var model = Require.OptionalToken(p.Model, "model");
+        var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
+        return Task.FromResult(RpcErrors.Translate(() => new PrepareResult
+        {
+            Prepared = Sessions.Prepare(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false),
+        }));
+    }
+}
