@@ -14,6 +14,7 @@ public sealed class DefaultTitleTests
         Assert.Equal(line[..80].Trim() + "…", SessionService.TitleFrom(line + "\nsecond line"));
         Assert.Equal(FirstPrompt.Shorten(line, 80), SessionService.TitleFrom(line));
         Assert.Equal(new string('x', 80), SessionService.TitleFrom(new string('x', 80)));
+        Assert.Equal(new string('y', 80) + "…", SessionService.TitleFrom(new string('y', 120)));
     }
 
     [Fact]
