@@ -7,13 +7,11 @@ namespace ClaudeSessionSidecar.Engine.Transcripts;
 /// <summary>
 /// A tag cleaned as the SDK's <c>tagSession</c> cleans it (0.3.328, <c>Dne</c>): text with anything beyond ASCII is
 /// put in Unicode compatibility form (NFKC: <c>ｄｅｍｏ</c> → <c>demo</c>, <c>e</c>+U+0301 → <c>é</c>) and stripped
-/// of format, private-use and unassigned characters, repeated until nothing changes; then trimmed.
+/// of format, private-use and unassigned characters, repeated until nothing changes; then trimmed. Without a system
+/// ICU library (see <see cref="IcuNormalizer"/>) the tag is only stripped and trimmed.
 /// </summary>
 public static class TagText
 {
-    /// <summary>Whether NFKC is available (the system's ICU was found); without it, tags are only stripped and trimmed.</summary>
-    public static bool CanNormalize => IcuNormalizer.IsAvailable;
-
     public static string Sanitize(string tag)
     {
         var text = tag;
