@@ -22,11 +22,13 @@ public sealed record ResumeSessionRequest(
 /// <summary>Which sessions to list as resumable.</summary>
 /// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>
 /// <param name="IncludeExternal">Also the sessions the CLI made without the sidecar, found in its projects folder.</param>
+/// <param name="IncludeArchived">Also archived sessions (hidden by default, as in <c>session/list</c>).</param>
 public sealed record ListResumableRequest(
     string UserId,
     string? WorkingDirectory,
     int Limit,
-    bool IncludeExternal);
+    bool IncludeExternal,
+    bool IncludeArchived = false);
 
 /// <summary>Which sessions to list, resumable or not.</summary>
 /// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>

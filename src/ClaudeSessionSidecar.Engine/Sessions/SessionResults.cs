@@ -25,7 +25,7 @@ public sealed record SessionView(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastActiveAt,
     string Title,
-    string FirstPrompt,
+    string? FirstPrompt,
     string? CustomTitle,
     string? Tag,
     bool Archived,

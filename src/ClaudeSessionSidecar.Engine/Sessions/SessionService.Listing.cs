@@ -14,7 +14,7 @@ public sealed partial class SessionService
     /// <summary>The user's resumable sessions, newest activity first.</summary>
     public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) =>
         AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
-            .Where(session => session.Status.Resumable)
+            .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived))
             .Take(request.Limit)
             .ToList();
 
@@ -73,7 +73,10 @@ public sealed partial class SessionService
         {
             if (Directory.Exists(folder) && Locator.IsInsideProjects(folder))
             {
-                transcripts.AddRange(Summaries.Scan(folder).Where(transcript => !known.Contains(transcript.SessionId)).Select(transcript => (transcript, folder)));
+                // A link (no stamp) out of the projects folder is never followed: to the server it is no transcript, as for session/status.
+                transcripts.AddRange(Summaries.Scan(folder)
+                    .Where(transcript => !known.Contains(transcript.SessionId) && (transcript.Stamp is not null || Locator.IsInsideProjects(transcript.Path)))
+                    .Select(transcript => (transcript, folder)));
             }
         }
 
@@ -169,23 +172,16 @@ public sealed partial class SessionService
     private SessionView? ExternalView(IndexedTranscript entry, string folder, string? realWorkingDirectory, ListingScope scope)
     {
         var summary = entry.Summary;
-        if (summary.StartsAsSidechain || summary.Summary is null)
-        {
-            return null;
-        }
-
-        var workingDirectory = summary.WorkingDirectory;
-        if (realWorkingDirectory is not null && workingDirectory is not null && scope.RealPath(workingDirectory) != realWorkingDirectory)
+        var workingDirectory = WorkingDirectoryOf(summary, realWorkingDirectory);
+        if (realWorkingDirectory is not null && scope.RealPath(workingDirectory!) != realWorkingDirectory)
         {
             return null;
         }
 
         SessionStatus status;
-        if (workingDirectory is null || workingDirectory.Length == 0)
+        if (string.IsNullOrEmpty(workingDirectory))
         {
-            status = workingDirectory is null
-                ? SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory, filePath: entry.Path)
-                : SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory);
+            status = WithoutWorkingDirectory(entry.Path, entry.NotResumableReason, entry.Stamp.Size);
         }
         else if (!scope.DirectoryExists(workingDirectory))
         {
@@ -201,8 +197,23 @@ public sealed partial class SessionService
             status = Judge(summary.SessionId, workingDirectory, scope.RealPath(workingDirectory));
         }
 
-        return ExternalSessionView(summary, entry.Path, workingDirectory, status);
+        return IsListed(summary, status) ? ExternalSessionView(summary, entry.Path, workingDirectory, status) : null;
     }
+
+    /// <summary>
+    /// A transcript is listed when the SDK's <c>listSessions</c> lists it (it has a summary and does not start as a
+    /// sidechain), and also whenever the CLI would resume it, whatever the SDK says.
+    /// </summary>
+    private static bool IsListed(TranscriptSummary summary, SessionStatus status) =>
+        status.Resumable || (!summary.StartsAsSidechain && summary.Summary is not null);
+
+    /// <summary>The transcript's working directory; for one that names none, the folder listed (as the SDK's <c>listSessions</c> takes its <c>dir</c>).</summary>
+    private static string? WorkingDirectoryOf(TranscriptSummary summary, string? realWorkingDirectory) =>
+        string.IsNullOrEmpty(summary.WorkingDirectory) ? realWorkingDirectory : summary.WorkingDirectory;
+
+    /// <summary>The status of a transcript that names no working directory: what is wrong with the file itself comes first.</summary>
+    private static SessionStatus WithoutWorkingDirectory(string filePath, NotResumableReason? verdict, long fileSize) =>
+        SessionStatus.NotResumable(verdict ?? NotResumableReason.NoWorkingDirectory, filePath: filePath, fileSize: fileSize);
 
     /// <summary>Answers shared by many transcripts of one listing, asked of the file system once.</summary>
     private sealed class ListingScope(TranscriptLocator locator)
@@ -242,15 +253,15 @@ public sealed partial class SessionService
         }
     }
 
-    /// <summary>A session the store does not know, as its transcript's summary shows it (callers skip summaries with no <c>Summary</c>, as the SDK does).</summary>
+    /// <summary>A session the store does not know, as its transcript's summary shows it (callers decide with <see cref="IsListed"/>).</summary>
     private static SessionView ExternalSessionView(TranscriptSummary summary, string filePath, string? workingDirectory, SessionStatus status) => new(
         summary.SessionId,
         UserId: null,
         workingDirectory,
         summary.CreatedAt ?? summary.LastModified,
         summary.LastModified,
-        Title: summary.Title ?? summary.Summary!,
-        summary.FirstPrompt ?? string.Empty,
+        Title: summary.DisplayTitle,
+        summary.FirstPrompt,
         summary.CustomTitle,
         summary.Tag,
         summary.Archived ?? false,
@@ -264,7 +275,10 @@ public sealed partial class SessionService
     private SessionView View(SessionRecord record)
     {
         var status = StatusOf(record);
-        var summary = status.FilePath is { } path ? TrySummarize(path) : null;
+
+        // A session whose folder is gone still has its transcript: the SDK lists its branch and size, and so do we.
+        var path = status.FilePath ?? (status.Reason is NotResumableReason.WorkingDirectoryMissing ? Locator.Locate(record.SessionId, RealWorkingDirectoryOf(record)) : null);
+        var summary = path is not null ? TrySummarize(path) : null;
         var lastWrite = summary?.LastModified;
         return new SessionView(
             record.SessionId,
@@ -273,13 +287,13 @@ public sealed partial class SessionService
             record.CreatedAt,
             LastActiveAt: lastWrite > record.LastActiveAt ? lastWrite.Value : record.LastActiveAt,
             Title: summary?.CustomTitle ?? record.Title,
-            summary?.FirstPrompt ?? record.FirstPrompt,
+            summary?.FirstPrompt ?? (record.FirstPrompt.Length > 0 ? record.FirstPrompt : null),
             summary?.CustomTitle,
             summary?.Tag,
             summary?.Archived ?? false,
             summary?.GitBranch,
             summary?.FileSize,
-            status.FilePath,
+            path,
             SessionSource.Sidecar,
             status,
             summary?.IsProgrammatic ?? true);
@@ -289,22 +303,22 @@ public sealed partial class SessionService
     private SessionView? ExternalView(string filePath, string? realWorkingDirectory)
     {
         var summary = TrySummarize(filePath);
-        if (summary is null || summary.StartsAsSidechain || summary.Summary is null)
+        if (summary is null)
         {
             return null;
         }
 
         // Two folders can share a project dir name (/a.b and /a-b): keep the transcripts of the one asked for.
-        var workingDirectory = summary.WorkingDirectory;
-        if (realWorkingDirectory is not null && workingDirectory is not null && (RealPath.Resolve(workingDirectory) ?? workingDirectory) != realWorkingDirectory)
+        var workingDirectory = WorkingDirectoryOf(summary, realWorkingDirectory);
+        if (realWorkingDirectory is not null && (RealPath.Resolve(workingDirectory!) ?? workingDirectory) != realWorkingDirectory)
         {
             return null;
         }
 
-        var status = workingDirectory is null
-            ? SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory, filePath: filePath)
+        var status = string.IsNullOrEmpty(workingDirectory)
+            ? WithoutWorkingDirectory(filePath, TranscriptJudge.Judge(filePath).Reason, summary.FileSize)
             : Judge(summary.SessionId, workingDirectory, RealPath.Resolve(workingDirectory) ?? workingDirectory);
-        return ExternalSessionView(summary, filePath, workingDirectory, status);
+        return IsListed(summary, status) ? ExternalSessionView(summary, filePath, workingDirectory, status) : null;
     }
 
     private TranscriptSummary? TrySummarize(string filePath)

@@ -44,7 +44,7 @@ public sealed partial class SessionService
     /// <summary>Tags the session (a <c>tag</c> line); null or empty clears the tag.</summary>
     public string? Tag(string sessionId, string userId, string? tag)
     {
-        var clean = tag is null ? string.Empty : SanitizeTag(tag);
+        var clean = tag is null ? string.Empty : TagText.Sanitize(tag);
         if (tag is not null && clean.Length == 0)
         {
             throw new InvalidSessionRequestException("tag", "tag must not be blank (use null to clear it).");
@@ -143,23 +143,5 @@ public sealed partial class SessionService
         }
 
         throw new SessionNotFoundException(sessionId);
-    }
-
-    /// <summary>The SDK's tag cleaning: Unicode compatibility form, without invisible or private characters, trimmed.</summary>
-    private static string SanitizeTag(string tag)
-    {
-        var text = tag;
-        if (text.Any(c => c > 127))
-        {
-            for (var previous = string.Empty; previous != text;)
-            {
-                previous = text;
-                text = new string(text.Normalize(System.Text.NormalizationForm.FormKC)
-                    .Where(c => char.GetUnicodeCategory(c) is not (System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.PrivateUse or System.Globalization.UnicodeCategory.OtherNotAssigned))
-                    .ToArray());
-            }
-        }
-
-        return text.Trim();
     }
 }

@@ -184,9 +184,13 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
             return SessionStatus.NotResumable(NotResumableReason.SessionFileUnreadable, filePath: transcript);
         }
 
-        return recordedDirectory is null
-            ? SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory, filePath: transcript)
-            : Judge(sessionId, recordedDirectory, RealPath.Resolve(recordedDirectory) ?? recordedDirectory);
+        if (string.IsNullOrEmpty(recordedDirectory))
+        {
+            var verdict = TranscriptJudge.Judge(transcript);
+            return WithoutWorkingDirectory(transcript, verdict.Reason, verdict.FileSize);
+        }
+
+        return Judge(sessionId, recordedDirectory, RealPath.Resolve(recordedDirectory) ?? recordedDirectory);
     }
 
     private SessionStatus Judge(string sessionId, string workingDirectory, string realWorkingDirectory)
@@ -262,11 +266,9 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
         return RealPath.Resolve(workingDirectory) ?? throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory cannot be resolved: {workingDirectory}");
     }
 
-    private static string TitleFrom(string prompt)
-    {
-        var firstLine = prompt.Split('\n', 2)[0].Trim();
-        return firstLine.Length <= TitleLength ? firstLine : firstLine[..(TitleLength - 1)] + "…";
-    }
+    /// <summary>The prompt's first non-blank line, cut as the SDK cuts its first prompt (here at 80 UTF-16 units, then "…").</summary>
+    internal static string TitleFrom(string prompt) =>
+        FirstPrompt.Shorten(prompt.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.Length > 0) ?? string.Empty, TitleLength);
 
     /// <summary>Stores the session the moment the CLI names it, then passes everything on.</summary>
     private sealed class AnnouncingObserver(ITurnObserver inner, Action<string> onAnnounced) : ITurnObserver

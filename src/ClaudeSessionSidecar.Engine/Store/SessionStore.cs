@@ -11,7 +11,7 @@ public sealed class SessionStore
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private static readonly string[] Migrations =
     [
@@ -55,6 +55,9 @@ public sealed class SessionStore
         );
         CREATE INDEX transcript_summaries_by_folder ON transcript_summaries (folder);
         """,
+
+        // 3: the title of a transcript the SDK does not list (SummaryIndex.Format 2).
+        "ALTER TABLE transcript_summaries ADD COLUMN fallback_title TEXT;",
     ];
 
     private readonly string connectionString;
@@ -208,6 +211,7 @@ public sealed class SessionStore
                 reader.GetInt64(Ordinal("starts_as_sidechain")) != 0)
             {
                 SummaryLine = Text("summary_line"),
+                FallbackTitle = Text("fallback_title"),
             };
             var reason = reader.IsDBNull(Ordinal("not_resumable_reason")) ? (Resumability.NotResumableReason?)null : (Resumability.NotResumableReason)reader.GetInt32(Ordinal("not_resumable_reason"));
             rows.Add(new IndexedTranscript(reader.GetString(Ordinal("path")), new TranscriptStamp(size, modified.Ticks, reader.GetString(Ordinal("sidecar"))), summary, reason));
@@ -240,11 +244,11 @@ public sealed class SessionStore
         using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT OR REPLACE INTO transcript_summaries (path, folder, format, file_size, modified_ticks, sidecar, session_id, custom_title, summary,
-                first_prompt, git_branch, working_directory, tag, created_at, archived, is_programmatic, starts_as_sidechain, summary_line, not_resumable_reason)
+                first_prompt, git_branch, working_directory, tag, created_at, archived, is_programmatic, starts_as_sidechain, summary_line, not_resumable_reason, fallback_title)
             VALUES ($path, $folder, $format, $size, $modified, $sidecar, $id, $customTitle, $summary,
-                $firstPrompt, $gitBranch, $cwd, $tag, $createdAt, $archived, $programmatic, $sidechain, $summaryLine, $reason)
+                $firstPrompt, $gitBranch, $cwd, $tag, $createdAt, $archived, $programmatic, $sidechain, $summaryLine, $reason, $fallbackTitle)
             """;
-        var names = new[] { "$path", "$folder", "$format", "$size", "$modified", "$sidecar", "$id", "$customTitle", "$summary", "$firstPrompt", "$gitBranch", "$cwd", "$tag", "$createdAt", "$archived", "$programmatic", "$sidechain", "$summaryLine", "$reason" };
+        var names = new[] { "$path", "$folder", "$format", "$size", "$modified", "$sidecar", "$id", "$customTitle", "$summary", "$firstPrompt", "$gitBranch", "$cwd", "$tag", "$createdAt", "$archived", "$programmatic", "$sidechain", "$summaryLine", "$reason", "$fallbackTitle" };
         var parameters = names.Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
         insert.Prepare();
         foreach (var row in changed)
@@ -255,7 +259,7 @@ public sealed class SessionStore
                 row.Path, folder, format, row.Stamp.Size, row.Stamp.ModifiedTicks, row.Stamp.Sidecar, s.SessionId, s.CustomTitle, s.Summary,
                 s.FirstPrompt, s.GitBranch, s.WorkingDirectory, s.Tag, s.CreatedAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                 s.Archived is { } archived ? (archived ? 1 : 0) : null, s.IsProgrammatic ? 1 : 0, s.StartsAsSidechain ? 1 : 0, s.SummaryLine,
-                row.NotResumableReason is { } reason ? (int)reason : null,
+                row.NotResumableReason is { } reason ? (int)reason : null, s.FallbackTitle,
             ];
             for (var i = 0; i < values.Length; i++)
             {

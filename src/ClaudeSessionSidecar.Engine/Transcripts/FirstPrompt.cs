@@ -18,63 +18,121 @@ public static partial class FirstPrompt
         string? commandFallback = null;
         foreach (var line in lines)
         {
-            if (!line.Contains("\"type\":\"user\"", StringComparison.Ordinal) && !line.Contains("\"type\": \"user\"", StringComparison.Ordinal))
+            if (FromLine(line, ref commandFallback) is { } prompt)
             {
-                continue;
-            }
-
-            if (line.Contains("\"tool_result\"", StringComparison.Ordinal) || line.Contains("\"isMeta\":true", StringComparison.Ordinal) || line.Contains("\"isCompactSummary\":true", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (TranscriptLines.TryParseObject(line) is not { } entry || (string?)entry["type"] != "user" || entry["message"] is not JObject message)
-            {
-                continue;
-            }
-
-            foreach (var raw in Texts(message["content"]))
-            {
-                var text = PastedContent().Replace(raw, "$1").Replace('\n', ' ').Trim();
-                if (text.Length == 0)
-                {
-                    continue;
-                }
-
-                if (CommandName().Match(text) is { Success: true } command)
-                {
-                    commandFallback ??= command.Groups[1].Value;
-                    continue;
-                }
-
-                if (BashInput().Match(text) is { Success: true } bash)
-                {
-                    return "! " + bash.Groups[1].Value.Trim();
-                }
-
-                if (StartsWithTag().IsMatch(text) || text.StartsWith("[Request interrupted by user", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                return Shorten(text);
+                return prompt;
             }
         }
 
         return commandFallback;
     }
 
-    /// <summary>At most 200 UTF-16 units (never half a surrogate pair), then "…".</summary>
-    public static string Shorten(string text)
+    /// <summary>One line's prompt, for a caller that reads lines one at a time; a slash command only sets <paramref name="commandFallback"/> (the first one wins).</summary>
+    public static string? FromLine(string line, ref string? commandFallback)
     {
-        if (text.Length <= MaxLength)
+        if (!IsUserLine(line))
+        {
+            return null;
+        }
+
+        if (line.Contains("\"tool_result\"", StringComparison.Ordinal) || line.Contains("\"isMeta\":true", StringComparison.Ordinal) || line.Contains("\"isCompactSummary\":true", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (TranscriptLines.TryParseObject(line) is not { } entry || (string?)entry["type"] != "user" || entry["message"] is not JObject message)
+        {
+            return null;
+        }
+
+        foreach (var raw in Texts(message["content"]))
+        {
+            var text = PastedContent().Replace(raw, "$1").Replace('\n', ' ').Trim();
+            if (text.Length == 0)
+            {
+                continue;
+            }
+
+            if (CommandName().Match(text) is { Success: true } command)
+            {
+                commandFallback ??= command.Groups[1].Value;
+                continue;
+            }
+
+            if (BashInput().Match(text) is { Success: true } bash)
+            {
+                return "! " + bash.Groups[1].Value.Trim();
+            }
+
+            if (StartsWithTag().IsMatch(text) || text.StartsWith("[Request interrupted by user", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            return Shorten(text);
+        }
+
+        return null;
+    }
+
+    /// <summary>The SDK's cut: at most <paramref name="maxLength"/> UTF-16 units (never half a surrogate pair), trimmed, then "…".</summary>
+    public static string Shorten(string text, int maxLength = MaxLength)
+    {
+        if (text.Length <= maxLength)
         {
             return text;
         }
 
-        var cut = char.IsHighSurrogate(text[MaxLength - 1]) ? MaxLength - 1 : MaxLength;
+        var cut = char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength;
         return text[..cut].Trim() + "…";
     }
+
+    /// <summary>
+    /// The SDK's last resort for a session's summary when no prompt has text: "Image" or "Document" for the first
+    /// user line (not a tool result, not meta) holding such a block; null when there is none.
+    /// </summary>
+    public static string? AttachmentKind(IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            if (!IsUserLine(line) || line.Contains("\"tool_result\"", StringComparison.Ordinal)
+                || line.Contains("\"isMeta\":true", StringComparison.Ordinal) || line.Contains("\"isMeta\": true", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (line.Contains("\"type\":\"image\"", StringComparison.Ordinal) || line.Contains("\"type\": \"image\"", StringComparison.Ordinal))
+            {
+                return "Image";
+            }
+
+            if (line.Contains("\"type\":\"document\"", StringComparison.Ordinal) || line.Contains("\"type\": \"document\"", StringComparison.Ordinal))
+            {
+                return "Document";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The text of an assistant line (its first non-blank text, on one line, shortened as prompts are); null for any other line.</summary>
+    public static string? AssistantText(string line)
+    {
+        if (!line.Contains("\"type\":\"assistant\"", StringComparison.Ordinal) && !line.Contains("\"type\": \"assistant\"", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (TranscriptLines.TryParseObject(line) is not { } entry || (string?)entry["type"] != "assistant" || entry["message"] is not JObject message)
+        {
+            return null;
+        }
+
+        return Texts(message["content"]).Select(text => text.Replace('\n', ' ').Trim()).FirstOrDefault(text => text.Length > 0) is { } found ? Shorten(found) : null;
+    }
+
+    private static bool IsUserLine(string line) =>
+        line.Contains("\"type\":\"user\"", StringComparison.Ordinal) || line.Contains("\"type\": \"user\"", StringComparison.Ordinal);
 
     private static IEnumerable<string> Texts(JToken? content)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Engine.Transcripts;
@@ -30,8 +31,20 @@ public sealed record TranscriptSummary(
     /// <summary>The title to show: a custom title, else the CLI's own summary line, else the first prompt.</summary>
     public string? Title => CustomTitle ?? SummaryLine ?? FirstPrompt;
 
+    /// <summary>
+    /// The title a listing shows: <see cref="Title"/>, else the SDK's summary, else (for what the SDK does not list)
+    /// the first prompt wherever it lies, else the first assistant text, else the session id.
+    /// </summary>
+    public string DisplayTitle => Title ?? Summary ?? FallbackTitle ?? SessionId;
+
     /// <summary>The last <c>summary</c> line's text (the CLI's summary of the conversation), when there is one.</summary>
     public string? SummaryLine { get; init; }
+
+    /// <summary>
+    /// Only when there is no <see cref="Summary"/> (the SDK does not list the session): the first prompt after the
+    /// head (found by reading on to the end of the file), else the first assistant text; null when there is neither.
+    /// </summary>
+    public string? FallbackTitle { get; init; }
 
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
@@ -51,6 +64,7 @@ public sealed record TranscriptSummary(
         DateTime modified;
         Lines head;
         Lines tail;
+        long headEnd;
         using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
             length = RandomAccess.GetLength(handle);
@@ -58,6 +72,7 @@ public sealed record TranscriptSummary(
             var headBuffer = new byte[(int)Math.Min(WindowBytes, Math.Max(length, 0))];
             var read = ReadFully(handle, headBuffer, 0);
             var complete = read < WindowBytes ? read : headBuffer.AsSpan(0, read).LastIndexOf((byte)'\n') + 1;
+            headEnd = complete;
             head = new Lines(TranscriptLines.SplitLines(headBuffer.AsSpan(0, complete)));
             if (length <= WindowBytes)
             {
@@ -82,13 +97,17 @@ public sealed record TranscriptSummary(
             ?? NonEmpty(head.Strings("custom-title", "customTitle").LastOrDefault())
             ?? NonEmpty(tail.Strings("ai-title", "aiTitle").LastOrDefault())
             ?? NonEmpty(head.Strings("ai-title", "aiTitle").LastOrDefault());
-        var firstPrompt = Transcripts.FirstPrompt.From(head.Text);
+        var firstPrompt = NonEmpty(Transcripts.FirstPrompt.From(head.Text));
         var summaryLine = NonEmpty(tail.LastField("summary"));
-        var summary = customTitle ?? NonEmpty(tail.LastField("lastPrompt")) ?? summaryLine ?? firstPrompt;
+        var summary = customTitle ?? NonEmpty(tail.LastField("lastPrompt")) ?? summaryLine ?? firstPrompt ?? Transcripts.FirstPrompt.AttachmentKind(head.Text);
         var tag = NonEmpty(tail.Strings("tag", "tag").LastOrDefault());
         var createdAt = head.Objects("\"timestamp\"").Select(entry => entry["timestamp"]).OfType<JValue>().Where(v => v.Type == JTokenType.String)
             .Select(v => ParseTime((string)v!)).FirstOrDefault(time => time is not null);
         var first = head.Objects(null).FirstOrDefault();
+        var workingDirectory = tail.Strings("relocated", "relocatedCwd").LastOrDefault() ?? head.FirstField("cwd");
+        var (fallbackTitle, laterWorkingDirectory) = summary is null || workingDirectory is null
+            ? ReadOn(path, head.Text, headEnd, length, wantTitle: summary is null, wantWorkingDirectory: workingDirectory is null)
+            : (null, null);
 
         return new TranscriptSummary(
             sessionId,
@@ -98,7 +117,7 @@ public sealed record TranscriptSummary(
             summary,
             firstPrompt,
             GitBranch: NonEmpty(tail.LastField("gitBranch")) ?? NonEmpty(head.FirstField("gitBranch")),
-            WorkingDirectory: tail.Strings("relocated", "relocatedCwd").LastOrDefault() ?? head.FirstField("cwd"),
+            WorkingDirectory: workingDirectory ?? laterWorkingDirectory,
             tag,
             createdAt,
             Archived: ReadArchived(sidecarFolder, head, tail),
@@ -106,7 +125,43 @@ public sealed record TranscriptSummary(
             StartsAsSidechain: first?["isSidechain"]?.Type == JTokenType.Boolean && (bool)first["isSidechain"]!)
         {
             SummaryLine = summaryLine,
+            FallbackTitle = fallbackTitle,
         };
+    }
+
+    /// <summary>
+    /// What the head lacks, read on from its end (only as far as needed; to the end of the file when it is not there):
+    /// for a transcript the SDK does not list, a title (the first prompt, else the first assistant text anywhere);
+    /// for one whose head names no working directory, the first <c>cwd</c> after it.
+    /// </summary>
+    private static (string? Title, string? WorkingDirectory) ReadOn(string path, List<string> head, long headEnd, long length, bool wantTitle, bool wantWorkingDirectory)
+    {
+        var assistantText = wantTitle ? head.Select(Transcripts.FirstPrompt.AssistantText).FirstOrDefault(text => text is not null) : null;
+        string? commandFallback = null;
+        string? prompt = null;
+        string? workingDirectory = null;
+        if (headEnd < length)
+        {
+            using var stream = TranscriptLines.OpenForReading(path);
+            stream.Seek(headEnd, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), detectEncodingFromByteOrderMarks: false, bufferSize: WindowBytes);
+            while (((wantTitle && prompt is null) || (wantWorkingDirectory && workingDirectory is null)) && reader.ReadLine() is { } line)
+            {
+                if (wantTitle && prompt is null)
+                {
+                    prompt = Transcripts.FirstPrompt.FromLine(line, ref commandFallback);
+                    assistantText ??= prompt is null ? Transcripts.FirstPrompt.AssistantText(line) : null;
+                }
+
+                if (wantWorkingDirectory && workingDirectory is null && line.Contains("\"cwd\"", StringComparison.Ordinal)
+                    && TranscriptLines.TryParseObject(line)?["cwd"] is JValue { Type: JTokenType.String } cwd)
+                {
+                    workingDirectory = (string)cwd!;
+                }
+            }
+        }
+
+        return (wantTitle ? NonEmpty(prompt ?? commandFallback) ?? assistantText : null, workingDirectory);
     }
 
     internal static DateTimeOffset? ParseTime(string text) =>

@@ -35,6 +35,23 @@ public static class Require
         return value;
     }
 
+    /// <summary>A title: not blank, trimmed, at most <paramref name="maxLength"/> characters once trimmed.</summary>
+    public static string Title(string? value, string name, int maxLength)
+    {
+        var trimmed = value?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} is required and must not be empty or only white space.");
+        }
+
+        if (trimmed.Length > maxLength)
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} must be at most {maxLength} characters (after trimming).");
+        }
+
+        return trimmed;
+    }
+
     /// <summary>An optional short token such as a user id, model or permission mode: no control characters, and not flag-like.</summary>
     public static string? OptionalToken(string? value, string name, int maxLength = 200)
     {

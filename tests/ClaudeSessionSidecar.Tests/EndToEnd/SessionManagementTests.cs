@@ -249,6 +249,30 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         Assert.Equal(-32005, others.ErrorCode);
     }
 
+    [Theory]
+    [InlineData("ｄｅｍｏ")]
+    [InlineData("cafe\u0301")]
+    [InlineData("ﬁx\u200bed")]
+    [InlineData("\uE000private\U000F0000")]
+    [InlineData(" Ｔａｇ\u3000")]
+    [InlineData("①\u00A0②\u0085")]
+    public async Task Tags_are_cleaned_exactly_as_the_SDKs_tagSession_cleans_them(string tag)
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ours, _) = Resumability.TranscriptCorpus.Materialize(environment, "genuine-shape", environment.Workspace);
+        var (sdks, _) = Resumability.TranscriptCorpus.Materialize(environment, "genuine-shape", environment.Workspace);
+        await using var server = ServerProcess.Start(environment, output);
+
+        var answered = (string?)(await server.InvokeAsync("session/tag", new { sessionId = ours, tag }))["tag"];
+        await SdkOracle.RunAsync(environment, "tag", new JObject { ["sessionId"] = sdks, ["tag"] = tag, ["dir"] = environment.Workspace });
+
+        var expected = (string?)(await SdkOracle.RunAsync(environment, "info", new JObject { ["sessionId"] = sdks, ["dir"] = environment.Workspace }))["tag"];
+        Assert.NotEqual(tag, expected);
+        Assert.Equal(expected, answered);
+        Assert.Equal(expected, (string?)(await SdkOracle.RunAsync(environment, "info", new JObject { ["sessionId"] = ours, ["dir"] = environment.Workspace }))["tag"]);
+        Assert.Equal(expected, (string?)(await server.InvokeAsync("session/info", new { sessionId = ours }))["tag"]);
+    }
+
     [Fact]
     public async Task Rename_and_tag_check_their_values()
     {

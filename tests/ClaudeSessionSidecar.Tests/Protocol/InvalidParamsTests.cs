@@ -75,6 +75,10 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         { "session/list", """{"limit":0}""", "limit" },
         { "session/list", """{"cursor":""}""", "cursor" },
         { "session/listResumable", """{"workingDirectory":"./here"}""", "workingDirectory" },
+        { "session/create", """{"workingDirectory":"/tmp","title":" \t\n "}""", "title" },
+        { "session/fork", """{"sessionId":"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b","title":"   "}""", "title" },
+        { "session/rename", """{"sessionId":"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b","title":"   "}""", "title" },
+        { "session/rename", $$"""{"sessionId":"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b","title":"{{new string('x', 1001)}}"}""", "title" },
     };
 
     [Theory]
@@ -127,6 +131,15 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         var error = await ErrorOfAsync(method, null);
 
         Assert.Equal(-32602, (int?)error["code"]);
+        await AssertStillServingAsync();
+    }
+
+    [Fact]
+    public async Task A_title_is_measured_after_trimming()
+    {
+        var error = await ErrorOfAsync("session/rename", new JObject { ["sessionId"] = "5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b", ["title"] = "  " + new string('x', 1000) + "  " });
+
+        Assert.Equal(-32005, (int?)error["code"]);
         await AssertStillServingAsync();
     }
 

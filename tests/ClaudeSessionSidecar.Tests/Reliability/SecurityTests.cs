@@ -40,6 +40,12 @@ public sealed class SecurityTests(FakeApiFixture fixture, ITestOutputHelper outp
 
         Assert.False((bool)(await server.InvokeAsync("session/status", new { sessionId, workingDirectory = environment.Workspace }))["resumable"]!);
         Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/messages", new { sessionId, workingDirectory = environment.Workspace })).ErrorCode);
+        foreach (var listing in new[] { "session/list", "session/listResumable" })
+        {
+            Assert.Empty((await server.InvokeAsync(listing, new { includeExternal = true }))["sessions"]!);
+            Assert.Empty((await server.InvokeAsync(listing, new { includeExternal = true, workingDirectory = environment.Workspace }))["sessions"]!);
+        }
+
         Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId, workingDirectory = environment.Workspace })).ErrorCode);
         Assert.True(File.Exists(victim));
     }

@@ -178,6 +178,24 @@ public sealed class SummaryIndexTests : IDisposable
         Assert.Equal(0, again.Summaries.TranscriptsRead);
     }
 
+    [Fact]
+    public void The_title_of_a_transcript_the_SDK_skips_is_kept_in_the_store()
+    {
+        var sessionId = Guid.NewGuid();
+        var path = Path.Combine(folder, sessionId + ".jsonl");
+        File.WriteAllText(path, Line(sessionId, "assistant", "only an answer", null, Guid.NewGuid()) + "\n");
+        File.SetLastWriteTimeUtc(path, Settled);
+
+        var read = Assert.Single(ReadAll(NewIndex())).Summary;
+        Assert.Null(read.Summary);
+        Assert.Equal("only an answer", read.FallbackTitle);
+        Assert.Equal("only an answer", read.DisplayTitle);
+
+        var next = NewIndex();
+        Assert.Equal(read, Assert.Single(next.Scan(folder)).Entry!.Summary);
+        Assert.Equal(0, next.TranscriptsRead);
+    }
+
     private SummaryIndex NewIndex() => new(SessionStore.Open(environment.StoreDirectory), new TestLog(null));
 
     private List<IndexedTranscript> ReadAll(SummaryIndex index)

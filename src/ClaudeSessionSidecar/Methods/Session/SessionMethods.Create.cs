@@ -55,7 +55,7 @@ public sealed partial class SessionMethods
             UserId: UserIdOrDefault(p.UserId),
             Model: Require.OptionalToken(p.Model, "model"),
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
-            Title: p.Title is null ? null : Require.Text(p.Title, "title"),
+            Title: p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength),
             IncludePartialMessages: p.IncludePartialMessages ?? false);
 
         var turn = await host.RunTurnAsync(token => Sessions.CreateAsync(request, host.Notifier, token), cancellationToken);

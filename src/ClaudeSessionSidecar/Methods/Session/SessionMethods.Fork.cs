@@ -48,7 +48,7 @@ public sealed partial class SessionMethods
         var sessionId = Require.SessionId(p.SessionId);
         var upTo = p.UpToMessageId is null ? null : Require.SessionId(p.UpToMessageId, "upToMessageId");
         var prompt = p.Prompt is null ? null : Require.Text(p.Prompt, "prompt");
-        var title = p.Title is null ? null : Require.Text(p.Title, "title");
+        var title = p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength);
         var userId = UserIdOrDefault(p.UserId);
 
         var fork = await Task.Run(() => RpcErrors.Translate(() => Sessions.Fork(sessionId, userId, upTo, title)), cancellationToken);

@@ -15,6 +15,8 @@ public sealed class ListResumableParams
     public int? Limit { get; set; }
 
     public bool? IncludeExternal { get; set; }
+
+    public bool? IncludeArchived { get; set; }
 }
 
 public sealed class ListResumableResult
@@ -38,7 +40,8 @@ public sealed class ResumableSessionDto
 
     public required string Title { get; init; }
 
-    public required string FirstPrompt { get; init; }
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? FirstPrompt { get; init; }
 
     public long FileSize { get; init; }
 
@@ -78,7 +81,8 @@ public sealed partial class SessionMethods
             UserId: UserIdOrDefault(p.UserId),
             WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
             Limit: Require.Range(p.Limit, "limit", DefaultListLimit, 1, MaxListLimit),
-            IncludeExternal: p.IncludeExternal ?? false);
+            IncludeExternal: p.IncludeExternal ?? false,
+            IncludeArchived: p.IncludeArchived ?? false);
 
         // File system and SQLite work: off the connection's reader so other requests keep flowing.
         return Task.Run(

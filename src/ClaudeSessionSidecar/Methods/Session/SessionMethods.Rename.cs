@@ -33,11 +33,7 @@ public sealed partial class SessionMethods
     {
         var p = ParamsReader.Read<RenameParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
-        var title = Require.Text(p.Title, "title");
-        if (title.Length > MaxTitleLength)
-        {
-            throw RpcErrors.InvalidParams("title", $"title must be at most {MaxTitleLength} characters.");
-        }
+        var title = Require.Title(p.Title, "title", MaxTitleLength);
 
         var userId = UserIdOrDefault(p.UserId);
         return Task.Run(() => RpcErrors.Translate(() => new RenameResult { SessionId = sessionId, Title = Sessions.Rename(sessionId, userId, title) }), cancellationToken);

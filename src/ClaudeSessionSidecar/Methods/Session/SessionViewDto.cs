@@ -13,16 +13,20 @@ public record SessionViewDto
     [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
     public string? UserId { get; init; }
 
+    /// <summary>Absent when the transcript names none (and the store does not know the session).</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
     public string? WorkingDirectory { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset LastActiveAt { get; init; }
 
-    /// <summary>The custom title, else the store's title (sidecar) or the CLI's summary or the first prompt (external).</summary>
+    /// <summary>The custom title, else the store's title (sidecar), else (external) the CLI's summary, the first prompt, the first answer or the id.</summary>
     public required string Title { get; init; }
 
-    public required string FirstPrompt { get; init; }
+    /// <summary>Absent when the SDK finds none (no prompt with text in the transcript's first 64 KiB).</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? FirstPrompt { get; init; }
 
     [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
     public string? CustomTitle { get; init; }
