@@ -261,6 +261,28 @@ spec(':ClaudeSessionList says why a session cannot be resumed (with session/list
   end
 end)
 
+spec('a turn the server refuses ends with its error code (cs.error_codes) and data.reason', function()
+  local function refused(session_id)
+    local turn
+    cs.resume({ session_id = session_id, prompt = 'hello?', on_start = function(t)
+      turn = t
+    end })
+    wait_for(30000, 'the refusal', function()
+      return turn ~= nil and turn.done
+    end)
+    expect(turn.error, 'no error: ' .. vim.inspect(turn.result))
+    return turn
+  end
+  local unknown = refused('6b62f9de-7295-48dc-a429-786fb72a0f99')
+  expect(cs.error_codes.NOT_RESUMABLE == -31001, 'NOT_RESUMABLE is ' .. tostring(cs.error_codes.NOT_RESUMABLE))
+  expect(unknown.error.code == cs.error_codes.NOT_RESUMABLE and unknown.error.data.reason == 'metadata_not_found',
+    'unexpected error: ' .. vim.inspect(unknown.error))
+  expect(text_of(unknown.buf):find('-- error -31001: ', 1, true), 'not shown in its buffer:\n' .. text_of(unknown.buf))
+  local invalid = refused('not-a-uuid')
+  expect(invalid.error.code == cs.error_codes.INVALID_PARAMS and invalid.error.data.reason == 'invalid_params'
+    and invalid.error.data.parameter == 'sessionId', 'unexpected error: ' .. vim.inspect(invalid.error))
+end)
+
 spec(':ClaudeSessionCancel stops a slow turn (when the server offers cancelling)', function()
   local server = running_server()
   if not (server.methods['session/cancel'] or server.methods['$/cancelRequest']) then

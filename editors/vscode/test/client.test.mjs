@@ -9,7 +9,7 @@ import { claudePath, extensionDir, fakeApi, sidecarDll, sidecarEnv, tempDir, wit
 
 const require = createRequire(import.meta.url);
 const { SidecarClient, resolveServerCommand } = require(path.join(extensionDir, 'out/client.js'));
-const { assistantText } = require(path.join(extensionDir, 'out/protocol.js'));
+const { ErrorCodes, assistantText } = require(path.join(extensionDir, 'out/protocol.js'));
 
 const TURN_MS = 90_000;
 
@@ -184,13 +184,19 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
     assert.match(result.result.text ?? '', /^tool said: .*Permission prompt failed/s);
   });
 
-  test('errors carry the code and data.reason', async () => {
-    await assert.rejects(client.resume({ sessionId: '6b62f9de-7295-48dc-a429-786fb72a0f99', prompt: 'hello?' }), (error) => {
-      assert.equal(error.name, 'SidecarError');
-      assert.equal(error.code, -32001);
-      assert.equal(error.reason, 'metadata_not_found');
-      return true;
-    });
+  test('errors carry the code of protocol.ts and data.reason', async () => {
+    const unknown = '6b62f9de-7295-48dc-a429-786fb72a0f99';
+    const expectError = (call, code, reason) =>
+      assert.rejects(call, (error) => {
+        assert.equal(error.name, 'SidecarError');
+        assert.equal(error.code, code, error.message);
+        assert.equal(error.reason, reason);
+        return true;
+      });
+    assert.equal(ErrorCodes.NotResumable, -31001);
+    await expectError(client.resume({ sessionId: unknown, prompt: 'hello?' }), ErrorCodes.NotResumable, 'metadata_not_found');
+    await expectError(client.rename({ sessionId: unknown, title: 'nobody' }), ErrorCodes.SessionNotFound, 'session_not_found');
+    await expectError(client.status({ sessionId: 'not-a-uuid' }), ErrorCodes.InvalidParams, 'invalid_params');
   });
 
   test('cancelling a slow turn sends $/cancelRequest and ends the turn', async (t) => {
