@@ -36,7 +36,15 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
-# The editor clients' suites, each against the real server built above; each ends with "N passed, N failed".
+# A skipped test hides whatever it did not check: it counts as a failure.
+if [ "$skipped" -gt 0 ]; then
+  echo
+  echo "SKIPPED (each counts as a failure): $skipped C# test(s)"
+  grep -ho '<UnitTestResult [^>]*outcome="NotExecuted"' "$results"/*.trx | sed -n 's/.* testName="\([^"]*\)".*/  \1/p'
+  failed=$((failed + skipped))
+fi
+# The editor clients' suites, each against the real server built above; each ends with "N passed, N failed",
+# a skipped test counted as failed.
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
 for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh; do
@@ -59,7 +67,7 @@ for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh; do
 done
 
 echo
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi
