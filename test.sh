@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-CLAUDE_VERSION=2.1.328
+CLAUDE_VERSION=$(cat .claude-cli-version) # the one place the CLI version is pinned
 CLAUDE_PREFIX=.tools/claude
 CLAUDE_BIN=$CLAUDE_PREFIX/node_modules/@anthropic-ai/claude-code/bin/claude.exe
-if [ ! -x "$CLAUDE_BIN" ] || [ "$(stat -c %s "$CLAUDE_BIN")" -lt 1000000 ]; then
+CLAUDE_PACKAGE=$CLAUDE_PREFIX/node_modules/@anthropic-ai/claude-code/package.json
+if [ ! -x "$CLAUDE_BIN" ] || [ "$(stat -c %s "$CLAUDE_BIN")" -lt 1000000 ] \
+   || ! grep -q "\"version\": *\"$CLAUDE_VERSION\"" "$CLAUDE_PACKAGE" 2>/dev/null; then
   echo "Installing @anthropic-ai/claude-code@$CLAUDE_VERSION into $CLAUDE_PREFIX ..."
   npm install --prefix "$CLAUDE_PREFIX" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$CLAUDE_VERSION"
 fi

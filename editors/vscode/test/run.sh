@@ -43,7 +43,7 @@ fi
 export CLAUDE_SIDECAR_CLAUDE_PATH="${CLAUDE_SIDECAR_CLAUDE_PATH:-$repo/.tools/claude/node_modules/.bin/claude}"
 if [ ! -x "$CLAUDE_SIDECAR_CLAUDE_PATH" ]; then
   echo "run.sh: installing the Claude Code CLI"
-  timeout 300 npm install --prefix "$repo/.tools/claude" --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@2.1.328 \
+  timeout 300 npm install --prefix "$repo/.tools/claude" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$(cat "$repo/.claude-cli-version")" \
     || setup_failed "installing the Claude Code CLI failed"
 fi
 
