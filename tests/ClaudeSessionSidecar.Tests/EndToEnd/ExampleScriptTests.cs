@@ -62,6 +62,16 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public void The_CSharp_file_based_app_uses_the_StreamJsonRpc_version_of_Directory_Packages_props()
+    {
+        var packages = System.Xml.Linq.XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props"));
+        var central = packages.Descendants("PackageVersion").Single(item => (string?)item.Attribute("Include") == "StreamJsonRpc");
+        var script = File.ReadAllLines(Path.Combine(Repository.Root, "examples", "ContinueLatest.cs"));
+
+        Assert.Contains($"#:package StreamJsonRpc@{(string?)central.Attribute("Version")}", script);
+    }
+
+    [Fact]
     public async Task The_CSharp_file_based_app_reports_an_error_by_its_code_and_reason()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
