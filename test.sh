@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-CLAUDE_VERSION=2.1.328
+CLAUDE_VERSION=$(cat .claude-cli-version) # the one place the CLI version is pinned
 CLAUDE_PREFIX=.tools/claude
 CLAUDE_BIN=$CLAUDE_PREFIX/node_modules/@anthropic-ai/claude-code/bin/claude.exe
-if [ ! -x "$CLAUDE_BIN" ] || [ "$(stat -c %s "$CLAUDE_BIN")" -lt 1000000 ]; then
+CLAUDE_PACKAGE=$CLAUDE_PREFIX/node_modules/@anthropic-ai/claude-code/package.json
+if [ ! -x "$CLAUDE_BIN" ] || [ "$(stat -c %s "$CLAUDE_BIN")" -lt 1000000 ] \
+   || ! grep -q "\"version\": *\"$CLAUDE_VERSION\"" "$CLAUDE_PACKAGE" 2>/dev/null; then
   echo "Installing @anthropic-ai/claude-code@$CLAUDE_VERSION into $CLAUDE_PREFIX ..."
   npm install --prefix "$CLAUDE_PREFIX" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$CLAUDE_VERSION"
 fi
@@ -36,7 +38,15 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
-# The editor clients' suites, each against the real server built above; each ends with "N passed, N failed".
+# A skipped test hides whatever it did not check: it counts as a failure.
+if [ "$skipped" -gt 0 ]; then
+  echo
+  echo "SKIPPED (each counts as a failure): $skipped C# test(s)"
+  grep -ho '<UnitTestResult [^>]*outcome="NotExecuted"' "$results"/*.trx | sed -n 's/.* testName="\([^"]*\)".*/  \1/p'
+  failed=$((failed + skipped))
+fi
+# The editor clients' suites, each against the real server built above; each ends with "N passed, N failed",
+# a skipped test counted as failed.
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
 for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh; do
@@ -59,7 +69,7 @@ for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh; do
 done
 
 echo
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi

@@ -9,7 +9,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 claude="$repo/.tools/claude/node_modules/.bin/claude"
 sdk_dir="$repo/tests/ClaudeSessionSidecar.Tests/TestData/sdk-interop"
-[ -x "$claude" ] || npm install --silent --prefix "$repo/.tools/claude" @anthropic-ai/claude-code@2.1.328
+[ -x "$claude" ] || npm install --silent --prefix "$repo/.tools/claude" "@anthropic-ai/claude-code@$(cat "$repo/.claude-cli-version")"
 [ -d "$sdk_dir/node_modules/@anthropic-ai/claude-agent-sdk" ] || npm install --silent --prefix "$sdk_dir"
 
 echo "building (Release, and ReadyToRun for linux-x64)..."

@@ -36,7 +36,7 @@ if [ -z "${CLAUDE_SIDECAR_CLAUDE_PATH:-}" ]; then
   CLAUDE_SIDECAR_CLAUDE_PATH=$ROOT/.tools/claude/node_modules/.bin/claude
   if [ ! -x "$CLAUDE_SIDECAR_CLAUDE_PATH" ]; then
     echo "run.sh: installing the Claude Code CLI into .tools/claude" >&2
-    timeout 600 npm install --prefix "$ROOT/.tools/claude" --no-audit --no-fund @anthropic-ai/claude-code@2.1.328 >&2 \
+    timeout 600 npm install --prefix "$ROOT/.tools/claude" --no-audit --no-fund "@anthropic-ai/claude-code@$(cat "$ROOT/.claude-cli-version")" >&2 \
       || fail "could not install the Claude Code CLI"
   fi
 fi

@@ -14,11 +14,6 @@ local function spec(name, fn)
   table.insert(specs, { name = name, fn = fn })
 end
 
-local SKIP = {}
-local function skip(note)
-  error({ [SKIP] = note }, 0)
-end
-
 local function wait_for(ms, what, condition)
   if not vim.wait(ms, condition, 20) then
     error('timed out after ' .. ms .. ' ms waiting for ' .. what, 2)
@@ -227,8 +222,9 @@ spec(':ClaudeSessionResume picks the session and continues it (the second reply 
     'the transcript does not hold both turns')
 end)
 
-spec(':ClaudeSessionList says why a session cannot be resumed (with session/list; else it is left out)', function()
+spec(':ClaudeSessionList says why a session cannot be resumed', function()
   expect(state.session_id, 'needs the session of the create spec')
+  expect(running_server().methods['session/list'], 'the server does not advertise session/list')
   local gone
   cs.new({ prompt = 'a session whose transcript goes away', on_start = function(turn)
     gone = turn
@@ -247,25 +243,40 @@ spec(':ClaudeSessionList says why a session cannot be resumed (with session/list
   end)
   vim.cmd('ClaudeSessionList')
   local buf = vim.fn.bufnr('claude://sessions')
+  expect(full, 'the sessions did not come from session/list')
   wait_for(30000, 'the refreshed list', function()
-    return text_of(buf):find(state.session_id, 1, true) ~= nil
-      and (not full or text_of(buf):find(gone.session_id, 1, true) ~= nil)
-      and text_of(buf):find('NOT resumable', 1, true) == nil == not full
+    return text_of(buf):find(state.session_id, 1, true) ~= nil and text_of(buf):find(gone.session_id, 1, true) ~= nil
   end)
   local text = text_of(buf)
-  if full then
-    expect(text:find(vim.pesc(gone.session_id) .. '.-NOT resumable: session_file_missing'), 'no reason in:\n' .. text)
-  else
-    out('    note: the server has no session/list; the list shows resumable sessions only')
-    expect(not text:find(gone.session_id, 1, true), 'a session without transcript is listed as resumable:\n' .. text)
-  end
+  expect(text:find(vim.pesc(gone.session_id) .. '.-NOT resumable: session_file_missing'), 'no reason in:\n' .. text)
 end)
 
-spec(':ClaudeSessionCancel stops a slow turn (when the server offers cancelling)', function()
-  local server = running_server()
-  if not (server.methods['session/cancel'] or server.methods['$/cancelRequest']) then
-    skip('this server advertises neither session/cancel nor $/cancelRequest in initialize: cancel spec skipped')
+spec('a turn the server refuses ends with its error code (cs.error_codes) and data.reason', function()
+  local function refused(session_id)
+    local turn
+    cs.resume({ session_id = session_id, prompt = 'hello?', on_start = function(t)
+      turn = t
+    end })
+    wait_for(30000, 'the refusal', function()
+      return turn ~= nil and turn.done
+    end)
+    expect(turn.error, 'no error: ' .. vim.inspect(turn.result))
+    return turn
   end
+  local unknown = refused('6b62f9de-7295-48dc-a429-786fb72a0f99')
+  expect(cs.error_codes.NOT_RESUMABLE == -31001, 'NOT_RESUMABLE is ' .. tostring(cs.error_codes.NOT_RESUMABLE))
+  expect(unknown.error.code == cs.error_codes.NOT_RESUMABLE and unknown.error.data.reason == 'metadata_not_found',
+    'unexpected error: ' .. vim.inspect(unknown.error))
+  expect(text_of(unknown.buf):find('-- error -31001: ', 1, true), 'not shown in its buffer:\n' .. text_of(unknown.buf))
+  local invalid = refused('not-a-uuid')
+  expect(invalid.error.code == cs.error_codes.INVALID_PARAMS and invalid.error.data.reason == 'invalid_params'
+    and invalid.error.data.parameter == 'sessionId', 'unexpected error: ' .. vim.inspect(invalid.error))
+end)
+
+spec(':ClaudeSessionCancel stops a slow turn', function()
+  local server = running_server()
+  expect(server.methods['session/cancel'], 'the server does not advertise session/cancel')
+  expect(server.info.capabilities.cancelRequest == true, 'the server does not advertise $/cancelRequest')
   local prompt = '[slow:60000] take your time'
   local started = uv.now()
   vim.cmd('ClaudeSessionNew ' .. prompt)
@@ -342,17 +353,12 @@ local passed, failed = 0, 0
 for _, s in ipairs(specs) do
   local started = uv.now()
   local ok, err = xpcall(s.fn, function(e)
-    if type(e) == 'table' and e[SKIP] then
-      return e
-    end
     return debug.traceback(tostring(e), 2)
   end)
   local took = ('(%.1fs)'):format((uv.now() - started) / 1000)
   if ok then
     passed = passed + 1
     out(('ok   - %s %s'):format(s.name, took))
-  elseif type(err) == 'table' and err[SKIP] then
-    out(('skip - %s: %s'):format(s.name, err[SKIP]))
   else
     failed = failed + 1
     out(('FAIL - %s %s\n%s'):format(s.name, took, tostring(err)))

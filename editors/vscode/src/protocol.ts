@@ -274,18 +274,22 @@ export namespace RequestPermissionRequest {
   export const type = new RequestType<RequestPermissionParams, RequestPermissionResult, void>(method);
 }
 
-/** Error codes the server raises itself (stdio-protocol.md, "Errors"). */
+/**
+ * Error codes the server raises (stdio-protocol.md, "Errors"): the JSON-RPC standard ones, and the server's own
+ * block -31001..-31099, outside JSON-RPC's reserved -32768..-32000. `data.reason` is the stable key.
+ */
 export const ErrorCodes = {
   ParseError: -32700,
   InvalidRequest: -32600,
   MethodNotFound: -32601,
   InvalidParams: -32602,
+  InternalError: -32603,
   RequestCancelled: -32800,
-  NotResumable: -32001,
-  SessionNotFound: -32005,
-  CliFailed: -32002,
-  CliNotFound: -32003,
-  SessionBusy: -32004,
+  NotResumable: -31001,
+  CliFailed: -31002,
+  CliNotFound: -31003,
+  SessionBusy: -31004,
+  SessionNotFound: -31005,
 } as const;
 
 /** The assistant text blocks of a stream-json message (empty for anything else). */

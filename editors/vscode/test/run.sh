@@ -43,7 +43,7 @@ fi
 export CLAUDE_SIDECAR_CLAUDE_PATH="${CLAUDE_SIDECAR_CLAUDE_PATH:-$repo/.tools/claude/node_modules/.bin/claude}"
 if [ ! -x "$CLAUDE_SIDECAR_CLAUDE_PATH" ]; then
   echo "run.sh: installing the Claude Code CLI"
-  timeout 300 npm install --prefix "$repo/.tools/claude" --no-audit --no-fund --loglevel=error @anthropic-ai/claude-code@2.1.328 \
+  timeout 300 npm install --prefix "$repo/.tools/claude" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$(cat "$repo/.claude-cli-version")" \
     || setup_failed "installing the Claude Code CLI failed"
 fi
 
@@ -70,11 +70,18 @@ run_group() { # name, timeout seconds, test file
   echo "=== $name"
   timeout --kill-after=10 "$limit" node --test --test-reporter=tap "$file" 2>&1 | tee "$log"
   local status="${PIPESTATUS[0]}"
-  local p f
+  local p f s
   p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
   f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
+  # A skipped (or todo) test hides whatever it did not check: it counts as a failure.
+  s=$(( $(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -n 1 | grep . || echo 0) \
+      + $(sed -n 's/^# todo \([0-9]*\)$/\1/p' "$log" | tail -n 1 | grep . || echo 0) ))
+  if [ "$s" -gt 0 ]; then
+    echo "run.sh: $name skipped $s test(s); each counts as a failure:" >&2
+    grep -E '^ *(not )?ok .*# (SKIP|TODO)' "$log" >&2
+  fi
   passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
+  failed=$((failed + ${f:-0} + s))
   if [ -z "$p" ] || { [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
     echo "run.sh: $name ended with status $status without a failing test (timeout or crash)" >&2
     failed=$((failed + 1))

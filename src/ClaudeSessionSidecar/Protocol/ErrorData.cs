@@ -14,13 +14,13 @@ public class ErrorData
     public string? SessionId { get; init; }
 }
 
-/// <summary><c>data</c> of -32001: the session's status.</summary>
+/// <summary><c>data</c> of -31001: the session's status.</summary>
 public sealed class NotResumableErrorData : ErrorData
 {
     public required SessionStatusDto Status { get; init; }
 }
 
-/// <summary><c>data</c> of -32002: what the CLI said.</summary>
+/// <summary><c>data</c> of -31002: what the CLI said.</summary>
 public sealed class CliFailedErrorData : ErrorData
 {
     public int? ExitCode { get; init; }

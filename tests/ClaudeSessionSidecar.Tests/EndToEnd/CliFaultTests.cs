@@ -19,7 +19,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         var data = error.ErrorData!;
         Assert.Equal(1, (int?)data["exitCode"]);
         Assert.Contains("cannot be used with root/sudo privileges", (string?)data["stderr"], StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         var data = error.ErrorData!;
         Assert.Equal("cli_error_before_init", (string?)data["reason"]);
         Assert.Equal(["No conversation found with session ID: x"], data["errors"]!.Values<string>());
@@ -56,7 +56,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         Assert.Contains("not JSON: this is not json", error.ErrorData!["errors"]!.Values<string>());
         await AssertStillServingWithNoRecordsAsync(server, environment);
     }
@@ -102,7 +102,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         var data = error.ErrorData!;
         Assert.Equal(ScriptedCli.SessionId, (string?)data["sessionId"]);
         Assert.NotEqual(0, (int?)data["exitCode"]);
@@ -125,7 +125,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         Assert.NotNull(await server.InvokeAsync("initialize", new { }));
 
         var error = await Assert.ThrowsAsync<StreamJsonRpc.RemoteInvocationException>(() => turn.WaitAsync(TimeSpan.FromSeconds(90)));
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         Assert.Equal("turn_timeout", (string?)((JToken)error.ErrorData!)["reason"]);
         Assert.NotNull(await server.InvokeAsync("initialize", new { }));
     }
@@ -144,7 +144,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         var onlyTheLine = ScriptedCli.Write(environment, "claude2", "head -c 52428800 /dev/zero | tr '\\0' x\necho\nexit 3");
         await using var second = ServerProcess.Start(environment, output, claudePath: onlyTheLine);
         var error = await second.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         Assert.Contains(error.ErrorData!["errors"]!.Values<string>(), e => e!.StartsWith("a line of 52428800 characters", StringComparison.Ordinal));
     }
 
@@ -158,7 +158,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
 
-        Assert.Equal(-32002, error.ErrorCode);
+        Assert.Equal(-31002, error.ErrorCode);
         Assert.Equal("session_writes_lost", (string?)error.ErrorData!["reason"]);
         Assert.Equal(ScriptedCli.SessionId, (string?)error.ErrorData!["sessionId"]);
         Assert.Contains("session_writes_lost: ENOSPC (transcript)", error.ErrorData!["errors"]!.Values<string>());
@@ -206,8 +206,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         Assert.Equal(JTokenType.Null, initialize["result"]!["claude"]!["path"]!.Type);
         var error = (await client.RequestAsync("session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "hi" }))["error"]!;
 
-        // -32003 as the issue defines it (StreamJsonRpc's own clients read that code as a serialization failure; the raw answer shows it plainly).
-        Assert.Equal(-32003, (int?)error["code"]);
+        Assert.Equal(-31003, (int?)error["code"]);
         Assert.Equal("cli_not_found", (string?)error["data"]!["reason"]);
         Assert.NotNull((await client.RequestAsync("initialize", new JObject()))["result"]);
         Assert.Empty(Engine.Store.SessionStore.Open(environment.StoreDirectory).AllSessionIds());
@@ -223,7 +222,7 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = (await server.RawClient().RequestAsync("session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "hi" }))["error"]!;
 
-        Assert.Equal(-32003, (int?)error["code"]);
+        Assert.Equal(-31003, (int?)error["code"]);
         Assert.Contains("Permission denied", (string?)error["message"], StringComparison.Ordinal);
     }
 

@@ -42,6 +42,48 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
     }
 
     [Fact]
+    public async Task The_CSharp_file_based_app_starts_a_session_then_continues_it()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var folder = environment.Create("a folder with spaces");
+        var script = Path.Combine(Repository.Root, "examples", "ContinueLatest.cs");
+
+        var (firstCode, first, firstErrors) = await RunWithStderrAsync(environment, "dotnet", DotnetRun(script, folder, "first \"quoted\" prompt"));
+        var (secondCode, second, secondErrors) = await RunWithStderrAsync(environment, "dotnet", DotnetRun(script, folder, "second prompt"));
+
+        Assert.Equal(0, firstCode);
+        Assert.Equal(0, secondCode);
+        Assert.Contains("no resumable session", firstErrors, StringComparison.Ordinal);
+        Assert.Contains(FakeMessagesApi.ReplyTo("first \"quoted\" prompt"), first, StringComparison.Ordinal);
+        var sessionLine = first.Split('\n').First(line => line.StartsWith("session ", StringComparison.Ordinal));
+        Assert.Contains("continuing " + sessionLine["session ".Length..], secondErrors, StringComparison.Ordinal);
+        Assert.Contains(sessionLine, second, StringComparison.Ordinal);
+        Assert.Contains(FakeMessagesApi.ReplyTo("second prompt"), second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_CSharp_file_based_app_uses_the_StreamJsonRpc_version_of_Directory_Packages_props()
+    {
+        var packages = System.Xml.Linq.XDocument.Load(Path.Combine(Repository.Root, "Directory.Packages.props"));
+        var central = packages.Descendants("PackageVersion").Single(item => (string?)item.Attribute("Include") == "StreamJsonRpc");
+        var script = File.ReadAllLines(Path.Combine(Repository.Root, "examples", "ContinueLatest.cs"));
+
+        Assert.Contains($"#:package StreamJsonRpc@{(string?)central.Attribute("Version")}", script);
+    }
+
+    [Fact]
+    public async Task The_CSharp_file_based_app_reports_an_error_by_its_code_and_reason()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var script = Path.Combine(Repository.Root, "examples", "ContinueLatest.cs");
+
+        var (exitCode, _, errors) = await RunWithStderrAsync(environment, "dotnet", DotnetRun(script, environment.Workspace, "hello"), claudePath: Path.Combine(environment.Root, "no-such-claude"));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("error -31003 (cli_not_found): ", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_python_client_creates_resumes_and_lists()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
@@ -75,7 +117,7 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
         var parameters = new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "streamed" }.ToString(Newtonsoft.Json.Formatting.None);
 
-        var (exitCode, printed, errors) = await RunWithStderrAsync(environment, "dotnet", Repository.ServerDll, "call", "--stream", "session/create", parameters);
+        var (exitCode, printed, errors) = await RunWithStderrAsync(environment, "dotnet", [Repository.ServerDll, "call", "--stream", "session/create", parameters]);
 
         Assert.Equal(0, exitCode);
         Assert.Equal(FakeMessagesApi.ReplyTo("streamed"), (string?)JObject.Parse(printed)["result"]!["text"]);
@@ -83,13 +125,20 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         Assert.Contains(notifications, n => (string?)n["params"]!["message"]!["type"] == "assistant");
     }
 
+    /// <summary><c>dotnet run</c> of a file-based app, as its first line shows.</summary>
+    private static string[] DotnetRun(string script, params string[] arguments) => ["run", script, "--", .. arguments];
+
+    private static string NuGetPackagesFolder { get; } = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+        ? configured
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
     private async Task<(int ExitCode, string Output)> RunAsync(TestEnvironment environment, string program, params string[] arguments)
     {
         var (exitCode, printed, _) = await RunWithStderrAsync(environment, program, arguments);
         return (exitCode, printed);
     }
 
-    private async Task<(int ExitCode, string Output, string Errors)> RunWithStderrAsync(TestEnvironment environment, string program, params string[] arguments)
+    private async Task<(int ExitCode, string Output, string Errors)> RunWithStderrAsync(TestEnvironment environment, string program, string[] arguments, string? claudePath = null)
     {
         var startInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = environment.Root };
         foreach (var argument in arguments)
@@ -105,7 +154,12 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         startInfo.Environment["SIDECAR"] = $"dotnet {Repository.ServerDll}";
         startInfo.Environment["SIDECAR_DLL"] = Repository.ServerDll;
         startInfo.Environment["DEMO_DIR"] = environment.Workspace;
-        startInfo.Environment["CLAUDE_SIDECAR_CLAUDE_PATH"] = RealClaudeCli.Path;
+        startInfo.Environment["CLAUDE_SIDECAR_CLAUDE_PATH"] = claudePath ?? RealClaudeCli.Path;
+
+        // HOME is the test's own; `dotnet run` of a file-based app restores from the machine's package cache, as a user's would.
+        startInfo.Environment["NUGET_PACKAGES"] = NuGetPackagesFolder;
+        startInfo.Environment["DOTNET_NOLOGO"] = "1";
+        startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(startInfo)!;
         var printed = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();

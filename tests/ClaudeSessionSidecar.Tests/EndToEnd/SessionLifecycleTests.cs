@@ -138,11 +138,11 @@ public sealed class SessionLifecycleTests(FakeApiFixture fixture, ITestOutputHel
         var requestsBefore = fixture.Api.Requests.Count;
 
         var missing = await server.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "hello?" });
-        Assert.Equal(-32001, missing.ErrorCode);
+        Assert.Equal(-31001, missing.ErrorCode);
         Assert.Equal("session_file_missing", (string?)missing.ErrorData!["reason"]);
 
         var unknown = await server.InvokeExpectingErrorAsync("session/resume", new { sessionId = Guid.NewGuid().ToString(), prompt = "hello?" });
-        Assert.Equal(-32001, unknown.ErrorCode);
+        Assert.Equal(-31001, unknown.ErrorCode);
         Assert.Equal("metadata_not_found", (string?)unknown.ErrorData!["reason"]);
 
         Assert.Equal(requestsBefore, fixture.Api.Requests.Count);
@@ -208,7 +208,7 @@ public sealed class SessionLifecycleTests(FakeApiFixture fixture, ITestOutputHel
         Assert.Empty((await server.InvokeAsync("session/listResumable", new { userId = "bob", includeExternal = true }))["sessions"]!);
         Assert.Equal("metadata_not_found", (string?)(await server.InvokeAsync("session/status", new { sessionId, userId = "bob" }))["reason"]);
         var refused = await server.InvokeExpectingErrorAsync("session/resume", new { sessionId, userId = "bob", prompt = "mine now" });
-        Assert.Equal(-32001, refused.ErrorCode);
+        Assert.Equal(-31001, refused.ErrorCode);
     }
 
     [Fact]

@@ -218,7 +218,7 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         await Polling.WaitUntilAsync(() => server.Messages.Count > messagesBefore, TimeSpan.FromSeconds(60), "the resumed turn's first message");
 
         var refused = await server.InvokeExpectingErrorAsync("session/delete", new { sessionId });
-        Assert.Equal(-32004, refused.ErrorCode);
+        Assert.Equal(-31004, refused.ErrorCode);
         await running;
         Assert.True(File.Exists(path));
 
@@ -227,7 +227,7 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(path)!, sessionId)));
         Assert.Equal("metadata_not_found", (string?)(await server.InvokeAsync("session/status", new { sessionId }))["reason"]);
         Assert.Equal(JTokenType.Null, (await SdkOracle.RunAsync(environment, "info", new JObject { ["sessionId"] = sessionId, ["dir"] = environment.Workspace })).Type);
-        Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId })).ErrorCode);
+        Assert.Equal(-31005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId })).ErrorCode);
     }
 
     [Theory]
@@ -244,9 +244,9 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         var unknown = await server.InvokeExpectingErrorAsync(method, new { sessionId = Guid.NewGuid().ToString() });
         var others = await server.InvokeExpectingErrorAsync(method, new { sessionId = alices, userId = "bob" });
 
-        Assert.Equal(-32005, unknown.ErrorCode);
+        Assert.Equal(-31005, unknown.ErrorCode);
         Assert.Equal("session_not_found", (string?)unknown.ErrorData!["reason"]);
-        Assert.Equal(-32005, others.ErrorCode);
+        Assert.Equal(-31005, others.ErrorCode);
     }
 
     [Theory]

@@ -62,9 +62,9 @@ public sealed class TurnControlTests(FakeApiFixture fixture, ITestOutputHelper o
 
         var sameServer = await first.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "me too" });
         var otherServer = await second.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "me too" });
-        Assert.Equal(-32004, sameServer.ErrorCode);
+        Assert.Equal(-31004, sameServer.ErrorCode);
         Assert.Equal("session_busy", (string?)sameServer.ErrorData!["reason"]);
-        Assert.Equal(-32004, otherServer.ErrorCode);
+        Assert.Equal(-31004, otherServer.ErrorCode);
 
         Assert.False((bool)(await running)["result"]!["isError"]!);
 

@@ -8,7 +8,8 @@ namespace ClaudeSessionSidecar.Tests.Infrastructure;
 /// </summary>
 public static class RealClaudeCli
 {
-    public const string Version = "2.1.328";
+    /// <summary>The version every script installs, pinned in one file: <c>.claude-cli-version</c> at the repository root.</summary>
+    public static string Version { get; } = File.ReadAllText(System.IO.Path.Combine(Repository.Root, ".claude-cli-version")).Trim();
 
     private static readonly Lazy<string> LazyPath = new(LocateOrInstall, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -23,12 +24,20 @@ public static class RealClaudeCli
 
         var prefix = System.IO.Path.Combine(Repository.Root, ".tools", "claude");
         var binary = System.IO.Path.Combine(prefix, "node_modules", "@anthropic-ai", "claude-code", "bin", "claude.exe");
-        if (!File.Exists(binary) || new FileInfo(binary).Length < 1_000_000)
+        if (!File.Exists(binary) || new FileInfo(binary).Length < 1_000_000 || InstalledVersion(prefix) != Version)
         {
             Install(prefix);
         }
 
         return File.Exists(binary) ? binary : throw new InvalidOperationException($"npm install did not produce {binary}");
+    }
+
+    private static string? InstalledVersion(string prefix)
+    {
+        var package = System.IO.Path.Combine(prefix, "node_modules", "@anthropic-ai", "claude-code", "package.json");
+        return File.Exists(package) && Engine.Transcripts.TranscriptLines.TryParseObject(File.ReadAllText(package)) is { } manifest
+            ? (string?)manifest["version"]
+            : null;
     }
 
     private static void Install(string prefix)

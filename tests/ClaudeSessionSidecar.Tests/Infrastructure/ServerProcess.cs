@@ -100,7 +100,7 @@ public sealed class ServerProcess : IAsyncDisposable
         Rpc!.InvokeWithParameterObjectAsync<JToken>(method, parameters, cancellationToken);
 
     /// <summary>Sends a request that must fail, and returns the error's code and data.</summary>
-    /// <remarks>StreamJsonRpc's client turns -32601 and -32602 into <see cref="RemoteMethodNotFoundException"/>, which keeps no data.</remarks>
+    /// <remarks>StreamJsonRpc's client turns -32601 and -32602 into <see cref="RemoteMethodNotFoundException"/>.</remarks>
     public async Task<RpcError> InvokeExpectingErrorAsync(string method, object? parameters = null)
     {
         var error = await Assert.ThrowsAnyAsync<RemoteRpcException>(() => InvokeAsync(method, parameters));
@@ -108,7 +108,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return error switch
         {
             RemoteInvocationException invocation => new RpcError(invocation.ErrorCode, invocation.ErrorData as JToken, invocation.Message),
-            RemoteMethodNotFoundException notFound => new RpcError((int)notFound.ErrorCode, null, notFound.Message),
+            RemoteMethodNotFoundException notFound => new RpcError((int)notFound.ErrorCode, notFound.ErrorData as JToken, notFound.Message),
             _ => new RpcError((int?)error.ErrorCode ?? 0, null, error.Message),
         };
     }

@@ -139,7 +139,7 @@ public sealed class InvalidParamsTests : IAsyncLifetime
     {
         var error = await ErrorOfAsync("session/rename", new JObject { ["sessionId"] = "5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b", ["title"] = "  " + new string('x', 1000) + "  " });
 
-        Assert.Equal(-32005, (int?)error["code"]);
+        Assert.Equal(-31005, (int?)error["code"]);
         await AssertStillServingAsync();
     }
 

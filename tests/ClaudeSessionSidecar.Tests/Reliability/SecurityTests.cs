@@ -21,8 +21,8 @@ public sealed class SecurityTests(FakeApiFixture fixture, ITestOutputHelper outp
 
         Assert.Equal("metadata_not_found", (string?)(await server.InvokeAsync("session/status", new { sessionId }))["reason"]);
         Assert.Empty((await server.InvokeAsync("session/list", new { includeExternal = true }))["sessions"]!);
-        Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId })).ErrorCode);
-        Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/rename", new { sessionId, title = "pwned" })).ErrorCode);
+        Assert.Equal(-31005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId })).ErrorCode);
+        Assert.Equal(-31005, (await server.InvokeExpectingErrorAsync("session/rename", new { sessionId, title = "pwned" })).ErrorCode);
         Assert.True(File.Exists(victim));
         Assert.DoesNotContain("pwned", File.ReadAllText(victim), StringComparison.Ordinal);
     }
@@ -39,14 +39,14 @@ public sealed class SecurityTests(FakeApiFixture fixture, ITestOutputHelper outp
         await using var server = ServerProcess.Start(environment, output);
 
         Assert.False((bool)(await server.InvokeAsync("session/status", new { sessionId, workingDirectory = environment.Workspace }))["resumable"]!);
-        Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/messages", new { sessionId, workingDirectory = environment.Workspace })).ErrorCode);
+        Assert.Equal(-31005, (await server.InvokeExpectingErrorAsync("session/messages", new { sessionId, workingDirectory = environment.Workspace })).ErrorCode);
         foreach (var listing in new[] { "session/list", "session/listResumable" })
         {
             Assert.Empty((await server.InvokeAsync(listing, new { includeExternal = true }))["sessions"]!);
             Assert.Empty((await server.InvokeAsync(listing, new { includeExternal = true, workingDirectory = environment.Workspace }))["sessions"]!);
         }
 
-        Assert.Equal(-32005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId, workingDirectory = environment.Workspace })).ErrorCode);
+        Assert.Equal(-31005, (await server.InvokeExpectingErrorAsync("session/delete", new { sessionId, workingDirectory = environment.Workspace })).ErrorCode);
         Assert.True(File.Exists(victim));
     }
 
@@ -116,7 +116,7 @@ public sealed class SecurityTests(FakeApiFixture fixture, ITestOutputHelper outp
         Assert.Equal("session_file_missing", (string?)(await server.InvokeAsync("session/status", new { sessionId }))["reason"]);
         Assert.Equal("session_file_missing", (string?)(await server.InvokeAsync("session/list", new { includeExternal = true }))["sessions"]![0]!["status"]!["reason"]);
         Assert.Empty((await server.InvokeAsync("session/listResumable", new { includeExternal = true }))["sessions"]!);
-        Assert.Equal(-32001, (await server.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "gone?" })).ErrorCode);
+        Assert.Equal(-31001, (await server.InvokeExpectingErrorAsync("session/resume", new { sessionId, prompt = "gone?" })).ErrorCode);
 
         // The CLI makes the folder again; the server goes on.
         var again = await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "after" });

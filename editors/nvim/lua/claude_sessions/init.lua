@@ -308,7 +308,7 @@ server_mod.handlers = {
     if method == 'session/requestPermission' and type(params) == 'table' then
       on_permission(server, params, respond)
     else
-      respond(nil, { code = -32601, message = 'Method not found: ' .. tostring(method) })
+      respond(nil, { code = rpc.codes.METHOD_NOT_FOUND, message = 'Method not found: ' .. tostring(method) })
     end
   end,
 }
@@ -561,6 +561,9 @@ function M.cancel(opts)
     end)
   end
 end
+
+--- The JSON-RPC error codes a turn's or request's error may carry (see :help claude_sessions-api).
+M.error_codes = rpc.codes
 
 --- The turns in flight (read only).
 function M.running()

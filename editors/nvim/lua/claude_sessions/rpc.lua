@@ -7,6 +7,24 @@ local uv = vim.loop
 
 local M = {}
 
+--- JSON-RPC error codes (stdio-protocol.md, "Errors"): the standard ones and the server's own (-31001 and on,
+--- outside JSON-RPC's reserved -32768..-32000). SERVER_EXITED is this client's own: a request the server never
+--- answered because it exited. `data.reason` tells more.
+M.codes = {
+  PARSE_ERROR = -32700,
+  INVALID_REQUEST = -32600,
+  METHOD_NOT_FOUND = -32601,
+  INVALID_PARAMS = -32602,
+  INTERNAL_ERROR = -32603,
+  REQUEST_CANCELLED = -32800,
+  NOT_RESUMABLE = -31001,
+  CLI_FAILED = -31002,
+  CLI_NOT_FOUND = -31003,
+  SESSION_BUSY = -31004,
+  SESSION_NOT_FOUND = -31005,
+  SERVER_EXITED = -31099,
+}
+
 local Client = {}
 Client.__index = Client
 
@@ -119,7 +137,7 @@ function Client:_finish()
     (self.exit_signal and self.exit_signal ~= 0) and (', signal ' .. self.exit_signal) or ''
   )
   for _, callback in pairs(pending) do
-    pcall(callback, { code = -32099, message = message, data = { reason = 'server_exited' } }, nil)
+    pcall(callback, { code = M.codes.SERVER_EXITED, message = message, data = { reason = 'server_exited' } }, nil)
   end
   if self.opts.on_exit then
     self.opts.on_exit(self.exit_code, self.exit_signal)
@@ -175,7 +193,7 @@ function Client:_dispatch(message)
     if self.opts.on_request then
       self.opts.on_request(method, M.nonnull(message.params), respond)
     else
-      respond(nil, { code = -32601, message = 'Method not found: ' .. method })
+      respond(nil, { code = M.codes.METHOD_NOT_FOUND, message = 'Method not found: ' .. method })
     end
   elseif method then
     if self.opts.on_notification then
@@ -221,7 +239,7 @@ function Client:request(method, params, callback)
   if not self:_write(message) then
     self.pending[id] = nil
     vim.schedule(function()
-      callback({ code = -32099, message = 'server is not running', data = { reason = 'server_exited' } }, nil)
+      callback({ code = M.codes.SERVER_EXITED, message = 'server is not running', data = { reason = 'server_exited' } }, nil)
     end)
     return nil
   end

@@ -83,7 +83,7 @@ function M.spawn(opts)
       if M.handlers.on_request then
         M.handlers.on_request(server, method, params, respond)
       else
-        respond(nil, { code = -32601, message = 'Method not found: ' .. method })
+        respond(nil, { code = rpc.codes.METHOD_NOT_FOUND, message = 'Method not found: ' .. method })
       end
     end,
     on_exit = function(code, signal)

@@ -38,7 +38,7 @@ public sealed class NameAndVersion
 
 public sealed class ClaudeInfo
 {
-    /// <summary>Null when no CLI was found: the server still answers, and turns fail with -32003.</summary>
+    /// <summary>Null when no CLI was found: the server still answers, and turns fail with -31003.</summary>
     [JsonProperty(NullValueHandling = NullValueHandling.Include)]
     public string? Path { get; init; }
 

@@ -24,7 +24,7 @@ public sealed partial class SessionMethods
 {
     public const string Delete = "session/delete";
 
-    /// <summary>Removes the transcript, the session's folder and its metadata; -32004 while a turn runs on it.</summary>
+    /// <summary>Removes the transcript, the session's folder and its metadata; -31004 while a turn runs on it.</summary>
     [JsonRpcMethod(Delete, UseSingleObjectParameterDeserialization = true)]
     public Task<DeleteResult> DeleteAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {

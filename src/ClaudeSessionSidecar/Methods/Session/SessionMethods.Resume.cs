@@ -34,7 +34,7 @@ public sealed partial class SessionMethods
 {
     public const string Resume = "session/resume";
 
-    /// <summary>One more turn on a session; -32001 without running the CLI when it would not resume.</summary>
+    /// <summary>One more turn on a session; -31001 without running the CLI when it would not resume.</summary>
     [JsonRpcMethod(Resume, UseSingleObjectParameterDeserialization = true)]
     public async Task<ResumeResult> ResumeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
