@@ -95,7 +95,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
         }
 
         log.Info($"Session {sessionId}: not reusing claude (pid {process.ProcessId}): {notReusable}. Resuming it in a new process.");
-        await process.DisposeAsync();
+        await CloseAsync(waiting);
         return null;
     }
 
@@ -125,7 +125,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
     /// <summary>Starts a spare process for the next <c>create</c> in a folder, unless one waits there already.</summary>
     /// <returns>False when live sessions are off (or the server is closing them).</returns>
-    public bool Prepare(CliLaunch launch, string realWorkingDirectory)
+    public async Task<bool> PrepareAsync(CliLaunch launch, string realWorkingDirectory)
     {
         if (!Enabled || disposed)
         {
@@ -144,17 +144,19 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
         // A spare has its id chosen up front and writes nothing until its first prompt: unused, it leaves no trace.
         var process = cli.Start(launch with { NewSessionId = Guid.NewGuid().ToString() });
+        Task evicted;
         lock (gate)
         {
             if (sparesByFolder.Remove(realWorkingDirectory, out var replaced))
             {
-                Retire(replaced.Process);
+                _ = RetireAsync(replaced);
             }
 
             sparesByFolder[realWorkingDirectory] = new Waiting(process, TranscriptPath: null, Left: default, clock.GetUtcNow());
-            EvictOverCap();
+            evicted = EvictOverCapAsync();
         }
 
+        await evicted;
         return true;
     }
 
@@ -169,11 +171,15 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
         // Taken now, under the session's lock: between turns the CLI writes nothing, so any later change is another writer's.
         var waiting = new Waiting(process, transcriptPath, TranscriptFingerprint.Take(transcriptPath), clock.GetUtcNow());
+        Task evicted;
         lock (gate)
         {
             bySession[sessionId] = waiting;
-            EvictOverCap();
+            evicted = EvictOverCapAsync();
         }
+
+        // Waited for, so that when the turn answers, what the eviction's close wrote is settled (listings see it whole).
+        await evicted;
     }
 
     /// <summary>Closes the session's live process, if it has one (before its transcript is deleted). The caller holds the session's lock.</summary>
@@ -187,7 +193,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
         if (waiting is not null)
         {
-            await waiting.Process.DisposeAsync();
+            await CloseAsync(waiting);
         }
     }
 
@@ -198,14 +204,9 @@ internal sealed class LiveProcesses : IAsyncDisposable
         lock (gate)
         {
             disposed = true;
-            foreach (var (sessionId, waiting) in bySession)
+            foreach (var waiting in bySession.Values.Concat(sparesByFolder.Values))
             {
-                closing.Add(waiting.Process.DisposeAsync().AsTask());
-            }
-
-            foreach (var spare in sparesByFolder.Values)
-            {
-                closing.Add(spare.Process.DisposeAsync().AsTask());
+                closing.Add(CloseAsync(waiting));
             }
 
             bySession.Clear();
@@ -229,20 +230,22 @@ internal sealed class LiveProcesses : IAsyncDisposable
             {
                 log.Info($"Session {sessionId}: its claude (pid {waiting.Process.ProcessId}) was idle for {options.IdleTimeout.TotalSeconds:0.###} s; closing it.");
                 bySession.Remove(sessionId);
-                Retire(waiting.Process);
+                _ = RetireAsync(waiting);
             }
 
             foreach (var (folder, spare) in sparesByFolder.Where(entry => entry.Value.LastUsed <= idleSince).ToList())
             {
                 sparesByFolder.Remove(folder);
-                Retire(spare.Process);
+                _ = RetireAsync(spare);
             }
         }
     }
 
     /// <summary>Closes the least recently used processes while there are more than the cap. Called under the gate.</summary>
-    private void EvictOverCap()
+    /// <returns>The closes it started.</returns>
+    private Task EvictOverCapAsync()
     {
+        var evicted = new List<Task>();
         while (bySession.Count + sparesByFolder.Count > options.MaxProcesses)
         {
             var oldestSession = bySession.Count == 0 ? default : bySession.MinBy(entry => entry.Value.LastUsed);
@@ -251,25 +254,60 @@ internal sealed class LiveProcesses : IAsyncDisposable
             {
                 log.Info($"Session {oldestSession.Key}: closing its claude (pid {oldestSession.Value!.Process.ProcessId}), the least recently used of {options.MaxProcesses} live processes.");
                 bySession.Remove(oldestSession.Key);
-                Retire(oldestSession.Value.Process);
+                evicted.Add(RetireAsync(oldestSession.Value));
             }
             else
             {
                 sparesByFolder.Remove(oldestSpare.Key);
-                Retire(oldestSpare.Value.Process);
+                evicted.Add(RetireAsync(oldestSpare.Value));
             }
         }
+
+        return Task.WhenAll(evicted);
+    }
+
+    /// <summary>Closes a waiting process in the background. Called under the gate.</summary>
+    private Task RetireAsync(Waiting waiting)
+    {
+        closing.RemoveAll(task => task.IsCompleted);
+        var close = Task.Run(() => CloseAsync(waiting));
+        closing.Add(close);
+        return close;
     }
 
     /// <summary>
-    /// Closes a process in the background. Called under the gate. A closing CLI appends only its closing metadata
-    /// lines (<c>last-prompt</c>, <c>cost-state</c>), which are no part of the conversation's chain, so it needs no
-    /// session lock (and taking one could wait on a turn of this very server).
+    /// Closes a waiting process the safe way. A closing CLI appends its bookkeeping lines (<c>last-prompt</c>,
+    /// <c>cost-state</c>), never conversation lines, and needs no session lock (taking one could wait on a turn of
+    /// this very server). Those lines must not change what the transcript says about the session: it keeps the
+    /// modification time of its last turn (listings sort by it), and a transcript deleted meanwhile is not brought
+    /// back as a stub of bookkeeping lines.
     /// </summary>
-    private void Retire(CliProcess process)
+    private async Task CloseAsync(Waiting waiting)
     {
-        closing.RemoveAll(task => task.IsCompleted);
-        closing.Add(Task.Run(async () => await process.DisposeAsync()));
+        if (waiting.TranscriptPath is not { } path)
+        {
+            await waiting.Process.DisposeAsync();
+            return;
+        }
+
+        var before = TranscriptFingerprint.Take(path);
+        await waiting.Process.DisposeAsync();
+        try
+        {
+            if (before.Size < 0 && File.Exists(path))
+            {
+                log.Info($"Removing {path}: its transcript was gone, and only the closing claude (pid {waiting.Process.ProcessId}) wrote to it.");
+                File.Delete(path);
+            }
+            else if (before.Equals(waiting.Left) && File.Exists(path))
+            {
+                File.SetLastWriteTimeUtc(path, waiting.Left.Modified);
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            log.Warning($"After closing claude (pid {waiting.Process.ProcessId}): {exception.Message}");
+        }
     }
 
     private sealed record Waiting(CliProcess Process, string? TranscriptPath, TranscriptFingerprint Left, DateTimeOffset LastUsed)

@@ -120,8 +120,8 @@ public sealed partial class SessionService(ClaudeCli cli, TranscriptLocator loca
     /// A spare that is never used leaves no transcript, no record and no process behind.
     /// </summary>
     /// <returns>False when live sessions are off (nothing was started).</returns>
-    public bool Prepare(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages) =>
-        live.Prepare(new CliLaunch(workingDirectory, Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages), RequireDirectory(workingDirectory));
+    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages) =>
+        live.PrepareAsync(new CliLaunch(workingDirectory, Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages), RequireDirectory(workingDirectory));
 
     /// <summary>Ends every live and spare CLI process the safe way (each session stays resumable), and waits for them.</summary>
     public ValueTask DisposeAsync() => live.DisposeAsync();

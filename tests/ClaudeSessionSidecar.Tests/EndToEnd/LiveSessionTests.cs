@@ -206,6 +206,27 @@ public sealed class LiveSessionTests(FakeApiFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task Closing_a_live_process_keeps_the_last_turns_time_and_never_brings_back_a_deleted_transcript()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var server = ServerProcess.Start(environment, output);
+        var kept = await CreateAsync(server, environment, "kept");
+        var keptPath = (string)(await server.InvokeAsync("session/status", new { sessionId = kept }))["filePath"]!;
+        var gone = await CreateAsync(server, environment, "gone");
+        var gonePath = (string)(await server.InvokeAsync("session/status", new { sessionId = gone }))["filePath"]!;
+        var lastTurn = File.GetLastWriteTimeUtc(keptPath);
+        var sizeAfterTurn = new FileInfo(keptPath).Length;
+        File.Delete(gonePath);
+
+        Assert.Equal(0, await server.ShutdownAsync());
+
+        // The closing CLI wrote its bookkeeping lines, yet the transcript still dates from its last turn.
+        Assert.True(new FileInfo(keptPath).Length > sizeAfterTurn);
+        Assert.Equal(lastTurn, File.GetLastWriteTimeUtc(keptPath));
+        Assert.False(File.Exists(gonePath));
+    }
+
+    [Fact]
     public async Task With_live_sessions_off_every_turn_has_a_process_of_its_own()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);

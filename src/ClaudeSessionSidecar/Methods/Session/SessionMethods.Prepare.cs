@@ -33,9 +33,9 @@ public sealed partial class SessionMethods
         var workingDirectory = Require.AbsolutePath(p.WorkingDirectory, "workingDirectory");
         var model = Require.OptionalToken(p.Model, "model");
         var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
-        return Task.FromResult(RpcErrors.Translate(() => new PrepareResult
+        return RpcErrors.TranslateAsync(async () => new PrepareResult
         {
-            Prepared = Sessions.Prepare(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false),
-        }));
+            Prepared = await Sessions.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false),
+        });
     }
 }
