@@ -15,6 +15,9 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    private readonly SemaphoreSlim versionLock = new(1, 1);
+    private (DateTime Modified, string? Version)? version;
+
     public ClaudeCliOptions Options { get; } = options;
 
     /// <summary>Runs one turn in a process of its own, which ends with the turn.</summary>
@@ -118,8 +121,35 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         return arguments;
     }
 
-    /// <summary>Asks <c>claude --version</c>: "2.1.328 (Claude Code)" gives "2.1.328"; null when it cannot say.</summary>
-    public async Task<string?> ReadVersionAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The CLI's version (<c>claude --version</c>: "2.1.328 (Claude Code)" gives "2.1.328"), asked again whenever the
+    /// executable changes on disk, as in an upgrade under a running server; null when it cannot say.
+    /// </summary>
+    public async Task<string?> GetVersionAsync()
+    {
+        if (Options.ExecutablePath is not { } path)
+        {
+            return null;
+        }
+
+        await versionLock.WaitAsync();
+        try
+        {
+            var modified = File.GetLastWriteTimeUtc(Transcripts.RealPath.Resolve(path) ?? path);
+            if (version is not { } cached || cached.Modified != modified)
+            {
+                version = (modified, await ReadVersionAsync());
+            }
+
+            return version.Value.Version;
+        }
+        finally
+        {
+            versionLock.Release();
+        }
+    }
+
+    private async Task<string?> ReadVersionAsync()
     {
         if (Options.ExecutablePath is not { } path)
         {
@@ -133,8 +163,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             startInfo.ArgumentList.Add("--version");
             process = Process.Start(startInfo)!;
             process.StandardInput.Close();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
             await process.WaitForExitAsync(timeout.Token);
 

@@ -1,3 +1,5 @@
+using ClaudeSessionSidecar.Engine.Identifiers;
+
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
 /// <summary>

@@ -1,8 +1,8 @@
+using ClaudeSessionSidecar.Engine.Identifiers;
 using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Resumability;
-using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Engine.Transcripts;
 using Microsoft.Data.Sqlite;
 

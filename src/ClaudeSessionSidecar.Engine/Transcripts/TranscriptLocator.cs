@@ -1,4 +1,4 @@
-using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Engine.Identifiers;
 
 namespace ClaudeSessionSidecar.Engine.Transcripts;
 

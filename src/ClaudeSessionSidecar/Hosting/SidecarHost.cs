@@ -33,8 +33,6 @@ public sealed class SidecarHost : System.IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource exitRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<Task, bool> turnsInFlight = new();
-    private readonly SemaphoreSlim versionLock = new(1, 1);
-    private (DateTime Modified, string? Version)? claudeVersion;
     private volatile bool shutdownRequested;
 
     public SidecarHost(Stream input, Stream output, SessionService services, Framing framing, ISidecarLog log)
@@ -93,7 +91,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         rpc.StartListening();
 
         // Ask the CLI its version while the client is still connecting, so that `initialize` finds it ready.
-        _ = Task.Run(() => GetClaudeVersionAsync(stopping.Token));
+        _ = Task.Run(Services.GetClaudeVersionAsync);
     }
 
     /// <summary>Completes when the client sends <c>exit</c> or closes the connection, after every turn in flight has ended the safe way.</summary>
@@ -180,34 +178,5 @@ public sealed class SidecarHost : System.IAsyncDisposable
         // The CLI's messages are forwarded verbatim: keep date-like strings as strings.
         formatter.JsonSerializer.DateParseHandling = DateParseHandling.None;
         return new FramedMessageHandler(input, output, formatter, framing, log);
-    }
-
-    /// <summary>
-    /// The CLI's version (<c>claude --version</c>), asked again whenever the executable changes on disk, as in an
-    /// upgrade under a running server.
-    /// </summary>
-    public async Task<string?> GetClaudeVersionAsync(CancellationToken cancellationToken)
-    {
-        if (Services.Cli.Options.ExecutablePath is not { } path)
-        {
-            return null;
-        }
-
-        await versionLock.WaitAsync(cancellationToken);
-        try
-        {
-            var modified = File.GetLastWriteTimeUtc(Engine.Transcripts.RealPath.Resolve(path) ?? path);
-            if (claudeVersion is not { } cached || cached.Modified != modified)
-            {
-                // Never cut short by one caller: the answer is cached for all of them.
-                claudeVersion = (modified, await Services.Cli.ReadVersionAsync(CancellationToken.None));
-            }
-
-            return claudeVersion.Value.Version;
-        }
-        finally
-        {
-            versionLock.Release();
-        }
     }
 }

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Identifiers;
 using ClaudeSessionSidecar.Engine.Sessions;
 
 namespace ClaudeSessionSidecar.Protocol;
@@ -6,7 +7,7 @@ namespace ClaudeSessionSidecar.Protocol;
 public static class Require
 {
     public static string SessionId(string? value, string name = "sessionId") =>
-        Engine.Sessions.SessionId.Normalize(value) ?? throw RpcErrors.InvalidParams(name, $"{name} must be a UUID like 01ec978c-46b2-450b-ba12-1563a088763f.");
+        Engine.Identifiers.SessionId.Normalize(value) ?? throw RpcErrors.InvalidParams(name, $"{name} must be a UUID like 01ec978c-46b2-450b-ba12-1563a088763f.");
 
     public static string AbsolutePath(string? value, string name)
     {

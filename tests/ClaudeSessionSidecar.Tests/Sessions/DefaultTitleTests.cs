@@ -11,10 +11,10 @@ public sealed class DefaultTitleTests
     {
         var line = string.Concat(Enumerable.Range(0, 9).Select(i => $"word{i} and ")) + "more";
 
-        Assert.Equal(line[..80].Trim() + "…", SessionService.TitleFrom(line + "\nsecond line"));
-        Assert.Equal(FirstPrompt.Shorten(line, 80), SessionService.TitleFrom(line));
-        Assert.Equal(new string('x', 80), SessionService.TitleFrom(new string('x', 80)));
-        Assert.Equal(new string('y', 80) + "…", SessionService.TitleFrom(new string('y', 120)));
+        Assert.Equal(line[..80].Trim() + "…", SessionTurns.TitleFrom(line + "\nsecond line"));
+        Assert.Equal(FirstPrompt.Shorten(line, 80), SessionTurns.TitleFrom(line));
+        Assert.Equal(new string('x', 80), SessionTurns.TitleFrom(new string('x', 80)));
+        Assert.Equal(new string('y', 80) + "…", SessionTurns.TitleFrom(new string('y', 120)));
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class DefaultTitleTests
     {
         var prompt = new string('a', 79) + "😀" + "tail";
 
-        Assert.Equal(new string('a', 79) + "…", SessionService.TitleFrom(prompt));
-        Assert.Equal("real title", SessionService.TitleFrom("\n   \n  real title  \nbody"));
+        Assert.Equal(new string('a', 79) + "…", SessionTurns.TitleFrom(prompt));
+        Assert.Equal("real title", SessionTurns.TitleFrom("\n   \n  real title  \nbody"));
     }
 }

@@ -160,22 +160,22 @@ public sealed class SummaryIndexTests : IDisposable
         var request = new ListResumableRequest(Environment.UserName, environment.Workspace, Limit: 100, IncludeExternal: true);
         var first = Guid.NewGuid();
         var firstPath = Write(first, "one");
-        Assert.Equal(["one"], sessions.ListResumable(request).Select(session => session.FirstPrompt));
+        Assert.Equal(["one"], sessions.Catalog.ListResumable(request).Select(session => session.FirstPrompt));
 
         var second = Write(Guid.NewGuid(), "two");
         File.SetLastWriteTimeUtc(second, Settled.AddMinutes(5));
-        Assert.Equal(["two", "one"], sessions.ListResumable(request).Select(session => session.FirstPrompt));
+        Assert.Equal(["two", "one"], sessions.Catalog.ListResumable(request).Select(session => session.FirstPrompt));
 
         File.Delete(firstPath);
         File.AppendAllText(second, """{"type":"custom-title","customTitle":"Second","sessionId":"x"}""" + "\n");
         File.SetLastWriteTimeUtc(second, Settled.AddMinutes(6));
-        var listed = Assert.Single(sessions.ListResumable(request));
+        var listed = Assert.Single(sessions.Catalog.ListResumable(request));
         Assert.Equal("Second", listed.Title);
 
         // A new server over the same store gives the same answer without reading.
         var again = EngineFactory.Sessions(environment);
-        Assert.Equal("Second", Assert.Single(again.ListResumable(request)).Title);
-        Assert.Equal(0, again.Summaries.TranscriptsRead);
+        Assert.Equal("Second", Assert.Single(again.Catalog.ListResumable(request)).Title);
+        Assert.Equal(0, again.Catalog.Summaries.TranscriptsRead);
     }
 
     [Fact]

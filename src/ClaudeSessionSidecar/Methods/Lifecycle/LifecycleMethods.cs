@@ -81,15 +81,15 @@ public sealed class LifecycleMethods(SidecarHost host)
             host.Log.Write(Engine.Diagnostics.LogLevel.Info, $"Client: {client.Name} {client.Version}");
         }
 
-        var claude = host.Services.Cli.Options.ExecutablePath;
+        var claude = host.Services.ClaudePath;
         return new InitializeResult
         {
             ServerInfo = new NameAndVersion { Name = SidecarHost.ServerName, Version = SidecarHost.ServerVersion },
             Claude = new ClaudeInfo
             {
                 Path = claude,
-                Version = claude is null ? null : await host.GetClaudeVersionAsync(cancellationToken),
-                ConfigDirectory = host.Services.Locator.ConfigDirectory.Path,
+                Version = claude is null ? null : await host.Services.GetClaudeVersionAsync().WaitAsync(cancellationToken),
+                ConfigDirectory = host.Services.ConfigDirectory,
             },
             Capabilities = new ServerCapabilities { Methods = SidecarHost.MethodNames, Notifications = SidecarHost.NotificationNames, ServerRequests = [RequestPermission.Method] },
         };

@@ -40,7 +40,7 @@ public sealed partial class SessionMethods
         return Task.Run(
             () => RpcErrors.Translate(() =>
             {
-                Sessions.SetArchived(sessionId, userId, archived);
+                Sessions.Edits.SetArchived(sessionId, userId, archived);
                 return new ArchiveResult { SessionId = sessionId, Archived = archived };
             }),
             cancellationToken);

@@ -29,6 +29,6 @@ public sealed partial class SessionMethods
     public Task<CancelResult> CancelAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
     {
         var p = ParamsReader.Read<CancelParams>(parameters);
-        return Task.FromResult(new CancelResult { Cancelled = Sessions.Cancel(Require.SessionId(p.SessionId), UserIdOrDefault(p.UserId)) });
+        return Task.FromResult(new CancelResult { Cancelled = Sessions.Turns.Cancel(Require.SessionId(p.SessionId), UserIdOrDefault(p.UserId)) });
     }
 }

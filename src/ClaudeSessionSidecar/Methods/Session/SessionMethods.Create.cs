@@ -51,14 +51,14 @@ public sealed partial class SessionMethods
         var p = ParamsReader.Read<CreateParams>(parameters);
         var request = new CreateSessionRequest(
             WorkingDirectory: Require.AbsolutePath(p.WorkingDirectory, "workingDirectory"),
-            Prompt: p.Prompt is null ? SessionService.DefaultPrompt : Require.Text(p.Prompt, "prompt"),
+            Prompt: p.Prompt is null ? SessionTurns.DefaultPrompt : Require.Text(p.Prompt, "prompt"),
             UserId: UserIdOrDefault(p.UserId),
             Model: Require.OptionalToken(p.Model, "model"),
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
             Title: p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength),
             IncludePartialMessages: p.IncludePartialMessages ?? false);
 
-        var turn = await host.RunTurnAsync(token => Sessions.CreateAsync(request, host.Notifier, token), cancellationToken);
+        var turn = await host.RunTurnAsync(token => Sessions.Turns.CreateAsync(request, host.Notifier, token), cancellationToken);
         return new CreateResult
         {
             SessionId = turn.SessionId,

@@ -34,7 +34,7 @@ public sealed partial class SessionMethods
         var userId = UserIdOrDefault(p.UserId);
         return RpcErrors.TranslateAsync(async () =>
         {
-            await Task.Run(() => Sessions.DeleteAsync(sessionId, userId, workingDirectory), cancellationToken);
+            await Task.Run(() => Sessions.Edits.DeleteAsync(sessionId, userId, workingDirectory), cancellationToken);
             return new DeleteResult { SessionId = sessionId, Deleted = true };
         });
     }

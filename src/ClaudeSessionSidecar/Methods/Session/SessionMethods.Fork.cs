@@ -51,16 +51,16 @@ public sealed partial class SessionMethods
         var title = p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength);
         var userId = UserIdOrDefault(p.UserId);
 
-        var fork = await Task.Run(() => RpcErrors.Translate(() => Sessions.Fork(sessionId, userId, upTo, title)), cancellationToken);
+        var fork = await Task.Run(() => RpcErrors.Translate(() => Sessions.Edits.Fork(sessionId, userId, upTo, title)), cancellationToken);
         var turn = prompt is null
             ? null
-            : await host.RunTurnAsync(token => Sessions.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId), host.Notifier, token), cancellationToken);
+            : await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId), host.Notifier, token), cancellationToken);
         return new ForkResult
         {
             SessionId = fork.SessionId,
             ForkedFrom = sessionId,
             Title = fork.Title,
-            Status = SessionStatusDto.From(turn?.Status ?? Sessions.GetStatus(fork.SessionId, userId, workingDirectory: null)),
+            Status = SessionStatusDto.From(turn?.Status ?? Sessions.Catalog.GetStatus(fork.SessionId, userId, workingDirectory: null)),
             Result = turn is null ? null : TurnResultDto.From(turn.Outcome),
         };
     }

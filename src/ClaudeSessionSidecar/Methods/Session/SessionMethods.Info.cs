@@ -44,11 +44,11 @@ public sealed partial class SessionMethods
         return Task.Run(
             () => RpcErrors.Translate(() =>
             {
-                var view = Sessions.Info(sessionId, userId, workingDirectory) ?? throw new SessionNotFoundException(sessionId);
+                var view = Sessions.Catalog.Info(sessionId, userId, workingDirectory) ?? throw new SessionNotFoundException(sessionId);
                 return new InfoResult(SessionViewDto.From(view))
                 {
                     LastModified = view.FilePath is { } path && File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path)) : null,
-                    MessageCount = view.FilePath is { } file && File.Exists(file) ? Sessions.MessageCount(file) : 0,
+                    MessageCount = view.FilePath is { } file && File.Exists(file) ? Sessions.Catalog.MessageCount(file) : 0,
                 };
             }),
             cancellationToken);

@@ -57,7 +57,7 @@ public sealed partial class SessionMethods
         return Task.Run(
             () => RpcErrors.Translate(() =>
             {
-                var page = Sessions.List(request);
+                var page = Sessions.Catalog.List(request);
                 return new ListResult { Sessions = page.Sessions.Select(SessionViewDto.From).ToList(), NextCursor = page.NextCursor };
             }),
             cancellationToken);

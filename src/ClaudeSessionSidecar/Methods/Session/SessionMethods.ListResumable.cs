@@ -86,7 +86,7 @@ public sealed partial class SessionMethods
 
         // File system and SQLite work: off the connection's reader so other requests keep flowing.
         return Task.Run(
-            () => RpcErrors.Translate(() => new ListResumableResult { Sessions = Sessions.ListResumable(request).Select(ResumableSessionDto.From).ToList() }),
+            () => RpcErrors.Translate(() => new ListResumableResult { Sessions = Sessions.Catalog.ListResumable(request).Select(ResumableSessionDto.From).ToList() }),
             cancellationToken);
     }
 }

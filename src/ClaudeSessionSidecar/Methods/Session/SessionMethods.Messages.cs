@@ -57,7 +57,7 @@ public sealed partial class SessionMethods
         return Task.Run(
             () => RpcErrors.Translate(() =>
             {
-                var (messages, total) = Sessions.Messages(sessionId, userId, workingDirectory, offset, limit, includeSystem);
+                var (messages, total) = Sessions.Catalog.Messages(sessionId, userId, workingDirectory, offset, limit, includeSystem);
                 return new MessagesResult
                 {
                     Total = total,

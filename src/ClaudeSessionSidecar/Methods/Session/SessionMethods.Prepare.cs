@@ -35,7 +35,7 @@ public sealed partial class SessionMethods
         var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
         return RpcErrors.TranslateAsync(async () => new PrepareResult
         {
-            Prepared = await Sessions.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false),
+            Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false),
         });
     }
 }

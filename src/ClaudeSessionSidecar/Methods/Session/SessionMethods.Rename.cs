@@ -36,6 +36,6 @@ public sealed partial class SessionMethods
         var title = Require.Title(p.Title, "title", MaxTitleLength);
 
         var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(() => RpcErrors.Translate(() => new RenameResult { SessionId = sessionId, Title = Sessions.Rename(sessionId, userId, title) }), cancellationToken);
+        return Task.Run(() => RpcErrors.Translate(() => new RenameResult { SessionId = sessionId, Title = Sessions.Edits.Rename(sessionId, userId, title) }), cancellationToken);
     }
 }

@@ -47,7 +47,7 @@ public sealed partial class SessionMethods
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
             IncludePartialMessages: p.IncludePartialMessages ?? false);
 
-        var turn = await host.RunTurnAsync(token => Sessions.ResumeAsync(request, host.Notifier, token), cancellationToken);
+        var turn = await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(request, host.Notifier, token), cancellationToken);
         return new ResumeResult
         {
             SessionId = turn.SessionId,

@@ -26,6 +26,6 @@ public sealed partial class SessionMethods
         var sessionId = Require.SessionId(p.SessionId);
         var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
         var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(() => SessionStatusDto.From(Sessions.GetStatus(sessionId, userId, workingDirectory)), cancellationToken);
+        return Task.Run(() => SessionStatusDto.From(Sessions.Catalog.GetStatus(sessionId, userId, workingDirectory)), cancellationToken);
     }
 }

@@ -47,6 +47,6 @@ public sealed partial class SessionMethods
             _ => throw RpcErrors.InvalidParams("tag", $"tag must be a string of 1 to {MaxTagLength} characters, or null."),
         };
         var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(() => RpcErrors.Translate(() => new TagResult { SessionId = sessionId, Tag = Sessions.Tag(sessionId, userId, tag) }), cancellationToken);
+        return Task.Run(() => RpcErrors.Translate(() => new TagResult { SessionId = sessionId, Tag = Sessions.Edits.Tag(sessionId, userId, tag) }), cancellationToken);
     }
 }

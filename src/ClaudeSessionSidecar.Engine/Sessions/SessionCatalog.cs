@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Identifiers;
 using System.Globalization;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Diagnostics;
@@ -8,9 +9,17 @@ using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
-/// <summary>Listings: the store's sessions of a user, plus (when asked) the CLI's own, each with its status.</summary>
-public sealed partial class SessionService
+/// <summary>
+/// What there is to know about sessions, never changing them: whether the CLI would resume one and why not, the
+/// listings (the store's sessions of a user, plus, when asked, the CLI's own), a session's view and conversation.
+/// Its <see cref="Find"/> is the one lookup-and-ownership step every method on an existing session goes through.
+/// </summary>
+public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider clock)
 {
+    internal TranscriptLocator Locator { get; } = locator;
+
+    internal SessionStore Store { get; } = store;
+
     /// <summary>The user's resumable sessions, newest activity first.</summary>
     public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) =>
         AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
@@ -359,5 +368,136 @@ public sealed partial class SessionService
     {
         var time = session.LastActiveAt.ToUnixTimeMilliseconds();
         return time < cursor.Time || time == cursor.Time && string.CompareOrdinal(session.SessionId, cursor.SessionId) < 0;
+    }
+
+    /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
+    /// <param name="workingDirectory">Where to look for a session the store does not know.</param>
+    public SessionStatus GetStatus(string sessionId, string userId, string? workingDirectory)
+    {
+        var record = Store.Get(sessionId);
+        if (record is not null && record.UserId != userId)
+        {
+            // Another user's session is not to be seen, not even as "exists".
+            return SessionStatus.NotResumable(NotResumableReason.MetadataNotFound);
+        }
+
+        if (record is not null)
+        {
+            return StatusOf(record);
+        }
+
+        if (workingDirectory is not null)
+        {
+            return Judge(sessionId, workingDirectory, RealPath.Resolve(workingDirectory) ?? workingDirectory);
+        }
+
+        // Not ours and no folder given: find it the way the CLI's --resume does, in any project folder.
+        var transcript = Locator.Locate(sessionId, realWorkingDirectory: null);
+        if (transcript is null)
+        {
+            return SessionStatus.NotResumable(NotResumableReason.MetadataNotFound);
+        }
+
+        string? recordedDirectory;
+        try
+        {
+            recordedDirectory = TranscriptSummary.Read(transcript).WorkingDirectory;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return SessionStatus.NotResumable(NotResumableReason.SessionFileUnreadable, filePath: transcript);
+        }
+
+        if (string.IsNullOrEmpty(recordedDirectory))
+        {
+            var verdict = TranscriptJudge.Judge(transcript);
+            return WithoutWorkingDirectory(transcript, verdict.Reason, verdict.FileSize);
+        }
+
+        return Judge(sessionId, recordedDirectory, RealPath.Resolve(recordedDirectory) ?? recordedDirectory);
+    }
+
+    private SessionStatus Judge(string sessionId, string workingDirectory, string realWorkingDirectory)
+    {
+        if (string.IsNullOrEmpty(workingDirectory))
+        {
+            return SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory);
+        }
+
+        if (!Directory.Exists(workingDirectory))
+        {
+            return SessionStatus.NotResumable(NotResumableReason.WorkingDirectoryMissing, workingDirectory);
+        }
+
+        var transcript = Locator.Locate(sessionId, realWorkingDirectory);
+        if (transcript is null)
+        {
+            return SessionStatus.NotResumable(NotResumableReason.SessionFileMissing, workingDirectory);
+        }
+
+        var verdict = TranscriptJudge.Judge(transcript);
+        return new SessionStatus(verdict.Reason is null, verdict.Reason, verdict.FileSize, transcript, workingDirectory);
+    }
+
+    /// <summary>The real path of a working directory a request names: absolute, existing, resolvable.</summary>
+    internal static string RequireDirectory(string workingDirectory)
+    {
+        if (!Path.IsPathFullyQualified(workingDirectory))
+        {
+            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory must be an absolute path: {workingDirectory}");
+        }
+
+        if (!Directory.Exists(workingDirectory))
+        {
+            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory does not exist or is not a folder: {workingDirectory}");
+        }
+
+        return RealPath.Resolve(workingDirectory) ?? throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory cannot be resolved: {workingDirectory}");
+    }
+
+    /// <summary>The status of a session the store knows: judged where it ran (by its real path now, else as recorded).</summary>
+    internal SessionStatus StatusOf(SessionRecord record) => Judge(record.SessionId, record.WorkingDirectory, RealWorkingDirectoryOf(record));
+
+    internal static string RealWorkingDirectoryOf(SessionRecord record) => RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory;
+
+    /// <summary>The conversation in order (the <c>parentUuid</c> chain, as the CLI resumes it), a page of it.</summary>
+    /// <exception cref="SessionNotFoundException">No such session for this user.</exception>
+    public (IReadOnlyList<JObject> Messages, int Total) Messages(string sessionId, string userId, string? workingDirectory, int offset, int? limit, bool includeSystem)
+    {
+        var (_, path) = Find(sessionId, userId, workingDirectory);
+        var shown = ConversationChain.Read(path).Where(entry => ConversationChain.IsShown(entry, includeSystem)).ToList();
+        var page = shown.Skip(offset);
+        return ((limit is { } count ? page.Take(count) : page).ToList(), shown.Count);
+    }
+
+    /// <summary>The number of messages <see cref="Messages"/> would give (user and assistant).</summary>
+    public int MessageCount(string filePath) =>
+        ConversationChain.Read(filePath).Count(entry => ConversationChain.IsShown(entry, includeSystem: false));
+
+    /// <summary>The session's store record (when it has one) and transcript, for this user.</summary>
+    /// <exception cref="SessionNotFoundException">This user has no such session (another user's counts as none).</exception>
+    internal (SessionRecord? Record, string TranscriptPath) Find(string sessionId, string userId, string? workingDirectory, bool allowMissingTranscript = false)
+    {
+        var record = Store.Get(sessionId);
+        if (record is not null && record.UserId != userId)
+        {
+            throw new SessionNotFoundException(sessionId);
+        }
+
+        var where = record is not null ? RealWorkingDirectoryOf(record)
+            : workingDirectory is not null ? RealPath.Resolve(workingDirectory) ?? workingDirectory
+            : null;
+        var path = Locator.Locate(sessionId, where);
+        if (path is not null && File.Exists(path))
+        {
+            return (record, path);
+        }
+
+        if (record is not null && allowMissingTranscript)
+        {
+            return (record, path ?? string.Empty);
+        }
+
+        throw new SessionNotFoundException(sessionId);
     }
 }

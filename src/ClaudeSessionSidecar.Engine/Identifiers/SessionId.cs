@@ -1,4 +1,4 @@
-namespace ClaudeSessionSidecar.Engine.Sessions;
+namespace ClaudeSessionSidecar.Engine.Identifiers;
 
 /// <summary>
 /// Session ids are strict UUIDs (8-4-4-4-12 hex digits), the only form the CLI makes. Checking this before any

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Engine.Resumability;
+using ClaudeSessionSidecar.Engine.Store;
+using ClaudeSessionSidecar.Engine.Transcripts;
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Sessions;
+
+/// <summary>
+/// Running turns: creates and continues sessions through the CLI, one turn at a time per session, in the session's
+/// live process when it may take the turn, and stops them the safe way on cancel.
+/// </summary>
+public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionLocks locks, ISidecarLog log, TimeProvider clock, LiveSessionOptions liveSessions)
+    : IAsyncDisposable
+{
+    public const string DefaultPrompt = "Starting new coding session";
+
+    private const int TitleLength = 80;
+
+    /// <summary>CLI processes kept between turns, and spares started ahead of a create.</summary>
+    private readonly LiveProcesses live = new(cli, liveSessions, log, clock);
+
+    /// <summary>The turns running in this process, by session, so that <see cref="Cancel"/> can stop one.</summary>
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> runningTurns = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs the first turn of a new session, in the folder's spare process when one waits there (see
+    /// <see cref="Prepare"/>). Its id is chosen before the CLI starts; its metadata is stored as soon as the CLI announces it.
+    /// </summary>
+    public async Task<TurnResult> CreateAsync(CreateSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
+    {
+        var realWorkingDirectory = SessionCatalog.RequireDirectory(request.WorkingDirectory);
+        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages)
+            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+        var sessionId = process.SessionId!;
+        using var sessionLock = locks.TryAcquire(sessionId);
+        using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        runningTurns[sessionId] = turnCancellation;
+        var announced = new AnnouncingObserver(observer, announcedId =>
+        {
+            // The CLI takes the id given; should one ever name another, cancels by that name reach the turn too.
+            runningTurns[announcedId] = turnCancellation;
+            var now = clock.GetUtcNow();
+            try
+            {
+                catalog.Store.Insert(new SessionRecord(
+                    announcedId,
+                    request.UserId,
+                    request.WorkingDirectory,
+                    realWorkingDirectory,
+                    CreatedAt: now,
+                    LastActiveAt: now,
+                    Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
+                    FirstPrompt: request.Prompt));
+                log.Info($"Session {announcedId} started in {request.WorkingDirectory}.");
+            }
+            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The turn goes on regardless (stopping it could lose the session); the CLI's transcript still lists it as external.
+                log.Error($"Session {announcedId} started, but its metadata could not be stored: {exception.Message}");
+            }
+        });
+
+        try
+        {
+            return await RunTurnAsync(process, request.Prompt, announced, request.UserId, turnCancellation.Token);
+        }
+        finally
+        {
+            foreach (var (id, turn) in runningTurns)
+            {
+                if (turn == turnCancellation)
+                {
+                    runningTurns.TryRemove(id, out _);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs one more turn of a session the CLI would resume; refuses (without running anything) when it would not.</summary>
+    /// <exception cref="SessionNotResumableException">The CLI would refuse it.</exception>
+    /// <exception cref="SessionBusyException">A turn is already running on it, here or in another process.</exception>
+    public async Task<TurnResult> ResumeAsync(ResumeSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
+    {
+        var status = catalog.GetStatus(request.SessionId, request.UserId, workingDirectory: null);
+        if (!status.Resumable)
+        {
+            throw new SessionNotResumableException(request.SessionId, status);
+        }
+
+        using var sessionLock = locks.TryAcquire(request.SessionId) ?? throw new SessionBusyException(request.SessionId);
+        using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        runningTurns[request.SessionId] = turnCancellation;
+        try
+        {
+            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages)
+                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+            return await RunTurnAsync(process, request.Prompt, observer, request.UserId, turnCancellation.Token);
+        }
+        finally
+        {
+            runningTurns.TryRemove(request.SessionId, out _);
+        }
+    }
+
+    /// <summary>
+    /// Starts a spare CLI process in a folder, so that the next <see cref="CreateAsync"/> there skips the CLI's start.
+    /// A spare that is never used leaves no transcript, no record and no process behind.
+    /// </summary>
+    /// <returns>False when live sessions are off (nothing was started).</returns>
+    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages) =>
+        live.PrepareAsync(new CliLaunch(workingDirectory, Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages), SessionCatalog.RequireDirectory(workingDirectory));
+
+    /// <summary>Closes the session's live process, if it has one (before its transcript is deleted). The caller holds the session's lock.</summary>
+    internal Task CloseLiveProcessAsync(string sessionId) => live.CloseAsync(sessionId);
+
+    /// <summary>Ends every live and spare CLI process the safe way (each session stays resumable), and waits for them.</summary>
+    public ValueTask DisposeAsync() => live.DisposeAsync();
+
+    /// <summary>Stops the session's running turn (in this process) the safe way; its request then answers with <c>Cancelled</c> set.</summary>
+    /// <returns>False when no turn of that session runs here.</returns>
+    public bool Cancel(string sessionId, string userId)
+    {
+        if (!runningTurns.TryGetValue(sessionId, out var turn) || catalog.Store.Get(sessionId) is { } record && record.UserId != userId)
+        {
+            return false;
+        }
+
+        try
+        {
+            turn.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Runs a turn in the process, then keeps the process for the session's next turn or closes it. The caller holds the session's lock.</summary>
+    private async Task<TurnResult> RunTurnAsync(CliProcess process, string prompt, ITurnObserver observer, string userId, CancellationToken cancellationToken)
+    {
+        TurnResult? result = null;
+        try
+        {
+            var outcome = await process.RunTurnAsync(prompt, observer, keepRunning: live.Enabled, cancellationToken);
+            result = Finish(outcome, userId);
+            return result;
+        }
+        finally
+        {
+            if (result is { Status.Resumable: true })
+            {
+                await live.KeepOrCloseAsync(result.SessionId, process, result.Status.FilePath);
+            }
+            else
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    private TurnResult Finish(CliTurnOutcome outcome, string userId)
+    {
+        catalog.Store.Touch(outcome.SessionId, clock.GetUtcNow());
+        var record = catalog.Store.Get(outcome.SessionId);
+        var status = record is not null && record.UserId == userId ? catalog.StatusOf(record) : catalog.GetStatus(outcome.SessionId, userId, workingDirectory: null);
+        return new TurnResult(outcome.SessionId, status, outcome, record);
+    }
+
+
+    /// <summary>The prompt's first non-blank line, cut as the SDK cuts its first prompt (here at 80 UTF-16 units, then "…").</summary>
+    internal static string TitleFrom(string prompt) =>
+        FirstPrompt.Shorten(prompt.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.Length > 0) ?? string.Empty, TitleLength);
+
+    /// <summary>Stores the session the moment the CLI names it, then passes everything on.</summary>
+    private sealed class AnnouncingObserver(ITurnObserver inner, Action<string> onAnnounced) : ITurnObserver
+    {
+        private bool announced;
+
+        public async ValueTask OnSessionStartedAsync(string sessionId)
+        {
+            if (!announced)
+            {
+                announced = true;
+                onAnnounced(sessionId);
+            }
+
+            await inner.OnSessionStartedAsync(sessionId);
+        }
+
+        public ValueTask OnMessageAsync(string sessionId, JObject message) => inner.OnMessageAsync(sessionId, message);
+
+        public ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken) =>
+            inner.RequestPermissionAsync(sessionId, request, cancellationToken);
+    }
+}
