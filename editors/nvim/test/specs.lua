@@ -137,6 +137,18 @@ spec(':checkhealth claude_sessions reports the server and the CLI with their ver
   expect(not report:find('ERROR'), 'an error in:\n' .. report)
 end)
 
+spec('setup() asks the server for a spare CLI in the folder (session/prepare), and $/cancelRequest is known', function()
+  local server = running_server()
+  expect(server.methods['session/prepare'], 'the server does not advertise session/prepare')
+  expect(server.methods['$/cancelRequest'], 'capabilities.cancelRequest was not read')
+  local prepared
+  cs.prepare({ on_done = function(ok) prepared = ok end })
+  wait_for(30000, 'the answer to session/prepare', function()
+    return prepared ~= nil
+  end)
+  expect(prepared == true, 'session/prepare did not prepare a spare')
+end)
+
 spec(':ClaudeSessionNew starts a session; its reply streams into a buffer; its id is known', function()
   local prompt = 'hello from the nvim spec'
   local get_turn = capture_next_turn(cs)

@@ -31,6 +31,9 @@ local function defaults()
     -- Model and permission mode of new turns (nil: the CLI's defaults).
     model = nil,
     permission_mode = nil,
+    -- On setup() and on :cd, ask the server for a spare CLI process in the folder (session/prepare), so that the
+    -- first reply of a new session comes sooner. It starts the server at setup; false waits for the first use.
+    prepare = true,
     -- The server asking whether a tool may run (session/requestPermission): 'ask' (vim.ui.select, dismissing
     -- it denies), 'deny', or function(request, respond) where respond({allow = bool, message? = string}).
     on_permission = 'ask',
@@ -68,7 +71,7 @@ function M.setup(opts)
   local known = {
     server_cmd = true, server_args = true, claude_path = true, env = true, log_file = true, log_level = true,
     cwd = true, open = true, list_limit = true, include_external = true, model = true, permission_mode = true,
-    on_permission = true, partial_messages = true,
+    on_permission = true, partial_messages = true, prepare = true,
   }
   for key in pairs(opts) do
     if not known[key] then
@@ -117,6 +120,7 @@ function M.setup(opts)
     },
     include_external = { opts.include_external, 'boolean', true },
     partial_messages = { opts.partial_messages, 'boolean', true },
+    prepare = { opts.prepare, 'boolean', true },
     model = { opts.model, 'string', true },
     permission_mode = { opts.permission_mode, mode_ok, mode_names },
     on_permission = {

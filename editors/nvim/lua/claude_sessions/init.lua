@@ -315,9 +315,41 @@ server_mod.handlers = {
 
 -- Public API ---------------------------------------------------------------------------------------------------
 
+--- Asks the server for a spare CLI process in a folder (session/prepare), so that the next new session there
+--- skips the CLI's start. opts: {cwd?, on_done?(prepared: bool)}. Quiet: a server without the method, or an error,
+--- only means no spare.
+function M.prepare(opts)
+  opts = opts or {}
+  local cwd = opts.cwd or config.cwd()
+  server_mod.with_server(function(server)
+    if not server or not server_mod.supports(server, 'session/prepare') then
+      if opts.on_done then
+        opts.on_done(false)
+      end
+      return
+    end
+    local params = {
+      workingDirectory = cwd,
+      model = config.options.model,
+      permissionMode = config.options.permission_mode,
+      includePartialMessages = config.options.partial_messages or nil,
+    }
+    server.rpc:request('session/prepare', params, function(err, result)
+      if opts.on_done then
+        opts.on_done(err == nil and type(result) == 'table' and result.prepared == true)
+      end
+    end)
+  end)
+end
+
 --- Configures the plugin; see :help claude_sessions-setup. Errors on a bad option.
 function M.setup(opts)
   config.setup(opts)
+  if config.options.prepare then
+    vim.schedule(function()
+      M.prepare()
+    end)
+  end
   return M
 end
 
@@ -611,6 +643,17 @@ function M.command_resume(args, bang)
   end
   M.resume_pick({ all = bang })
 end
+
+-- A new folder (:cd) gets its spare too, once a server runs.
+vim.api.nvim_create_autocmd('DirChanged', {
+  group = vim.api.nvim_create_augroup('claude_sessions_prepare', { clear = true }),
+  callback = function()
+    local server = server_mod.current
+    if config.options.prepare and server and server.ready and server.rpc:is_running() then
+      M.prepare()
+    end
+  end,
+})
 
 vim.api.nvim_create_autocmd('VimLeavePre', {
   group = vim.api.nvim_create_augroup('claude_sessions_exit', { clear = true }),

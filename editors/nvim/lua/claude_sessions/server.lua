@@ -55,6 +55,10 @@ local function method_set(info)
       end
     end
   end
+  -- $/cancelRequest is a notification the server honours, said by capabilities.cancelRequest rather than listed.
+  if capabilities and rpc.nonnull(capabilities.cancelRequest) == true then
+    set['$/cancelRequest'] = true
+  end
   return set
 end
 
