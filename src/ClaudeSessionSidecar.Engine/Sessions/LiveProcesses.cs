@@ -174,8 +174,16 @@ internal sealed class LiveProcesses : IAsyncDisposable
         Task evicted;
         lock (gate)
         {
-            bySession[sessionId] = waiting;
-            evicted = EvictOverCapAsync();
+            if (disposed)
+            {
+                // The server is closing its processes: this one goes too, not into a table nobody will empty.
+                evicted = RetireAsync(waiting);
+            }
+            else
+            {
+                bySession[sessionId] = waiting;
+                evicted = EvictOverCapAsync();
+            }
         }
 
         // Waited for, so that when the turn answers, what the eviction's close wrote is settled (listings see it whole).
@@ -201,6 +209,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         List<Task> pending;
+        sweeper?.Dispose();
         lock (gate)
         {
             disposed = true;
@@ -214,7 +223,6 @@ internal sealed class LiveProcesses : IAsyncDisposable
             pending = [.. closing];
         }
 
-        sweeper?.Dispose();
         await Task.WhenAll(pending);
     }
 
