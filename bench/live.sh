@@ -9,14 +9,7 @@ claude="$repo/.tools/claude/node_modules/@anthropic-ai/claude-code/bin/claude.ex
 [ -x "$claude" ] || npm install --silent --prefix "$repo/.tools/claude" "@anthropic-ai/claude-code@$(cat "$repo/.claude-cli-version" 2>/dev/null || echo 2.1.328)"
 dotnet build src/ClaudeSessionSidecar -c Release -nologo -v quiet >/dev/null
 
-scratch="$(mktemp -d /tmp/css-live-XXXXXX)"
-api_pid=""
-cleanup() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
-node tests/fake-messages-api/server.js > "$scratch/api.out" &
-api_pid=$!
-for _ in $(seq 50); do grep -q listening "$scratch/api.out" 2>/dev/null && break; sleep 0.1; done
-port="$(sed -n 's/^listening //p' "$scratch/api.out")"
+source bench/scratch-and-api.sh css-live
 mkdir -p "$scratch/work" "$scratch/config"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ), .NET $(dotnet --version), Node $(node --version)"
 

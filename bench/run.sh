@@ -18,14 +18,7 @@ rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
 publish="$repo/bench/bin/publish-$rid"
 dotnet publish src/ClaudeSessionSidecar -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$publish" -nologo -v quiet >/dev/null
 
-scratch="$(mktemp -d /tmp/css-bench-XXXXXX)"
-api_pid=""
-cleanup() { [ -n "$api_pid" ] && kill "$api_pid" 2>/dev/null; rm -rf "$scratch"; }
-trap cleanup EXIT
-node tests/fake-messages-api/server.js > "$scratch/api.out" &
-api_pid=$!
-for _ in $(seq 50); do grep -q listening "$scratch/api.out" 2>/dev/null && break; sleep 0.1; done
-port="$(sed -n 's/^listening //p' "$scratch/api.out")"
+source bench/scratch-and-api.sh css-bench
 
 echo "making the corpus (${COUNT:-2000} transcripts)..."
 node bench/e2e/make-corpus.mjs "$claude" "http://127.0.0.1:$port" "$scratch/config" "$scratch/work" "${COUNT:-2000}" 6 > "$scratch/corpus.json"
