@@ -328,8 +328,8 @@ public sealed partial class SessionService
     {
         try
         {
-            var key = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
-            if (key["t"]?.Type == JTokenType.Integer && SessionId.Normalize((string?)key["id"]) is { } id)
+            var key = TranscriptLines.TryParseObject(Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
+            if (key?["t"]?.Type == JTokenType.Integer && SessionId.Normalize((string?)key["id"]) is { } id)
             {
                 return ((long)key["t"]!, id);
             }
