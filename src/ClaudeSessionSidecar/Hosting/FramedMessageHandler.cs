@@ -33,8 +33,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
     private readonly LargeInputCollector collector = new();
     private readonly SemaphoreSlim writing = new(1, 1);
 
-    /// <summary>The answer being written (under <see cref="writing"/>), in pooled segments too small for the large object heap.</summary>
+    /// <summary>The answer being written (under <see cref="writing"/>), in pooled segments rather than one growing array.</summary>
     private readonly Sequence<byte> answer = new(ArrayPool<byte>.Shared);
+
     /// <summary>Requests read whose answer is not yet written, counted by id (an id may come again once answered).</summary>
     private readonly Dictionary<RequestId, int> unanswered = [];
 
@@ -290,8 +291,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         JObject o when o["method"] is { Type: not JTokenType.String } => (ErrorCodes.InvalidRequest, "\"method\" must be a string."),
         JObject o when o["id"] is { Type: not (JTokenType.String or JTokenType.Integer or JTokenType.Null) } => (ErrorCodes.InvalidRequest, "\"id\" must be a string, a 64-bit integer or null."),
         JObject o when o["method"] is null && o["result"] is null && o["error"] is null => (ErrorCodes.InvalidRequest, "A message needs a \"method\", a \"result\" or an \"error\"."),
-        JObject o when o["params"] is JArray => (ErrorCodes.InvalidParams, "params must be an object of named parameters; positional (array) params are not taken."),
-        JObject o when o["params"] is { Type: not JTokenType.Object } => (ErrorCodes.InvalidRequest, "\"params\" must be an object."),
+        // An empty array is no params: StreamJsonRpc's own clients send [] for a call without arguments.
+        JObject o when o["params"] is JArray { Count: > 0 } => (ErrorCodes.InvalidParams, "params must be an object of named parameters; positional (array) params are not taken."),
+        JObject o when o["params"] is { Type: not (JTokenType.Object or JTokenType.Array) } => (ErrorCodes.InvalidRequest, "\"params\" must be an object."),
         JObject o when o["traceparent"] is { Type: not JTokenType.String } || o["tracestate"] is { Type: not JTokenType.String } => (ErrorCodes.InvalidRequest, "\"traceparent\" and \"tracestate\" must be strings."),
         _ => null,
     };

@@ -75,6 +75,17 @@ public sealed class EnvelopeTests : IAsyncLifetime
         await AssertStillServingAsync();
     }
 
+    [Fact]
+    public async Task An_empty_params_array_counts_as_no_params()
+    {
+        await client.WriteLineAsync("""{"jsonrpc":"2.0","id":8,"method":"initialize","params":[]}""");
+        Assert.Equal(SidecarHost.ServerName, (string?)(await client.ReadMessageAsync())["result"]!["serverInfo"]!["name"]);
+
+        await client.WriteLineAsync("""{"jsonrpc":"2.0","id":9,"method":"session/status","params":[]}""");
+        var missing = await client.ReadMessageAsync();
+        Assert.Equal(-32602, (int?)missing["error"]!["code"]);
+    }
+
     [Theory]
     [InlineData("7")]
     [InlineData("null")]
