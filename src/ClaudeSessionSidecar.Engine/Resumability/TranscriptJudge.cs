@@ -225,12 +225,8 @@ public static class TranscriptJudge
 
     private static JObject ParseObject(string text, int start, int end)
     {
-        using var reader = new JsonTextReader(new StringReader(text.Substring(start, end - start)))
-        {
-            DateParseHandling = DateParseHandling.None,
-            MaxDepth = null,
-        };
-        return JObject.Load(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Replace });
+        using var reader = TranscriptLines.CreateReader(new StringReader(text.Substring(start, end - start)), maxDepth: null);
+        return JObject.Load(reader, TranscriptLines.LoadSettings);
     }
 
     private static string ReadText(FileStream stream, long start, long length)

@@ -351,8 +351,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     {
         try
         {
-            var key = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
-            if (key["t"]?.Type == JTokenType.Integer && SessionId.Normalize((string?)key["id"]) is { } id)
+            var key = TranscriptLines.TryParseObject(Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
+            if (key?["t"]?.Type == JTokenType.Integer && SessionId.Normalize((string?)key["id"]) is { } id)
             {
                 return ((long)key["t"]!, id);
             }

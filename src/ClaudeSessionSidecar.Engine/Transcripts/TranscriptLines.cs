@@ -29,19 +29,44 @@ public static class TranscriptLines
         return start == 0 ? lines : lines.Skip(1);
     }
 
+    /// <summary>The nesting depth <see cref="CreateReader"/> allows unless told otherwise.</summary>
+    public const int DefaultMaxDepth = 128;
+
+    /// <summary>
+    /// The one place JSON text is read into a <see cref="JToken"/> (RS0030 bans the rest): dates stay strings, since
+    /// Newtonsoft's default turns them into <see cref="DateTime"/> and writes them back reformatted
+    /// ("2026-01-01T00:00:00.100Z" became "2026-01-01T00:00:00.1Z").
+    /// </summary>
+    public static JsonTextReader CreateReader(TextReader text, int? maxDepth = DefaultMaxDepth) =>
+#pragma warning disable RS0030 // The configured reader is made here.
+        new(text) { DateParseHandling = DateParseHandling.None, MaxDepth = maxDepth };
+#pragma warning restore RS0030
+
+    /// <summary>JSON text as a token, dates kept as written.</summary>
+    /// <exception cref="JsonReaderException">The text is not one JSON value.</exception>
+    public static JToken Parse(string json)
+    {
+        using var reader = CreateReader(new StringReader(json));
+        var token = JToken.ReadFrom(reader, LoadSettings);
+        return reader.Read() ? throw new JsonReaderException($"Additional text after the JSON value, at position {reader.LinePosition}.") : token;
+    }
+
     /// <summary>One transcript line as a JSON object, or null when it is not one. Dates stay strings.</summary>
     public static JObject? TryParseObject(string line)
     {
         try
         {
-            using var reader = new JsonTextReader(new StringReader(line)) { DateParseHandling = DateParseHandling.None, MaxDepth = 128 };
-            return JToken.ReadFrom(reader) as JObject;
+            using var reader = CreateReader(new StringReader(line));
+            return JToken.ReadFrom(reader, LoadSettings) as JObject;
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    /// <summary>No line numbers kept on every token: they cost memory and nothing here reads them.</summary>
+    public static JsonLoadSettings LoadSettings { get; } = new() { LineInfoHandling = LineInfoHandling.Ignore };
 
     public static FileStream OpenForReading(string path) =>
         new(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite | FileShare.Delete, BufferSize = 0 });

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Protocol;
+using Nerdbank.Streams;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
@@ -19,17 +20,28 @@ namespace ClaudeSessionSidecar.Hosting;
 /// At the end of input it reports the end only once every request read has been answered, so a script that
 /// pipes its requests in and closes stdin still gets every answer, and no turn is cut short.
 /// </summary>
-public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessageFormatter formatter, Framing framing, ISidecarLog log) : IJsonRpcMessageHandler
+public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessageFormatter formatter, Framing framing, ISidecarLog log) : IJsonRpcMessageHandler, IDisposable
 {
     /// <summary>The largest message accepted: room for multi-megabyte prompts, a bound on memory.</summary>
     public const int MaxMessageBytes = 64 * 1024 * 1024;
 
     private const int MaxHeaderBytes = 8 * 1024;
 
+    private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
     private readonly FrameReader reader = new(input);
+    private readonly LargeInputCollector collector = new();
     private readonly SemaphoreSlim writing = new(1, 1);
-    private readonly ConcurrentDictionary<RequestId, bool> unanswered = new();
     private readonly CancellationTokenSource inputEnded = new();
+
+    /// <summary>The answer being written (under <see cref="writing"/>), in pooled segments rather than one growing array.</summary>
+    private readonly Sequence<byte> answer = new(ArrayPool<byte>.Shared);
+
+    /// <summary>Requests read whose answer is not yet written, counted by id (an id may come again once answered).</summary>
+    private readonly Dictionary<RequestId, int> unanswered = [];
+
+    /// <summary>Ids of requests whose answer is not yet on its way: a second request may not take one.</summary>
+    private readonly ConcurrentDictionary<RequestId, bool> running = new();
 
     public bool CanRead => true;
 
@@ -58,19 +70,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
                 continue;
             }
 
-            if (body!.Length == 0)
+            // The body is a slice of the reader's buffer: parsed here, before the next read reuses it.
+            if (body!.Value.Length > 0 && await ReadMessageAsync(body.Value, cancellationToken) is { } message)
             {
-                continue;
-            }
-
-            if (await CheckEnvelopeAsync(body, cancellationToken))
-            {
-                var message = formatter.Deserialize(new ReadOnlySequence<byte>(body));
-                if (message is JsonRpcRequest { IsResponseExpected: true } request)
-                {
-                    unanswered.TryAdd(request.RequestId, true);
-                }
-
                 return message;
             }
         }
@@ -78,15 +80,29 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
     public async ValueTask WriteAsync(JsonRpcMessage content, CancellationToken cancellationToken)
     {
+        // Free the id before the answer goes out (StreamJsonRpc has already let it go), so that a client that reuses
+        // it as soon as it reads the answer is not refused.
+        var answerTo = content is IJsonRpcMessageWithId { RequestId: var answered } and (JsonRpcResult or JsonRpcError) ? answered : (RequestId?)null;
+        if (answerTo is { } freed)
+        {
+            running.TryRemove(freed, out _);
+        }
+
         try
         {
             // The formatter is not thread-safe: serialize under the same lock as the write.
             await writing.WaitAsync(cancellationToken);
             try
             {
-                var body = new ArrayBufferWriter<byte>();
-                formatter.Serialize(body, content);
-                await WriteFrameLockedAsync(body.WrittenMemory, cancellationToken);
+                try
+                {
+                    formatter.Serialize(answer, content);
+                    await WriteFrameLockedAsync(answer, cancellationToken);
+                }
+                finally
+                {
+                    answer.Reset();
+                }
             }
             finally
             {
@@ -96,9 +112,19 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         finally
         {
             // Answered, or the answer could not be written (the client is gone): either way nothing more to wait for.
-            if (content is IJsonRpcMessageWithId { RequestId: var id } and (JsonRpcResult or JsonRpcError))
+            if (answerTo is { } id)
             {
-                unanswered.TryRemove(id, out _);
+                lock (unanswered)
+                {
+                    if (unanswered.TryGetValue(id, out var count) && count > 1)
+                    {
+                        unanswered[id] = count - 1;
+                    }
+                    else
+                    {
+                        unanswered.Remove(id);
+                    }
+                }
             }
         }
     }
@@ -107,21 +133,32 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
     public async Task WhenAllAnsweredAsync(CancellationToken cancellationToken)
     {
         // Polled: it runs only at the end of input or at exit, and a poll cannot miss a wake-up.
-        while (!unanswered.IsEmpty)
+        while (AnyUnanswered())
         {
             await Task.Delay(20, cancellationToken);
         }
     }
 
+    private bool AnyUnanswered()
+    {
+        lock (unanswered)
+        {
+            return unanswered.Count > 0;
+        }
+    }
+
     public async ValueTask FlushAsync(CancellationToken cancellationToken) => await output.FlushAsync(cancellationToken);
 
-    private async ValueTask<(byte[]? Body, (string Message, string Reason)? Problem)> ReadLineFrameAsync(CancellationToken cancellationToken)
+    public void Dispose() => collector.Dispose();
+
+    private async ValueTask<(ReadOnlyMemory<byte>? Body, (string Message, string Reason)? Problem)> ReadLineFrameAsync(CancellationToken cancellationToken)
     {
         var (line, tooLong) = await reader.ReadLineAsync(MaxMessageBytes, cancellationToken);
+        collector.Saw(tooLong ? MaxMessageBytes : line?.Length ?? 0);
         return tooLong ? (null, TooLarge()) : (line, null);
     }
 
-    private async ValueTask<(byte[]? Body, (string Message, string Reason)? Problem)> ReadHeaderFrameAsync(CancellationToken cancellationToken)
+    private async ValueTask<(ReadOnlyMemory<byte>? Body, (string Message, string Reason)? Problem)> ReadHeaderFrameAsync(CancellationToken cancellationToken)
     {
         long? contentLength = null;
         var sawHeader = false;
@@ -138,7 +175,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
                 return (null, ("A header line is longer than 8 KiB.", "bad_header"));
             }
 
-            if (line!.Length == 0)
+            if (line!.Value.Length == 0)
             {
                 if (!sawHeader)
                 {
@@ -149,7 +186,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             }
 
             sawHeader = true;
-            var text = Encoding.ASCII.GetString(line);
+            var text = Encoding.ASCII.GetString(line.Value.Span);
             var colon = text.IndexOf(':', StringComparison.Ordinal);
             if (colon > 0 && text[..colon].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
@@ -166,77 +203,124 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
                 var (message, reason) = TooLarge();
                 await ReplyErrorAsync(RequestId.Null, ErrorCodes.InvalidRequest, message, reason, cancellationToken);
                 await reader.SkipAsync(contentLength.Value, cancellationToken);
-                return ([], null);
+                return (ReadOnlyMemory<byte>.Empty, null);
         }
 
         var body = await reader.ReadExactlyAsync((int)contentLength.Value, cancellationToken);
+        collector.Saw(contentLength.Value);
         return (body, null);
     }
 
     private static (string Message, string Reason) TooLarge() => ($"The message is larger than the maximum of {MaxMessageBytes} bytes.", "message_too_large");
 
-    /// <summary>Checks what StreamJsonRpc would otherwise fail on or misread; answers the error itself and returns false.</summary>
-    private async ValueTask<bool> CheckEnvelopeAsync(byte[] body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses a message once and checks what StreamJsonRpc would otherwise fail on or misread. Returns the message, or
+    /// answers the error itself and returns null.
+    /// </summary>
+    private async ValueTask<JsonRpcMessage?> ReadMessageAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        JToken message;
+        JToken json;
         try
         {
-            using var textReader = new JsonTextReader(new StreamReader(new MemoryStream(body), Encoding.UTF8)) { DateParseHandling = DateParseHandling.None, MaxDepth = 256 };
-            message = await JToken.ReadFromAsync(textReader, cancellationToken);
-            if (await textReader.ReadAsync(cancellationToken))
-            {
-                throw new JsonReaderException("Additional content after the message.");
-            }
+            json = Utf8JTokenReader.Read(body.Span);
         }
-        catch (JsonException exception)
+        catch (System.Text.Json.JsonException exception)
         {
             log.Warning($"Unparseable message ({body.Length} bytes): {exception.Message}");
             await ReplyErrorAsync(RequestId.Null, ErrorCodes.ParseError, "Parse error: " + exception.Message, "parse_error", cancellationToken);
-            return false;
+            return null;
         }
 
-        var id = message is JObject { } withId && withId["id"] is JValue { Type: JTokenType.String or JTokenType.Integer } idValue
+        var message = json as JObject;
+        var id = message?["id"] is JValue { Type: JTokenType.String or JTokenType.Integer } idValue
             ? idValue.Type == JTokenType.String ? new RequestId((string)idValue!) : new RequestId((long)idValue)
             : RequestId.Null;
-        var problem = message switch
+        var problem = EnvelopeProblem(json);
+        var isRequest = problem is null && message!["method"] is not null && message.ContainsKey("id");
+
+        // StreamJsonRpc keys running requests by id and fails a second one with its internals; so does an id null.
+        if (isRequest && !running.TryAdd(id, true))
         {
-            JArray => "Batches are not supported: send one message at a time.",
-            not JObject => "A message must be a JSON object.",
-            JObject o when o["jsonrpc"]?.ToString() != "2.0" => "\"jsonrpc\" must be \"2.0\".",
-            JObject o when o["method"] is { } method && method.Type != JTokenType.String => "\"method\" must be a string.",
-            JObject o when o["id"] is { Type: not (JTokenType.String or JTokenType.Integer or JTokenType.Null) } => "\"id\" must be a string, an integer or null.",
-            JObject o when o["params"] is { Type: not (JTokenType.Object or JTokenType.Array) } => "\"params\" must be an object or an array.",
-            JObject o when o["method"] is null && o["result"] is null && o["error"] is null => "A message needs a \"method\", a \"result\" or an \"error\".",
-            _ => null,
-        };
+            problem = (ErrorCodes.InvalidRequest, "A request with this id is still running: ids must be unique among running requests.");
+        }
+
         if (problem is null)
         {
-            return true;
+            try
+            {
+                var request = formatter.Deserialize(json);
+                if (isRequest)
+                {
+                    lock (unanswered)
+                    {
+                        unanswered[id] = unanswered.GetValueOrDefault(id) + 1;
+                    }
+                }
+
+                return request;
+            }
+            catch (Exception exception) when (exception is JsonException or InvalidCastException or FormatException)
+            {
+                // What the checks above do not foresee, such as a "traceparent" that is not a string.
+                running.TryRemove(id, out _);
+                problem = (ErrorCodes.InvalidRequest, exception.InnerException?.Message ?? exception.Message);
+            }
         }
 
         // A notification with a broken envelope gets no answer, as JSON-RPC has no id to answer it by.
-        if (message is JObject notification && notification["id"] is null && notification["method"] is not null)
+        if (message is not null && message["id"] is null && message["method"] is not null)
         {
-            log.Warning($"Invalid notification ignored: {problem}");
-            return false;
+            log.Warning($"Invalid notification ignored: {problem.Value.Message}");
+            return null;
         }
 
-        await ReplyErrorAsync(id, ErrorCodes.InvalidRequest, "Invalid request: " + problem, "invalid_request", cancellationToken);
-        return false;
+        var (code, text) = problem.Value;
+        if (code == ErrorCodes.InvalidParams)
+        {
+            await ReplyErrorAsync(id, code, text, "invalid_params", cancellationToken, parameter: "params");
+        }
+        else
+        {
+            await ReplyErrorAsync(id, code, "Invalid request: " + text, "invalid_request", cancellationToken);
+        }
+
+        return null;
     }
 
-    private async ValueTask ReplyErrorAsync(RequestId id, int code, string message, string reason, CancellationToken cancellationToken)
+    /// <summary>What makes a message one this server does not take, with the code it answers; null when nothing does.</summary>
+    private static (int Code, string Message)? EnvelopeProblem(JToken json) => json switch
     {
+        JArray => (ErrorCodes.InvalidRequest, "Batches are not supported: send one message at a time."),
+        not JObject => (ErrorCodes.InvalidRequest, "A message must be a JSON object."),
+        JObject o when o["jsonrpc"] is not JValue { Type: JTokenType.String, Value: "2.0" } => (ErrorCodes.InvalidRequest, "\"jsonrpc\" must be \"2.0\"."),
+        JObject o when o["method"] is { Type: not JTokenType.String } => (ErrorCodes.InvalidRequest, "\"method\" must be a string."),
+        JObject o when o["id"] is { Type: not (JTokenType.String or JTokenType.Integer or JTokenType.Null) } => (ErrorCodes.InvalidRequest, "\"id\" must be a string, a 64-bit integer or null."),
+        JObject o when o["method"] is null && o["result"] is null && o["error"] is null => (ErrorCodes.InvalidRequest, "A message needs a \"method\", a \"result\" or an \"error\"."),
+        // An empty array is no params: StreamJsonRpc's own clients send [] for a call without arguments.
+        JObject o when o["params"] is JArray { Count: > 0 } => (ErrorCodes.InvalidParams, "params must be an object of named parameters; positional (array) params are not taken."),
+        JObject o when o["params"] is { Type: not (JTokenType.Object or JTokenType.Array) } => (ErrorCodes.InvalidRequest, "\"params\" must be an object."),
+        JObject o when o["traceparent"] is { Type: not JTokenType.String } || o["tracestate"] is { Type: not JTokenType.String } => (ErrorCodes.InvalidRequest, "\"traceparent\" and \"tracestate\" must be strings."),
+        _ => null,
+    };
+
+    private async ValueTask ReplyErrorAsync(RequestId id, int code, string message, string reason, CancellationToken cancellationToken, string? parameter = null)
+    {
+        var data = new JObject { ["reason"] = reason };
+        if (parameter is not null)
+        {
+            data["parameter"] = parameter;
+        }
+
         var error = new JObject
         {
             ["jsonrpc"] = "2.0",
             ["id"] = id.IsNull ? null : id.String is { } text ? new JValue(text) : new JValue(id.Number!.Value),
-            ["error"] = new JObject { ["code"] = code, ["message"] = message, ["data"] = new JObject { ["reason"] = reason } },
+            ["error"] = new JObject { ["code"] = code, ["message"] = message, ["data"] = data },
         };
-        await WriteFrameAsync(Encoding.UTF8.GetBytes(error.ToString(Formatting.None)), cancellationToken);
+        await WriteFrameAsync(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(error.ToString(Formatting.None))), cancellationToken);
     }
 
-    private async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async ValueTask WriteFrameAsync(ReadOnlySequence<byte> body, CancellationToken cancellationToken)
     {
         await writing.WaitAsync(cancellationToken);
         try
@@ -249,17 +333,21 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         }
     }
 
-    private async ValueTask WriteFrameLockedAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async ValueTask WriteFrameLockedAsync(ReadOnlySequence<byte> body, CancellationToken cancellationToken)
     {
-        if (framing == Framing.Newline)
-        {
-            await output.WriteAsync(body, cancellationToken);
-            await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
-        }
-        else
+        if (framing == Framing.ContentLength)
         {
             await output.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"), cancellationToken);
-            await output.WriteAsync(body, cancellationToken);
+        }
+
+        foreach (var segment in body)
+        {
+            await output.WriteAsync(segment, cancellationToken);
+        }
+
+        if (framing == Framing.Newline)
+        {
+            await output.WriteAsync(NewLine, cancellationToken);
         }
 
         await output.FlushAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text;
 using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Nerdbank.Streams;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -34,7 +35,7 @@ public static class OneShotCall
         {
             try
             {
-                parameters = JToken.Parse(rest[1]);
+                parameters = TranscriptLines.Parse(rest[1]);
             }
             catch (JsonReaderException exception)
             {
@@ -84,7 +85,7 @@ public static class OneShotCall
         var exitCode = 1;
         while (await reader.ReadLineAsync() is { } line)
         {
-            var message = JObject.Parse(line);
+            var message = (JObject)TranscriptLines.Parse(line);
             if (message["method"] is not null && message["id"] is null)
             {
                 if (stream)

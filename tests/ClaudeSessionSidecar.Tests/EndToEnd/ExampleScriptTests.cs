@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Tests.Infrastructure;
 using Newtonsoft.Json.Linq;
 using Xunit.Abstractions;
@@ -16,7 +17,7 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         var (exitCode, printed) = await RunAsync(environment, "bash", Path.Combine(Repository.Root, "examples", "demo.sh"));
 
         Assert.Equal(0, exitCode);
-        var lines = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(JObject.Parse).ToList();
+        var lines = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => (JObject)TranscriptLines.Parse(line)).ToList();
         Assert.Equal(2, lines.Count);
         var sessionId = (string?)lines[0]["result"]!["sessionId"];
         Assert.False(string.IsNullOrEmpty(sessionId));
@@ -105,7 +106,7 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         var (usageCode, _) = await RunAsync(environment, "dotnet", Repository.ServerDll, "call", "session/status", "{not json");
 
         Assert.Equal(1, exitCode);
-        var error = JObject.Parse(printed);
+        var error = (JObject)TranscriptLines.Parse(printed);
         Assert.Equal(-32602, (int?)error["code"]);
         Assert.Equal("sessionId", (string?)error["data"]!["parameter"]);
         Assert.Equal(2, usageCode);
@@ -120,8 +121,8 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         var (exitCode, printed, errors) = await RunWithStderrAsync(environment, "dotnet", [Repository.ServerDll, "call", "--stream", "session/create", parameters]);
 
         Assert.Equal(0, exitCode);
-        Assert.Equal(FakeMessagesApi.ReplyTo("streamed"), (string?)JObject.Parse(printed)["result"]!["text"]);
-        var notifications = errors.Split('\n').Where(line => line.StartsWith('{')).Select(JObject.Parse).ToList();
+        Assert.Equal(FakeMessagesApi.ReplyTo("streamed"), (string?)TranscriptLines.Parse(printed)["result"]!["text"]);
+        var notifications = errors.Split('\n').Where(line => line.StartsWith('{')).Select(line => (JObject)TranscriptLines.Parse(line)).ToList();
         Assert.Contains(notifications, n => (string?)n["params"]!["message"]!["type"] == "assistant");
     }
 

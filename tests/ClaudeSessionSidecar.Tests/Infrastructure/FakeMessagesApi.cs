@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.RegularExpressions;
+using System.Text;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using Newtonsoft.Json;
 
 namespace ClaudeSessionSidecar.Tests.Infrastructure;
 
@@ -77,7 +78,7 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
     private async Task MessagesAsync(HttpContext context)
     {
         using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-        var body = JObject.Parse(await reader.ReadToEndAsync(context.RequestAborted));
+        var body = (JObject)TranscriptLines.Parse(await reader.ReadToEndAsync(context.RequestAborted));
         Requests.Enqueue(body);
         var prompt = PromptOf(body) ?? string.Empty;
         var text = ReplyTo(prompt);

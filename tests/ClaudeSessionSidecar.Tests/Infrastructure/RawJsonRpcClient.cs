@@ -1,4 +1,5 @@
 using System.Text;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -32,7 +33,7 @@ public sealed class RawJsonRpcClient(Stream input, Stream output)
             await WriteLineAsync(request.ToString(Formatting.None));
             while (await reader.ReadLineAsync() is { } line)
             {
-                var message = JObject.Parse(line);
+                var message = (JObject)TranscriptLines.Parse(line);
                 if ((int?)message["id"] == id)
                 {
                     return message;
@@ -48,6 +49,12 @@ public sealed class RawJsonRpcClient(Stream input, Stream output)
             gate.Release();
         }
     }
+
+    /// <summary>The next message the server sends, whatever it is; for tests that write raw lines themselves.</summary>
+    public async Task<JObject> ReadMessageAsync() =>
+        await reader.ReadLineAsync() is { } line
+            ? (JObject)TranscriptLines.Parse(line)
+            : throw new EndOfStreamException("The server closed its output.");
 
     public Task NotifyAsync(string method) => WriteLineAsync(new JObject { ["jsonrpc"] = "2.0", ["method"] = method }.ToString(Formatting.None));
 

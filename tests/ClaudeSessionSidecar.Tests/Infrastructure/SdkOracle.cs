@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Tests.Infrastructure;
@@ -27,7 +28,7 @@ public static class SdkOracle
         var errors = node.StandardError.ReadToEndAsync();
         await node.WaitForExitAsync();
         return node.ExitCode == 0
-            ? JToken.Parse(await output)
+            ? TranscriptLines.Parse(await output)
             : throw new InvalidOperationException($"SDK {command} failed ({node.ExitCode}): {await errors}");
     }
 

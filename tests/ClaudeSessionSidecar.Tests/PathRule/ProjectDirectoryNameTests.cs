@@ -13,7 +13,7 @@ public sealed class ProjectDirectoryNameTests
     public static TheoryData<string, string, string> Vectors()
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var vector in JArray.Parse(File.ReadAllText(Repository.TestData("path-rule", "vectors.json"))).Cast<JObject>())
+        foreach (var vector in TranscriptLines.Parse(File.ReadAllText(Repository.TestData("path-rule", "vectors.json"))).Cast<JObject>())
         {
             data.Add((string)vector["name"]!, (string)vector["realPath"]!, (string)vector["projectDir"]!);
         }

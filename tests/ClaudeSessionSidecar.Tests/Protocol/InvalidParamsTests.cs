@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Tests.Infrastructure;
 using Nerdbank.Streams;
@@ -90,7 +91,7 @@ public sealed class InvalidParamsTests : IAsyncLifetime
             parameters = parameters.Replace("\"/tmp\"", JsonString(environment.Workspace), StringComparison.Ordinal);
         }
 
-        var error = await ErrorOfAsync(method, JObject.Parse(parameters));
+        var error = await ErrorOfAsync(method, (JObject)TranscriptLines.Parse(parameters));
 
         Assert.Equal(-32602, (int?)error["code"]);
         Assert.Equal(parameter, (string?)error["data"]!["parameter"]);
@@ -116,7 +117,7 @@ public sealed class InvalidParamsTests : IAsyncLifetime
     [MemberData(nameof(WrongTypes))]
     public async Task Wrong_types_get_invalid_params(string method, string parameters)
     {
-        var error = await ErrorOfAsync(method, JToken.Parse(parameters.Replace("\"/tmp\"", JsonString(environment.Workspace), StringComparison.Ordinal)));
+        var error = await ErrorOfAsync(method, TranscriptLines.Parse(parameters.Replace("\"/tmp\"", JsonString(environment.Workspace), StringComparison.Ordinal)));
 
         Assert.Equal(-32602, (int?)error["code"]);
         await AssertStillServingAsync();

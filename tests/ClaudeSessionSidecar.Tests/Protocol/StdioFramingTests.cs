@@ -1,4 +1,5 @@
 using System.Text;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Tests.Infrastructure;
 using Newtonsoft.Json.Linq;
 using Xunit.Abstractions;
@@ -21,7 +22,7 @@ public sealed class StdioFramingTests(FakeApiFixture fixture, ITestOutputHelper 
         var lines = new List<JObject>();
         while (await stdout.ReadLineAsync() is { } line)
         {
-            var message = JObject.Parse(line);
+            var message = (JObject)TranscriptLines.Parse(line);
             lines.Add(message);
             if ((int?)message["id"] == 1)
             {
@@ -35,7 +36,7 @@ public sealed class StdioFramingTests(FakeApiFixture fixture, ITestOutputHelper 
 
         await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":2,"method":"session/listResumable","params":{}}""");
         await stdin.FlushAsync();
-        var listed = JObject.Parse((await stdout.ReadLineAsync())!);
+        var listed = (JObject)TranscriptLines.Parse((await stdout.ReadLineAsync())!);
         Assert.Equal(sessionId, (string?)listed["result"]!["sessions"]![0]!["sessionId"]);
 
         stdin.Close();
@@ -52,17 +53,17 @@ public sealed class StdioFramingTests(FakeApiFixture fixture, ITestOutputHelper 
 
         await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize",""");
         await stdin.FlushAsync();
-        var parseError = JObject.Parse((await stdout.ReadLineAsync())!);
+        var parseError = (JObject)TranscriptLines.Parse((await stdout.ReadLineAsync())!);
         Assert.Equal(-32700, (int?)parseError["error"]!["code"]);
 
         await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":2,"method":42}""");
         await stdin.FlushAsync();
-        var invalid = JObject.Parse((await stdout.ReadLineAsync())!);
+        var invalid = (JObject)TranscriptLines.Parse((await stdout.ReadLineAsync())!);
         Assert.Equal(-32600, (int?)invalid["error"]!["code"]);
 
         await stdin.WriteLineAsync("""{"jsonrpc":"2.0","id":3,"method":"initialize","params":{}}""");
         await stdin.FlushAsync();
-        var answer = JObject.Parse((await stdout.ReadLineAsync())!);
+        var answer = (JObject)TranscriptLines.Parse((await stdout.ReadLineAsync())!);
         Assert.Equal(3, (int?)answer["id"]);
         Assert.Equal("ClaudeSessionSidecar", (string?)answer["result"]!["serverInfo"]!["name"]);
     }
@@ -87,7 +88,7 @@ public sealed class StdioFramingTests(FakeApiFixture fixture, ITestOutputHelper 
         var ids = new List<int>();
         while (await server.Process.StandardOutput.ReadLineAsync() is { } line)
         {
-            var answer = JObject.Parse(line);
+            var answer = (JObject)TranscriptLines.Parse(line);
             Assert.True(answer.ContainsKey("result"), line);
             ids.Add((int)answer["id"]!);
         }

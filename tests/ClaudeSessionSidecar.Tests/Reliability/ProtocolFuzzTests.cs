@@ -1,4 +1,5 @@
 using System.Text;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Tests.Infrastructure;
 using Newtonsoft.Json.Linq;
 using Xunit.Abstractions;
@@ -44,7 +45,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
         var errors = 0;
         while (await server.Process.StandardOutput.ReadLineAsync() is { } line)
         {
-            var message = JObject.Parse(line);
+            var message = (JObject)TranscriptLines.Parse(line);
             if (message["result"] is not null)
             {
                 answered.Add((int)message["id"]!);
@@ -133,16 +134,185 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
         await stdin.WriteAsync("\n"u8.ToArray());
         await stdin.FlushAsync();
 
-        var tooLarge = JObject.Parse((await server.Process.StandardOutput.ReadLineAsync())!);
-        var next = JObject.Parse((await server.Process.StandardOutput.ReadLineAsync())!);
+        var tooLarge = (JObject)TranscriptLines.Parse((await server.Process.StandardOutput.ReadLineAsync())!);
+        var next = (JObject)TranscriptLines.Parse((await server.Process.StandardOutput.ReadLineAsync())!);
         Assert.Equal("message_too_large", (string?)tooLarge["error"]!["data"]!["reason"]);
         Assert.Equal(6, (int?)next["id"]);
         Assert.True(ResidentMegabytes(server.Process.Id) < 400, $"RSS {ResidentMegabytes(server.Process.Id)} MB after an 80 MB line");
     }
 
-    internal static long ResidentMegabytes(int processId)
+    /// <summary>
+    /// Issue 9's workload: 3,000 hostile messages (mutated requests, nesting up to 100,000 deep, invalid UTF-8, ids of
+    /// 100 KB, positional params, random bytes, and 2 MB requests, valid and cut), then a message over the limit (a
+    /// 2 GB Content-Length, or a 70 MB line). Peak RSS (VmHWM) stayed between 600 and 750 MB before the reader was
+    /// rewritten (each 2 MB string was copied into ever larger char buffers, twice); the bounds are memory bounds.
+    /// </summary>
+    [Theory]
+    [InlineData("content-length")]
+    [InlineData("newline")]
+    public async Task Three_thousand_hostile_messages_keep_the_peak_under_200_MB_and_memory_settles(string framing)
     {
-        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        using var environment = new TestEnvironment();
+        await using var server = ServerProcess.Launch(environment, null, ["--framing", framing, "--log-level", "error"]);
+        var stdin = server.Process.StandardInput.BaseStream;
+        var newline = framing == "newline";
+        var answers = System.Threading.Channels.Channel.CreateUnbounded<JObject>();
+        var reading = Task.Run(async () =>
+        {
+            while (await ReadAnswerAsync() is { } answer)
+            {
+                await answers.Writer.WriteAsync(answer);
+            }
+        });
+
+        await SendAsync("""{"jsonrpc":"2.0","id":"idle","method":"initialize","params":{}}"""u8.ToArray());
+        await AnswerToAsync("idle");
+        var idle = ResidentMegabytes(server.Process.Id);
+
+        var random = new Random(20261202);
+        var errors = 0;
+        for (var i = 0; i < HostileCount; i++)
+        {
+            await SendAsync(Hostile(random, i));
+        }
+
+        await SendAsync("""{"jsonrpc":"2.0","id":"after","method":"initialize","params":{}}"""u8.ToArray());
+        errors += await AnswerToAsync("after");
+        if (newline)
+        {
+            // One line over the 64 MiB limit, skipped as it streams by.
+            var chunk = new byte[1024 * 1024];
+            Array.Fill(chunk, (byte)'x');
+            for (var i = 0; i < 70; i++)
+            {
+                await stdin.WriteAsync(chunk);
+            }
+
+            await stdin.WriteAsync("\n"u8.ToArray());
+            await SendAsync("""{"jsonrpc":"2.0","id":"end","method":"initialize"}"""u8.ToArray());
+        }
+        else
+        {
+            // 2 GB declared: refused at once; what follows is dropped as the body (never held) while we measure.
+            await stdin.WriteAsync("Content-Length: 2147483648\r\n\r\n"u8.ToArray());
+            await stdin.WriteAsync(new byte[8 * 1024 * 1024]);
+            await stdin.FlushAsync();
+        }
+
+        errors += await AnswerWhereAsync(answer => (string?)answer["error"]?["data"]?["reason"] == "message_too_large");
+        if (newline)
+        {
+            await AnswerToAsync("end");
+        }
+
+        var peak = PeakMegabytes(server.Process.Id);
+        var settleBound = idle * 3 / 2;
+        using var settling = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (ResidentMegabytes(server.Process.Id) > settleBound && !settling.IsCancellationRequested)
+        {
+            await Task.Delay(100);
+        }
+
+        var settled = ResidentMegabytes(server.Process.Id);
+        output.WriteLine($"{framing}: {HostileCount} hostile messages, {errors} error answers; RSS idle {idle} MB, peak (VmHWM) {peak} MB, settled {settled} MB ({(double)settled / idle:0.00}x idle)");
+        Assert.True(peak < 200, $"peak {peak} MB");
+        Assert.True(settled <= settleBound, $"settled at {settled} MB, idle was {idle} MB");
+        Assert.True(errors > HostileCount / 2, $"only {errors} error answers");
+
+        stdin.Close();
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await reading;
+
+        async Task<JObject?> ReadAnswerAsync() => newline
+            ? await server.Process.StandardOutput.ReadLineAsync() is { } line ? (JObject)TranscriptLines.Parse(line) : null
+            : await TryReadFrameAsync(server.Process.StandardOutput.BaseStream);
+
+        async Task SendAsync(byte[] body)
+        {
+            if (newline)
+            {
+                await stdin.WriteAsync(body.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray());
+                await stdin.WriteAsync("\n"u8.ToArray());
+            }
+            else
+            {
+                await stdin.WriteAsync(Encoding.ASCII.GetBytes($"Content-Length: {body.Length}\r\n\r\n"));
+                await stdin.WriteAsync(body);
+            }
+
+            await stdin.FlushAsync();
+        }
+
+        async Task<JObject> NextAnswerAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var answer = await answers.Reader.ReadAsync(timeout.Token);
+            Assert.Equal("2.0", (string?)answer["jsonrpc"]);
+            Assert.True(answer["result"] is not null || answer["error"]?["code"] is JValue { Type: JTokenType.Integer }, answer.ToString());
+            Assert.Null(answer["error"]?["data"]?["stack"]);
+            return answer;
+        }
+
+        Task<int> AnswerToAsync(string id) => AnswerWhereAsync(answer => (string?)answer["id"] == id);
+
+        // Reads answers up to the first that matches; returns how many errors came before it.
+        async Task<int> AnswerWhereAsync(Func<JObject, bool> wanted)
+        {
+            var errorsBefore = 0;
+            for (var answer = await NextAnswerAsync(); !wanted(answer); answer = await NextAnswerAsync())
+            {
+                errorsBefore += answer["error"] is null ? 0 : 1;
+            }
+
+            return errorsBefore;
+        }
+    }
+
+    private const int HostileCount = 3_000;
+
+    /// <summary>One hostile message body; every 25th is a 2 MB request, valid JSON or cut short.</summary>
+    private static byte[] Hostile(Random random, int i)
+    {
+        if (i % 25 == 0)
+        {
+            var big = """{"jsonrpc":"2.0","id":"big","method":"session/status","params":{"sessionId":" """ + new string('x', 2 * 1024 * 1024) + "\"}}";
+            return Encoding.UTF8.GetBytes(i % 50 == 0 ? big : big[..^3]);
+        }
+
+        switch (i % 8)
+        {
+            case 0:
+                var mutated = """{"jsonrpc":"2.0","id":1,"method":"session/status","params":{"sessionId":"01ec978c-46b2-450b-ba12-1563a088763f"}}"""u8.ToArray();
+                for (var flips = random.Next(1, 6); flips > 0; flips--)
+                {
+                    mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
+                }
+
+                return mutated;
+            case 1:
+                return Encoding.UTF8.GetBytes(new string('[', random.Next(1_000, 100_000)));
+            case 2:
+                return Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":", random.Next(300, 20_000))));
+            case 3:
+                return [.. """{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"clientInfo":{"name":" """u8, 0xff, 0xfe, 0xc3, 0x28, .. "\"}}}"u8];
+            case 4:
+                return Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":" """ + new string('y', random.Next(10, 100_000)) + "\",\"method\":\"nope\"}");
+            case 5:
+                return """{"jsonrpc":"2.0","id":5,"method":"session/status","params":["a","b"]}"""u8.ToArray();
+            default:
+                var bytes = new byte[random.Next(1, 300)];
+                random.NextBytes(bytes);
+                return bytes;
+        }
+    }
+
+    private static long PeakMegabytes(int processId) => StatusMegabytes(processId, "VmHWM:");
+
+    internal static long ResidentMegabytes(int processId) => StatusMegabytes(processId, "VmRSS:");
+
+    private static long StatusMegabytes(int processId, string field)
+    {
+        var line = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
     }
 
@@ -152,20 +322,26 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
         return [.. Encoding.ASCII.GetBytes($"Content-Length: {bytes.Length}\r\n\r\n"), .. bytes];
     }
 
-    private static async Task<JObject> ReadFrameAsync(Stream stdout)
+    private static async Task<JObject> ReadFrameAsync(Stream stdout) => await TryReadFrameAsync(stdout) ?? throw new EndOfStreamException();
+
+    private static async Task<JObject?> TryReadFrameAsync(Stream stdout)
     {
         var header = new StringBuilder();
         while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
             var b = stdout.ReadByte();
-            Assert.NotEqual(-1, b);
+            if (b == -1)
+            {
+                return null;
+            }
+
             header.Append((char)b);
         }
 
         var length = int.Parse(header.ToString().Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         var body = new byte[length];
         await stdout.ReadExactlyAsync(body);
-        return JObject.Parse(Encoding.UTF8.GetString(body));
+        return (JObject)TranscriptLines.Parse(Encoding.UTF8.GetString(body));
     }
 
     /// <summary>One malformed line: random bytes, invalid UTF-8, cut or broken JSON, wrong envelopes, deep nesting.</summary>

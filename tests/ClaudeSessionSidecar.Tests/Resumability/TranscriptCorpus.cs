@@ -15,7 +15,7 @@ public static class TranscriptCorpus
     public const string PlaceholderWorkingDirectory = "/__CWD__";
 
     private static readonly Lazy<IReadOnlyDictionary<string, JObject>> Manifest = new(() =>
-        JArray.Parse(File.ReadAllText(Repository.TestData("resumability", "manifest.json")))
+        ((JArray)TranscriptLines.Parse(File.ReadAllText(Repository.TestData("resumability", "manifest.json"))))
             .Cast<JObject>()
             .ToDictionary(entry => (string)entry["case"]!));
 

@@ -4,7 +4,11 @@ using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
-/// <summary>What the CLI's <c>result</c> message said: <c>{text, isError, subtype, numTurns, durationMs, totalCostUsd, cancelled}</c>.</summary>
+/// <summary>
+/// What the CLI's <c>result</c> message said: <c>{text, isError, subtype, numTurns, durationMs, totalCostUsd, cancelled}</c>.
+/// What it left out is written as null, not dropped (the formatter drops nulls elsewhere).
+/// </summary>
+[JsonObject(ItemNullValueHandling = NullValueHandling.Include)]
 public sealed class TurnResultDto
 {
     public string? Text { get; init; }
