@@ -103,7 +103,7 @@ public sealed class EnvelopeTests : IAsyncLifetime
         File.WriteAllText(release, "");
         var first = await client.ReadMessageAsync();
         Assert.Equal(id, first["id"]!.ToString(Newtonsoft.Json.Formatting.None));
-        Assert.Equal(-32002, (int?)first["error"]!["code"]);
+        Assert.Equal(-31002, (int?)first["error"]!["code"]);
 
         // Answered: the id is free again.
         await client.WriteLineAsync($$"""{"jsonrpc":"2.0","id":{{id}},"method":"initialize"}""");
