@@ -352,9 +352,10 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         try
         {
             var key = TranscriptLines.TryParseObject(Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
-            if (key?["t"]?.Type == JTokenType.Integer && SessionId.Normalize((string?)key["id"]) is { } id)
+            // Only the shapes EncodeCursor writes: a 64-bit time and a session id string.
+            if (key?["t"] is JValue { Value: long time } && key["id"] is JValue { Type: JTokenType.String } idValue && SessionId.Normalize((string?)idValue) is { } id)
             {
-                return ((long)key["t"]!, id);
+                return (time, id);
             }
         }
         catch (Exception exception) when (exception is FormatException or Newtonsoft.Json.JsonException)

@@ -75,6 +75,9 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         { "session/tag", """{"sessionId":"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b"}""", "tag" },
         { "session/list", """{"limit":0}""", "limit" },
         { "session/list", """{"cursor":""}""", "cursor" },
+        // A cursor of the right form whose id is an object, not a string.
+        { "session/list", $$"""{"cursor":"{{Convert.ToBase64String("{\"t\":1,\"id\":{}}"u8)}}"}""", "cursor" },
+        { "session/list", $$"""{"cursor":"{{Convert.ToBase64String("{\"t\":99999999999999999999,\"id\":\"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b\"}"u8)}}"}""", "cursor" },
         { "session/listResumable", """{"workingDirectory":"./here"}""", "workingDirectory" },
         { "session/create", """{"workingDirectory":"/tmp","title":" \t\n "}""", "title" },
         { "session/fork", """{"sessionId":"5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b","title":"   "}""", "title" },
