@@ -227,6 +227,25 @@ public sealed class LiveSessionTests(FakeApiFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_killed_server_leaves_no_live_CLI_behind_and_the_session_resumes()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        string sessionId;
+        int pid;
+        await using (var doomed = ServerProcess.Start(environment, output))
+        {
+            sessionId = await CreateAsync(doomed, environment, "before the kill");
+            pid = Assert.Single(doomed.CliChildren());
+            doomed.Process.Kill(entireProcessTree: false);
+            await doomed.Process.WaitForExitAsync();
+        }
+
+        // The live CLI reads the end of its stdin, saves what it holds and exits by itself.
+        await Polling.WaitUntilAsync(() => !ServerProcess.IsRunning(pid), Within, "the orphaned live CLI to exit");
+        await AssertBareCliResumesAsync(environment, sessionId, "before the kill");
+    }
+
+    [Fact]
     public async Task With_live_sessions_off_every_turn_has_a_process_of_its_own()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
