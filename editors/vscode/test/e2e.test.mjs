@@ -282,6 +282,18 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
   /** The conversation view on screen: the visible webview's content frame. */
   const view = () => page.locator('iframe.webview.ready').filter({ visible: true }).first().contentFrame().locator('iframe#active-frame').contentFrame();
 
+  /** The quick pick's row labelled exactly `text`. */
+  const quickPickRow = (text) =>
+    page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+
+  /** Runs the command titled exactly `title` from the palette (clicking it: several may match the words). */
+  async function runExactCommand(title) {
+    await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill(`>${title}`);
+    await quickPickRow(title).click();
+  }
+
   /**
    * Switches the colour theme as a person does: F1, Preferences: Color Theme, its name, Enter (VS Code writes it to the
    * user settings). Editing settings.json from outside is not picked up live by code-server here.
@@ -289,14 +301,8 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
   async function setTheme(theme, workbenchClass) {
     const workbench = page.locator('.monaco-workbench').first();
     if (((await workbench.getAttribute('class')) ?? '').split(/\s+/).includes(workbenchClass)) return;
-    await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.fill('>Preferences: Color Theme');
-    // Exactly this command (the marketplace one matches the words too).
-    const label = (text) => page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${text}$`) }) }).first();
-    await label('Preferences: Color Theme').click();
-    await label(theme).click();
+    await runExactCommand('Preferences: Color Theme'); // not "Browse Color Themes in Marketplace", which matches too
+    await quickPickRow(theme).click();
     await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: 15_000 }).catch(async (error) => {
       throw new Error(`the theme ${theme} did not apply; the workbench has classes: ${await workbench.getAttribute('class')}`, { cause: error });
     });
@@ -464,16 +470,18 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
   });
 
   test('a reload restores the open views, which go on working', async () => {
-    await page.locator('.tab', { hasText: 'Write a haiku about sidecars' }).first().click();
-    await assistant('reply to: Write a haiku about sidecars').waitFor();
-    await page.reload();
+    // VS Code's own reload: the workbench saves its state (the open views and their webview state) first.
+    await runExactCommand('Developer: Reload Window');
     await page.locator('.monaco-workbench').waitFor();
     for (const title of ['Write a haiku about sidecars', 'Question 1 of a long session', 'Lose my transcript']) {
       await page.locator('.tab', { hasText: title }).first().waitFor();
     }
-    // The active one comes back with its history, from the session id kept in its webview state.
+    // Each comes back with its history, from the session id kept in its webview state (VS Code revives a view
+    // when its tab is shown).
+    await page.locator('.tab', { hasText: 'Write a haiku about sidecars' }).first().click();
     await assistant('reply to: Write a haiku about sidecars (28 chars)').waitFor();
     await view().locator('.msg.user', { hasText: 'Think slowly' }).waitFor();
+    await treeRowShows(/Write a haiku about sidecars/, /^open · /);
     await sendPrompt('Still there?');
     await assistant('reply to: Still there? (12 chars)').waitFor();
     await view().locator('#stop').waitFor({ state: 'hidden' });
@@ -484,7 +492,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await runCommand('Claude Sessions: Show Transcript');
     await pick('Write a haiku about sidecars');
     const editor = page.locator('.editor-instance .monaco-editor .view-lines');
-    await editor.filter({ hasText: /reply\sto:\sStill\sthere\?/ }).waitFor();
+    await editor.filter({ hasText: /reply\sto:\sWrite\sa\shaiku\sabout\ssidecars/ }).waitFor();
 
     await runCommand('Claude Sessions: Rename Session');
     await pick('Write a haiku about sidecars');
