@@ -171,6 +171,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = context.pages()[0] ?? (await context.newPage());
+
     page.setDefaultTimeout(UI_MS);
     await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor();
@@ -348,6 +349,11 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
   test('New Session opens a view on the folder; the first prompt creates the session and the reply streams in', async () => {
     await runCommand('Claude Sessions: New Session');
     await view().locator('.note.empty', { hasText: 'A new session in' }).waitFor();
+    // A strict Content Security Policy: nothing by default, scripts only with the nonce of this load.
+    const csp = (await view().locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=]+'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/); // style-src is VS Code's own webview.cspSource
     await shot('view-1-new-session-empty');
     await sendPrompt('Write a haiku about sidecars');
     await view().locator('.msg.user', { hasText: 'Write a haiku about sidecars' }).waitFor();
