@@ -124,6 +124,7 @@ export class ConversationView {
   private turn: AbortController | undefined;
   private readonly questions = new Map<number, (allow: boolean) => void>();
   private nextQuestion = 1;
+  private disposed = false;
 
   constructor(
     private readonly host: ConversationHost,
@@ -139,6 +140,7 @@ export class ConversationView {
     panel.webview.html = this.html(panel.webview, media);
     panel.webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m));
     panel.onDidDispose(() => {
+      this.disposed = true;
       // A running turn goes on (the tree still shows it); open questions fall back to deny.
       for (const answer of this.questions.values()) answer(false);
       this.questions.clear();
@@ -154,7 +156,7 @@ export class ConversationView {
   }
 
   private post(message: Record<string, unknown>): void {
-    void this.panel.webview.postMessage(message);
+    if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
   private async receive(m: FromWebview): Promise<void> {
@@ -239,7 +241,7 @@ export class ConversationView {
   private setSession(sessionId: string, title?: string): void {
     this.state.sessionId = sessionId;
     if (title) this.state.title = title;
-    this.panel.title = panelTitle(this.state);
+    if (!this.disposed) this.panel.title = panelTitle(this.state);
     this.post({ type: 'session', ...this.state });
     this.changed();
   }
@@ -292,7 +294,7 @@ export class ConversationView {
   /** Asks in the view; the answer comes from its Allow / Deny buttons. Withdrawn (the turn ended): deny. */
   askPermission(params: RequestPermissionParams, signal: AbortSignal): Promise<RequestPermissionResult> {
     const id = this.nextQuestion++;
-    this.panel.reveal(undefined, true);
+    if (!this.disposed) this.panel.reveal(undefined, true);
     return new Promise<RequestPermissionResult>((resolve) => {
       const finish = (allow: boolean, outcome: 'allowed' | 'denied' | 'withdrawn') => {
         if (!this.questions.delete(id)) return;
