@@ -435,6 +435,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await view().locator('#composer').waitFor({ state: 'visible' });
     await treeRowShows(/Write a haiku about sidecars/, /^open · (just now|\d+ min ago) · /);
     assert.equal(sidecarCall('session/status', { sessionId: haikuId }).resumable, true);
+    await shot('view-7-stopped');
   });
 
   test('a long session opens at its last 50 messages; "load earlier" pages back to the first', async () => {
