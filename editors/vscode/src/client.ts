@@ -32,6 +32,9 @@ import {
   MessagesParams,
   MessagesRequest,
   MessagesResult,
+  PrepareParams,
+  PrepareRequest,
+  PrepareResult,
   RenameParams,
   RenameRequest,
   RequestPermissionParams,
@@ -73,8 +76,11 @@ export interface ClientOptions {
   logger?: ClientLogger;
   trace?: TraceLevel | (() => TraceLevel);
   clientInfo?: { name?: string; version?: string };
-  /** Answers the server's `session/requestPermission`; without it the client denies. */
-  onRequestPermission?: (params: RequestPermissionParams) => Promise<RequestPermissionResult>;
+  /**
+   * Answers the server's `session/requestPermission`; without it the client denies. `signal` aborts when the server
+   * withdraws the question (`$/cancelRequest`: the turn was cancelled) or the server goes away.
+   */
+  onRequestPermission?: (params: RequestPermissionParams, signal: AbortSignal) => Promise<RequestPermissionResult>;
   /** How long `shutdown` + `exit` may take before the process is signalled. */
   stopTimeoutMs?: number;
 }
@@ -223,12 +229,19 @@ export class SidecarClient {
     // A write to a dead server's stdin must not become an unhandled 'error'.
     child.stdin!.on('error', (error) => this.logger.trace(`server stdin: ${error.message}`));
     connection.onNotification(SessionMessageNotification.type, (params) => this.dispatchMessage(params));
-    connection.onRequest(RequestPermissionRequest.type, async (params) => {
+    connection.onRequest(RequestPermissionRequest.type, async (params, token) => {
       if (!this.options.onRequestPermission) return { allow: false, message: 'This client does not grant permissions.' };
+      const withdrawn = new AbortController();
+      const subscription = token.onCancellationRequested(() => withdrawn.abort());
+      const onExit = () => withdrawn.abort();
+      child.once('exit', onExit);
       try {
-        return await this.options.onRequestPermission(params);
+        return await this.options.onRequestPermission(params, withdrawn.signal);
       } catch (error) {
         return { allow: false, message: `Permission prompt failed: ${String(error)}` };
+      } finally {
+        subscription.dispose();
+        child.off('exit', onExit);
       }
     });
     connection.onError(([error]) => this.logger.error(`connection: ${error.message}`));
@@ -346,6 +359,11 @@ export class SidecarClient {
     } finally {
       if (this.turnListeners.get(params.sessionId) === options.onMessage) this.turnListeners.delete(params.sessionId);
     }
+  }
+
+  /** `session/prepare`: a spare CLI for the folder, so the next create there starts sooner (check `supports` first). */
+  prepare(params: PrepareParams): Promise<PrepareResult> {
+    return this.request(PrepareRequest.type, params);
   }
 
   listResumable(params: ListResumableParams = {}): Promise<ListResumableResult> {

@@ -1,8 +1,9 @@
-// The VS Code side: settings, commands, the tree view, progress with cancel, the output channels.
+// The VS Code side: settings, commands, the tree view, the conversation views, the output channels.
 // Everything that talks to the server goes through SidecarClient (client.ts), which knows nothing of VS Code.
 import * as vscode from 'vscode';
 import { SidecarClient, SidecarError, TraceLevel, resolveServerCommand } from './client';
-import { DeleteRequest, PermissionMode, RenameRequest, StreamJsonMessage, TurnResult, assistantText } from './protocol';
+import { CONVERSATION_VIEW_TYPE, ConversationViews, prepareFolder } from './conversation';
+import { DeleteRequest, PermissionMode, RenameRequest, RequestPermissionParams, RequestPermissionResult } from './protocol';
 import { SESSION_SCHEME, SessionEntry, SessionNode, SessionsTreeProvider, listSessions } from './sessionsTree';
 import { TRANSCRIPT_SCHEME, TranscriptProvider, transcriptUri } from './transcript';
 
@@ -12,6 +13,7 @@ let client: SidecarClient | undefined;
 let output: vscode.OutputChannel;
 let serverLog: vscode.OutputChannel;
 let tree: SessionsTreeProvider;
+let conversations: ConversationViews | undefined;
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -34,16 +36,8 @@ function getClient(): SidecarClient {
       trace: (m) => serverLog.appendLine(m),
     },
     clientInfo: { name: 'vscode-claude-sessions', version: '0.1.0' },
-    onRequestPermission: async ({ toolName, input }) => {
-      const detail = typeof input === 'string' ? input : JSON.stringify(input, null, 2);
-      const answer = await vscode.window.showInformationMessage(
-        `Claude wants to use the tool "${toolName}".`,
-        { modal: true, detail: detail.length > 1500 ? `${detail.slice(0, 1500)}…` : detail },
-        'Allow',
-        'Deny',
-      );
-      return answer === 'Allow' ? { allow: true } : { allow: false, message: 'Denied in VS Code.' };
-    },
+    // Asked in the session's conversation view when one is open, else in a modal dialog.
+    onRequestPermission: (params, signal) => conversations?.askPermission(params, signal) ?? askInDialog(params),
   });
   created.onDidExit((exit) => {
     if (exit.expected) return;
@@ -59,11 +53,31 @@ function getClient(): SidecarClient {
   return created;
 }
 
+async function askInDialog({ toolName, input }: RequestPermissionParams): Promise<RequestPermissionResult> {
+  const detail = typeof input === 'string' ? input : JSON.stringify(input, null, 2);
+  const answer = await vscode.window.showInformationMessage(
+    `Claude wants to use the tool "${toolName}".`,
+    { modal: true, detail: detail.length > 1500 ? `${detail.slice(0, 1500)}…` : detail },
+    'Allow',
+    'Deny',
+  );
+  return answer === 'Allow' ? { allow: true } : { allow: false, message: 'Denied in VS Code.' };
+}
+
 export function activate(context: vscode.ExtensionContext): void {
   output = vscode.window.createOutputChannel('Claude Sessions');
   serverLog = vscode.window.createOutputChannel('Claude Sessions (server)');
   tree = new SessionsTreeProvider(getClient, () => config().get<boolean>('includeExternal', true));
   const transcripts = new TranscriptProvider(getClient);
+  const views = new ConversationViews({
+    extensionUri: context.extensionUri,
+    client: getClient,
+    permissionMode,
+    setRunning: (sessionId, running) => tree.setRunning(sessionId, running),
+    openViewsChanged: () => tree.setOpenViews(views.openSessionIds()),
+    log: (line) => output.appendLine(line),
+  });
+  conversations = views;
 
   context.subscriptions.push(
     output,
@@ -71,8 +85,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('claudeSessions.sessions', { treeDataProvider: tree, showCollapseAll: false }),
     vscode.window.registerFileDecorationProvider(tree),
     vscode.workspace.registerTextDocumentContentProvider(TRANSCRIPT_SCHEME, transcripts),
+    vscode.window.registerWebviewPanelSerializer(CONVERSATION_VIEW_TYPE, views),
     command('claudeSessions.newSession', newSession),
-    command('claudeSessions.resumeSession', resumeSession),
+    command('claudeSessions.resumeSession', (node?: SessionNode) => openSession(node, true)),
+    command('claudeSessions.openSession', (node?: SessionNode) => openSession(node, false)),
     command('claudeSessions.showTranscript', async (node?: SessionNode) => {
       const session = await sessionArgument(node, 'Show the transcript of which session?', false);
       if (!session) return;
@@ -100,6 +116,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
   );
+  // A spare CLI for the folder, so the first reply of a new session comes sooner.
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder) void prepareFolder(getClient(), folder.uri.fsPath, permissionMode(), (line) => serverLog.appendLine(line));
 }
 
 export async function deactivate(): Promise<void> {
@@ -143,99 +162,18 @@ async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
 async function newSession(): Promise<void> {
   const folder = await pickFolder();
   if (!folder) return;
-  const prompt = await vscode.window.showInputBox({
-    title: 'New Claude Session',
-    prompt: `First prompt for a new session in ${folder.name}`,
-    placeHolder: 'What should Claude do?',
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() ? undefined : 'Type a prompt'),
-  });
-  if (!prompt?.trim()) return;
-  const title = prompt.split('\n')[0].slice(0, 80);
-  await runTurn(`New session: ${title}`, (signal, onMessage) =>
-    getClient().create({ workingDirectory: folder.uri.fsPath, prompt, permissionMode: permissionMode() }, { signal, onMessage }),
-  );
+  conversations!.openNew(folder.uri.fsPath);
 }
 
-async function resumeSession(node?: SessionNode): Promise<void> {
-  const session = await sessionArgument(node, 'Resume which session?', true);
+/** Opens the conversation view of a session (Resume Session: only resumable ones are offered). */
+async function openSession(node: SessionNode | undefined, resumableOnly: boolean): Promise<void> {
+  const session = await sessionArgument(node, resumableOnly ? 'Resume which session?' : 'Open which session?', resumableOnly);
   if (!session) return;
-  const prompt = await vscode.window.showInputBox({
-    title: `Resume: ${session.title}`,
-    prompt: 'Next prompt',
-    ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() ? undefined : 'Type a prompt'),
-  });
-  if (!prompt?.trim()) return;
-  await runTurn(
-    `Resume: ${session.title}`,
-    (signal, onMessage) => getClient().resume({ sessionId: session.sessionId, prompt, permissionMode: permissionMode() }, { signal, onMessage }),
-    session.sessionId,
-  );
+  conversations!.open(session);
 }
 
 function permissionMode(): PermissionMode | undefined {
   return (config().get<string>('permissionMode', '') || undefined) as PermissionMode | undefined;
-}
-
-/** Runs one turn under a cancellable progress notification, streaming its text to the output channel. */
-async function runTurn(
-  title: string,
-  start: (signal: AbortSignal, onMessage: (m: StreamJsonMessage, sessionId: string) => void) => Promise<{ sessionId: string; result: TurnResult }>,
-  knownSessionId?: string,
-): Promise<void> {
-  output.show(true);
-  output.appendLine(`\n▶ ${title}`);
-  // The tree shows the session as running from the moment it is known (a new one: when the CLI announces it) until
-  // the answer; then one refresh lists it as the turn left it (new size, resumable).
-  let running = knownSessionId;
-  if (running) tree.setRunning(running, true);
-  let answer: { sessionId: string; result: TurnResult };
-  try {
-    answer = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Claude: ${title}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => {
-          output.appendLine('… cancelling');
-          controller.abort();
-        });
-        try {
-          return await start(controller.signal, (message, sessionId) => {
-            if (message.type === 'system' && message.subtype === 'init' && !running) {
-              running = sessionId;
-              progress.report({ message: 'running…' });
-              tree.setRunning(sessionId, true); // the session is stored as soon as the CLI announces it
-            } else if (message.type === 'system' && message.subtype === 'init') {
-              progress.report({ message: 'running…' });
-            }
-            for (const text of assistantText(message)) {
-              output.appendLine(text);
-              progress.report({ message: text.split('\n')[0].slice(0, 80) });
-            }
-          });
-        } finally {
-          subscription.dispose();
-        }
-      },
-    );
-  } finally {
-    if (running) tree.setRunning(running, false);
-    else tree.refresh();
-  }
-  const r = answer.result;
-  const cost = r.totalCostUsd != null ? ` · $${r.totalCostUsd.toFixed(4)}` : '';
-  const took = r.durationMs != null ? ` · ${(r.durationMs / 1000).toFixed(1)} s` : '';
-  if (r.cancelled) {
-    output.appendLine('■ cancelled');
-    void vscode.window.showInformationMessage(`Claude: ${title} — cancelled.`);
-  } else if (r.isError) {
-    output.appendLine(`✖ ${r.subtype ?? 'error'}: ${r.text ?? ''}`);
-    void vscode.window.showErrorMessage(`Claude: the turn failed (${r.subtype ?? 'error'}): ${r.text ?? ''}`);
-  } else {
-    output.appendLine(`✔ done${took}${cost} (session ${answer.sessionId})`);
-    vscode.window.setStatusBarMessage(`Claude: ${title} — done`, 5000);
-  }
 }
 
 /** The session a command acts on: the tree node it was invoked on, else a quick pick. */

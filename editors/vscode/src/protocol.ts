@@ -70,6 +70,8 @@ export interface CreateParams {
   model?: string;
   permissionMode?: PermissionMode;
   userId?: string;
+  /** Also forward the CLI's `stream_event` chunks (text deltas) as `session/message`. */
+  includePartialMessages?: boolean;
 }
 
 export interface CreateResult {
@@ -95,6 +97,7 @@ export interface ResumeParams {
   userId?: string;
   model?: string;
   permissionMode?: PermissionMode;
+  includePartialMessages?: boolean;
 }
 
 export interface ResumeResult {
@@ -106,6 +109,24 @@ export interface ResumeResult {
 export namespace ResumeRequest {
   export const method = 'session/resume';
   export const type = new RequestType<ResumeParams, ResumeResult, void>(method);
+}
+
+// ---- session/prepare ----
+
+export interface PrepareParams {
+  workingDirectory: string;
+  model?: string;
+  permissionMode?: PermissionMode;
+  includePartialMessages?: boolean;
+}
+
+export interface PrepareResult {
+  prepared: boolean;
+}
+
+export namespace PrepareRequest {
+  export const method = 'session/prepare';
+  export const type = new RequestType<PrepareParams, PrepareResult, void>(method);
 }
 
 // ---- session/listResumable ----

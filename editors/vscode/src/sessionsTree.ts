@@ -41,6 +41,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
   private readonly cache = new Map<string, SessionEntry[]>();
   /** Sessions with a turn in flight: their listed status is transient (no transcript yet, the size before the turn). */
   private readonly running = new Set<string>();
+  /** Sessions with a conversation view open. */
+  private openViews = new Set<string>();
 
   constructor(
     private readonly client: () => SidecarClient,
@@ -56,6 +58,13 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     if (running) this.running.add(sessionId);
     else this.running.delete(sessionId);
     this.refresh();
+  }
+
+  /** The sessions whose conversation view is open; the tree marks them. */
+  setOpenViews(sessionIds: Set<string>): void {
+    const same = sessionIds.size === this.openViews.size && [...sessionIds].every((id) => this.openViews.has(id));
+    this.openViews = new Set(sessionIds);
+    if (!same) this.refresh();
   }
 
   cachedSessions(): SessionEntry[] {
@@ -79,27 +88,29 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     const label = s.title || s.firstPrompt || s.sessionId;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = s.sessionId;
+    const open = this.openViews.has(s.sessionId) ? 'open · ' : '';
+    const openCommand = { command: 'claudeSessions.openSession', title: 'Open Session', arguments: [node] };
     if (this.running.has(s.sessionId)) {
       // Mid-turn, session/list sees the transcript as the CLI left it so far (a new session's is not written yet).
-      item.description = 'running…';
-      item.accessibilityInformation = { label: `${label}, running` };
+      item.description = `${open}running…`;
+      item.accessibilityInformation = { label: `${label}, ${item.description}` };
       item.resourceUri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: `/${s.sessionId}`, query: 'resumable' });
       item.contextValue = 'session.running';
       item.iconPath = new vscode.ThemeIcon('sync~spin');
       item.tooltip = `A turn of this session is running.\n${s.sessionId}`;
-      item.command = { command: 'claudeSessions.showTranscript', title: 'Show Transcript', arguments: [node] };
+      item.command = openCommand;
       return item;
     }
     const parts = [s.lastActiveAt ? age(s.lastActiveAt) : undefined, s.fileSize !== undefined ? size(s.fileSize) : undefined];
     if (!s.status.resumable) parts.push(`not resumable: ${s.status.reason ?? 'unknown'}`);
-    item.description = parts.filter(Boolean).join(' · ');
+    item.description = open + parts.filter(Boolean).join(' · ');
     // Without this, VS Code reads a plain-string tooltip as the whole accessible name, and the title would be lost.
     item.accessibilityInformation = { label: `${label}, ${item.description}` };
     // The label is greyed out through a file decoration on this URI (see provideFileDecoration).
     item.resourceUri = vscode.Uri.from({ scheme: SESSION_SCHEME, path: `/${s.sessionId}`, query: s.status.resumable ? 'resumable' : `reason=${s.status.reason ?? ''}` });
     item.contextValue = s.status.resumable ? 'session.resumable' : 'session.notResumable';
     item.iconPath = s.status.resumable
-      ? new vscode.ThemeIcon('comment-discussion')
+      ? new vscode.ThemeIcon('comment-discussion', open ? new vscode.ThemeColor('charts.blue') : undefined)
       : new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
     if (s.status.resumable) {
       const md = new vscode.MarkdownString();
@@ -111,7 +122,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
     } else {
       item.tooltip = `Not resumable: ${s.status.reason ?? 'unknown reason'}`;
     }
-    item.command = { command: 'claudeSessions.showTranscript', title: 'Show Transcript', arguments: [node] };
+    item.command = openCommand;
     return item;
   }
 

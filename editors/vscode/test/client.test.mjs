@@ -45,9 +45,9 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
         }),
       logger: { info: (m) => log.push(m), error: (m) => log.push(`ERROR ${m}`), trace: (m) => log.push(m) },
       clientInfo: { name: 'client-test' },
-      onRequestPermission: async (params) => {
+      onRequestPermission: async (params, signal) => {
         permissionRequests.push(params);
-        return answerPermission(params);
+        return answerPermission(params, signal);
       },
     });
     client.onDidExit((exit) => exits.push(exit));
@@ -226,6 +226,48 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
     assert.equal(outcome.error, undefined, `expected result.cancelled, got ${outcome.error?.code ?? ''} ${outcome.error?.message}`);
     assert.equal(outcome.result.result.cancelled, true, JSON.stringify(outcome.result.result));
     assert.ok(elapsed < 40_000, `cancel took ${elapsed} ms`);
+  });
+
+  test('prepare starts a spare for the folder; the next create with partial messages streams text deltas', async () => {
+    await client.start();
+    assert.ok(client.supports('session/prepare'), 'the server does not offer session/prepare');
+    const { prepared } = await withTimeout(client.prepare({ workingDirectory: workspace, includePartialMessages: true }), 30_000, 'session/prepare');
+    assert.equal(prepared, true);
+    const deltas = [];
+    const result = await withTimeout(
+      client.create(
+        { workingDirectory: workspace, prompt: 'Stream to me', includePartialMessages: true },
+        {
+          onMessage: (m) => {
+            if (m.type === 'stream_event' && m.event?.delta?.type === 'text_delta') deltas.push(m.event.delta.text);
+          },
+        },
+      ),
+      TURN_MS,
+      'prepared create',
+    );
+    assert.equal(result.result.text, 'reply to: Stream to me (12 chars)');
+    assert.equal(deltas.join(''), 'reply to: Stream to me (12 chars)');
+  });
+
+  test('a permission question is withdrawn (its signal aborts) when the turn is cancelled', async () => {
+    const controller = new AbortController();
+    let withdrawn;
+    answerPermission = (_params, signal) =>
+      new Promise((resolve) => {
+        withdrawn = new Promise((r) => signal.addEventListener('abort', () => r(true), { once: true }));
+        controller.abort();
+        signal.addEventListener('abort', () => resolve({ allow: true }), { once: true }); // too late: must not count
+      });
+    const file = path.join(workspace, 'withdrawn.txt');
+    const result = await withTimeout(
+      client.resume({ sessionId, prompt: `Write it [write:${file}]` }, { signal: controller.signal }),
+      TURN_MS,
+      'cancelled resume with a question open',
+    );
+    assert.equal(result.result.cancelled, true, JSON.stringify(result.result));
+    assert.equal(await withTimeout(withdrawn, 10_000, 'the question was never withdrawn'), true);
+    assert.equal(fs.existsSync(file), false, 'the withdrawn Write wrote the file');
   });
 
   test('a dead server is reported and restarted by the next call', async () => {

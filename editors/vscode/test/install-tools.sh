@@ -9,7 +9,7 @@ NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 
 missing=()
-for pkg in chromium libkrb5-dev pkg-config zip; do
+for pkg in chromium libkrb5-dev pkg-config; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The VS Code extension's whole test suite. Idempotent: installs what is missing, builds the server when its
 # Release dll is missing, starts (and always stops) the fake Messages API, compiles and packages the extension,
-# then runs (1) the client module against the real server and (2) VS Code end to end in code-server.
+# lints, then runs (1) unit tests of the webview's Markdown renderer, (2) the client module against the real server
+# and (3) VS Code end to end in code-server, with the extension packed by @vscode/vsce.
 # Env: SIDECAR_DLL (the server dll), CLAUDE_SIDECAR_CLAUDE_PATH (the Claude Code CLI).
 # Last line: "N passed, N failed". Exit code non-zero on any failure.
 set -uo pipefail
@@ -60,9 +61,11 @@ done
 [ -n "${port:-}" ] || setup_failed "the fake Messages API did not start"
 export FAKE_API_PORT="$port"
 
-# --- compile and package -----------------------------------------------------------------------------------
+# --- compile, lint and package ------------------------------------------------------------------------------
 timeout 120 npx tsc -p . || setup_failed "tsc failed"
-timeout 60 node test/package-vsix.mjs > /dev/null || setup_failed "packaging the .vsix failed"
+timeout 120 npx eslint || setup_failed "eslint found problems"
+rm -f ./*.vsix
+timeout 180 npm run --silent package > "$results/vsce.log" 2>&1 || { cat "$results/vsce.log" >&2; setup_failed "vsce package failed"; }
 
 # --- the two groups ----------------------------------------------------------------------------------------
 run_group() { # name, timeout seconds, test file
@@ -87,6 +90,7 @@ run_group() { # name, timeout seconds, test file
     failed=$((failed + 1))
   fi
 }
+run_group unit 60 test/markdown.test.mjs
 run_group client 300 test/client.test.mjs
 run_group e2e 480 test/e2e.test.mjs
 finish
