@@ -100,12 +100,14 @@ internal sealed class LiveProcesses : IAsyncDisposable
     }
 
     /// <summary>The spare process waiting in that folder, fitted to the turn's options; null when there is none that fits.</summary>
-    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages)
+    /// <param name="sessionId">When the create names its session's id: only the spare started with that id fits.</param>
+    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null)
     {
         Waiting? spare;
         lock (gate)
         {
-            if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages)
+            if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages
+                || (sessionId is not null && spare.Process.SessionId != sessionId))
             {
                 return null;
             }
@@ -135,7 +137,8 @@ internal sealed class LiveProcesses : IAsyncDisposable
         lock (gate)
         {
             if (sparesByFolder.TryGetValue(realWorkingDirectory, out var existing) && existing.Process.IsReusable
-                && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages)
+                && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages
+                && (launch.NewSessionId is null || existing.Process.SessionId == launch.NewSessionId))
             {
                 existing.LastUsed = clock.GetUtcNow();
                 return true;
@@ -143,7 +146,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
         }
 
         // A spare has its id chosen up front and writes nothing until its first prompt: unused, it leaves no trace.
-        var process = cli.Start(launch with { NewSessionId = Guid.NewGuid().ToString() });
+        var process = cli.Start(launch with { NewSessionId = launch.NewSessionId ?? Guid.NewGuid().ToString() });
         Task evicted;
         lock (gate)
         {
@@ -190,13 +193,21 @@ internal sealed class LiveProcesses : IAsyncDisposable
         await evicted;
     }
 
-    /// <summary>Closes the session's live process, if it has one (before its transcript is deleted). The caller holds the session's lock.</summary>
+    /// <summary>
+    /// Closes the session's live process, or the spare started with its id, if it has one (before its transcript is
+    /// deleted). The caller holds the session's lock.
+    /// </summary>
     public async Task CloseAsync(string sessionId)
     {
         Waiting? waiting;
         lock (gate)
         {
-            bySession.Remove(sessionId, out waiting);
+            if (!bySession.Remove(sessionId, out waiting)
+                && sparesByFolder.FirstOrDefault(entry => entry.Value.Process.SessionId == sessionId) is { Value: not null } spare)
+            {
+                sparesByFolder.Remove(spare.Key);
+                waiting = spare.Value;
+            }
         }
 
         if (waiting is not null)

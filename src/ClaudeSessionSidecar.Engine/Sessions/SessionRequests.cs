@@ -1,6 +1,8 @@
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
 /// <summary>Start a session: run a first turn in an existing folder.</summary>
+/// <param name="SessionId">The id the new session takes, chosen by the face ahead of the turn (as ACP's <c>session/new</c> does);
+/// null for a fresh one. It takes the spare that <see cref="SessionTurns.PrepareAsync"/> started with that id, when one waits.</param>
 public sealed record CreateSessionRequest(
     string WorkingDirectory,
     string Prompt,
@@ -8,7 +10,8 @@ public sealed record CreateSessionRequest(
     string? Model = null,
     string? PermissionMode = null,
     string? Title = null,
-    bool IncludePartialMessages = false);
+    bool IncludePartialMessages = false,
+    string? SessionId = null);
 
 /// <summary>Continue a session with one more turn.</summary>
 public sealed record ResumeSessionRequest(
