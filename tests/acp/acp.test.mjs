@@ -1,7 +1,7 @@
 // The ACP face (`claude-session-sidecar acp`), driven by the official client library @agentclientprotocol/sdk
 // against the real server, the real Claude Code CLI and the fake Messages API. Tests run in order and share one world.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -58,6 +58,275 @@ describe('ACP face', { concurrency: false }, () => {
       assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_thought_chunk')), 'pondering first');
       assert.ok(world.transcriptOf(created.sessionId), 'the CLI wrote the session under the id session/new gave');
       made.main = { sessionId: created.sessionId, cwd };
+
+      // Text and resource links are taken (the baseline every agent supports); an image is refused, not dropped.
+      client.updates.length = 0;
+      const linked = [{ type: 'text', text: 'see' }, { type: 'resource_link', name: 'notes.md', uri: 'file:///tmp/notes.md' }];
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: linked })).stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_message_chunk')), reply('see\n[@notes.md](file:///tmp/notes.md)'));
+      const image = [{ type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' }];
+      await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: image }), -32602);
     });
+  });
+
+  it('a tool call streams as tool_call then a final tool_call_update; allow_once lets it run', async () => {
+    const cwd = world.newFolder('tools');
+    const target = path.join(cwd, 'allowed-once.txt');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_once' } });
+      const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) });
+      assert.equal(answer.stopReason, 'end_turn');
+
+      assert.equal(client.permissionRequests.length, 1);
+      const asked = client.permissionRequests[0];
+      assert.equal(asked.sessionId, sessionId);
+      assert.equal(asked.toolCall.kind, 'edit');
+      assert.equal(asked.toolCall.rawInput.file_path, target);
+      assert.deepEqual(asked.options.map((o) => o.kind).sort(), ['allow_always', 'allow_once', 'reject_always', 'reject_once']);
+
+      const [call] = client.updatesOf(sessionId, 'tool_call');
+      assert.equal(call.toolCallId, asked.toolCall.toolCallId);
+      assert.equal(call.kind, 'edit');
+      assert.equal(call.title, `Write ${target}`);
+      assert.deepEqual(call.locations, [{ path: target }]);
+      const [done] = client.updatesOf(sessionId, 'tool_call_update');
+      assert.equal(done.toolCallId, call.toolCallId);
+      assert.equal(done.status, 'completed');
+      assert.ok(done.rawOutput, 'rawOutput carries the tool result');
+      assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /^tool said: /);
+      made.tools = { sessionId, cwd, target };
+    });
+  });
+
+  it('reject_once and a cancelled outcome deny the tool; the tool call ends failed', async () => {
+    const cwd = world.newFolder('denied');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      for (const [outcome, file] of [[{ outcome: 'selected', optionId: 'reject_once' }, 'rejected.txt'], [{ outcome: 'cancelled' }, 'cancelled.txt']]) {
+        client.permission = () => ({ outcome });
+        const target = path.join(cwd, file);
+        const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) });
+        assert.equal(answer.stopReason, 'end_turn');
+        assert.equal(fs.existsSync(target), false, `${file} must not be written`);
+      }
+      assert.equal(client.permissionRequests.length, 2, 'a reject_once is asked again next time');
+      const finals = client.updatesOf(sessionId, 'tool_call_update');
+      assert.deepEqual(finals.map((u) => u.status), ['failed', 'failed']);
+    });
+  });
+
+  it('allow_always holds for the rest of the session: the next write is not asked', async () => {
+    const cwd = world.newFolder('always');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_always' } });
+      for (const file of ['first.txt', 'second.txt']) {
+        const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${path.join(cwd, file)}]`) });
+        assert.equal(answer.stopReason, 'end_turn');
+        assert.equal(fs.readFileSync(path.join(cwd, file), 'utf8'), 'written by the fake model');
+      }
+      assert.equal(client.permissionRequests.length, 1);
+
+      // reject_always likewise: in another session, the second write is refused without a question.
+      const other = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'reject_always' } });
+      for (const file of ['never-1.txt', 'never-2.txt']) {
+        await ctx.request(acp.methods.agent.session.prompt, { sessionId: other.sessionId, prompt: text(`[write:${path.join(cwd, file)}]`) });
+        assert.equal(fs.existsSync(path.join(cwd, file)), false);
+      }
+      assert.equal(client.permissionRequests.length, 2);
+    });
+  });
+
+  it('session/set_mode switches the permission mode: acceptEdits writes without asking, back to default asks again', async () => {
+    const cwd = world.newFolder('modes');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      await rpcError(ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'no-such-mode' }), -32602);
+      await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'acceptEdits' });
+      client.permission = () => ({ outcome: { outcome: 'cancelled' } });
+      const edited = path.join(cwd, 'accept-edits.txt');
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${edited}]`) })).stopReason, 'end_turn');
+      assert.equal(fs.readFileSync(edited, 'utf8'), 'written by the fake model');
+      assert.equal(client.permissionRequests.length, 0);
+
+      await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'default' });
+      const asked = path.join(cwd, 'default-mode.txt');
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${asked}]`) });
+      assert.equal(client.permissionRequests.length, 1, 'the default mode asks');
+      assert.equal(fs.existsSync(asked), false, 'and a cancelled answer denies');
+    });
+  });
+
+  it('session/cancel: the running prompt answers cancelled, and the session goes on', async () => {
+    const { sessionId, cwd } = made.main;
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      const started = Date.now();
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[slow:30000] a long one') });
+      await ctx.notify(acp.methods.agent.session.cancel, { sessionId });
+      const answer = await running;
+      assert.equal(answer.stopReason, 'cancelled');
+      assert.ok(Date.now() - started < 15000, `answered in ${Date.now() - started} ms, not after the slow model`);
+
+      const next = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the cancel') });
+      assert.equal(next.stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), reply('after the cancel'));
+    });
+  });
+
+  it('session/list in a new server process: exactly the resumable sessions, with title and updatedAt', async () => {
+    await world.withAgent(async (ctx) => {
+      const neverPrompted = await ctx.request(acp.methods.agent.session.new, { cwd: made.main.cwd, mcpServers: [] });
+      const listed = await ctx.request(acp.methods.agent.session.list, { cwd: made.main.cwd });
+      assert.equal(listed.nextCursor ?? null, null);
+      assert.deepEqual(listed.sessions.map((s) => s.sessionId), [made.main.sessionId], 'only the prompted session; a session/new without a prompt is not a session yet');
+      const [main] = listed.sessions;
+      assert.equal(main.cwd, made.main.cwd);
+      assert.equal(main.title, '[think:pondering first] hello acp');
+      assert.ok(Math.abs(Date.parse(main.updatedAt) - Date.now()) < 10 * 60 * 1000, `updatedAt ${main.updatedAt}`);
+
+      const all = await ctx.request(acp.methods.agent.session.list, {});
+      for (const id of [made.main.sessionId, made.tools.sessionId]) assert.ok(all.sessions.some((s) => s.sessionId === id), id);
+      assert.ok(!all.sessions.some((s) => s.sessionId === neverPrompted.sessionId));
+      await rpcError(ctx.request(acp.methods.agent.session.list, { cursor: 'not-a-cursor' }), -32602);
+    });
+  });
+
+  it('session/list pages with an opaque nextCursor', async () => {
+    // 55 resumable sessions in one folder: copies of a real transcript under new ids (the CLI resumes such copies).
+    const source = world.transcriptOf(made.tools.sessionId);
+    const cwd = made.tools.cwd;
+    const ids = [made.tools.sessionId];
+    for (let i = 0; i < 55; i++) {
+      const id = crypto.randomUUID();
+      fs.writeFileSync(path.join(path.dirname(source), `${id}.jsonl`), fs.readFileSync(source, 'utf8').replaceAll(made.tools.sessionId, id));
+      ids.push(id);
+    }
+    await world.withAgent(async (ctx) => {
+      const first = await ctx.request(acp.methods.agent.session.list, { cwd });
+      assert.equal(first.sessions.length, 50);
+      assert.equal(typeof first.nextCursor, 'string');
+      const second = await ctx.request(acp.methods.agent.session.list, { cwd, cursor: first.nextCursor });
+      assert.equal(second.nextCursor ?? null, null);
+      const seen = [...first.sessions, ...second.sessions].map((s) => s.sessionId);
+      assert.equal(new Set(seen).size, seen.length, 'no session on two pages');
+      assert.deepEqual([...seen].sort(), [...ids].sort());
+    });
+    for (const id of ids.slice(1)) fs.rmSync(path.join(path.dirname(source), `${id}.jsonl`));
+  });
+
+  it('session/load in a new server process replays the whole conversation, then takes a prompt', async () => {
+    const { sessionId, cwd, target } = made.tools;
+    await world.withAgent(async (ctx, client) => {
+      const loaded = await ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
+      assert.equal(loaded.modes.currentModeId, 'default');
+      const replay = client.updatesOf(sessionId).map((u) => u.sessionUpdate);
+      assert.deepEqual(replay, ['user_message_chunk', 'tool_call', 'tool_call_update', 'agent_message_chunk']);
+      assert.equal(textOf(client.updatesOf(sessionId, 'user_message_chunk')), `[write:${target}]`);
+      const [call] = client.updatesOf(sessionId, 'tool_call');
+      assert.equal(call.kind, 'edit');
+      assert.equal(call.rawInput.file_path, target);
+      assert.equal(client.updatesOf(sessionId, 'tool_call_update')[0].status, 'completed');
+      assert.equal(client.updatesOf(sessionId, 'tool_call_update')[0].toolCallId, call.toolCallId);
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /^tool said: /);
+
+      client.updates.length = 0;
+      const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the load') });
+      assert.equal(answer.stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), reply('after the load'));
+    });
+
+    // Thinking replays as a thought.
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.load, { sessionId: made.main.sessionId, cwd: made.main.cwd, mcpServers: [] });
+      assert.equal(textOf(client.updatesOf(made.main.sessionId, 'agent_thought_chunk')), 'pondering first');
+      assert.equal(textOf(client.updatesOf(made.main.sessionId, 'user_message_chunk')), '[think:pondering first] hello acp' + 'see\n[@notes.md](file:///tmp/notes.md)' + '[slow:30000] a long one' + '[Request interrupted by user]' + 'after the cancel',
+        'the prompts as the CLI keeps them, its interrupt marker included');
+    });
+  });
+
+  it('session/resume opens a session without a replay', async () => {
+    const { sessionId, cwd } = made.main;
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      assert.equal(client.updates.length, 0);
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the resume') })).stopReason, 'end_turn');
+    });
+  });
+
+  it('unknown and damaged sessions are refused with -32002 and the reason; a session not open cannot be prompted', async () => {
+    const cwd = made.main.cwd;
+    const damaged = crypto.randomUUID();
+    const folder = path.dirname(world.transcriptOf(made.main.sessionId));
+    fs.writeFileSync(path.join(folder, `${damaged}.jsonl`), `${JSON.stringify({ type: 'summary', summary: 'only a summary', leafUuid: crypto.randomUUID() })}\n`);
+    await world.withAgent(async (ctx) => {
+      const unknown = await rpcError(ctx.request(acp.methods.agent.session.load, { sessionId: crypto.randomUUID(), cwd, mcpServers: [] }), -32002);
+      assert.equal(unknown.data.reason, 'session_file_missing');
+      const broken = await rpcError(ctx.request(acp.methods.agent.session.resume, { sessionId: damaged, cwd, mcpServers: [] }), -32002);
+      assert.equal(broken.data.reason, 'session_file_no_conversation');
+      const listed = await ctx.request(acp.methods.agent.session.list, { cwd });
+      assert.ok(!listed.sessions.some((s) => s.sessionId === damaged), 'a session the CLI would not resume is not listed');
+      const notOpen = await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId: made.main.sessionId, prompt: text('hi') }), -32002);
+      assert.equal(notOpen.data.reason, 'session_not_open');
+      await rpcError(ctx.request(acp.methods.agent.session.load, { sessionId: 'not-a-uuid', cwd, mcpServers: [] }), -32602);
+    });
+    fs.rmSync(path.join(folder, `${damaged}.jsonl`));
+  });
+
+  it('session/close stops the running prompt and closes the session; it stays resumable', async () => {
+    const { sessionId, cwd } = made.main;
+    await world.withAgent(async (ctx) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[slow:30000] closed while running') });
+      await ctx.request(acp.methods.agent.session.close, { sessionId });
+      assert.equal((await running).stopReason, 'cancelled');
+      const notOpen = await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('hi') }), -32002);
+      assert.equal(notOpen.data.reason, 'session_not_open');
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the close') })).stopReason, 'end_turn');
+    });
+  });
+
+  it('session/delete removes the transcript; the session is no longer listed or loadable', async () => {
+    const cwd = world.newFolder('deleted');
+    await world.withAgent(async (ctx) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('to be deleted') });
+      const transcript = world.transcriptOf(sessionId);
+      assert.ok(transcript);
+      await ctx.request(acp.methods.agent.session.delete, { sessionId });
+      assert.equal(fs.existsSync(transcript), false);
+      assert.deepEqual((await ctx.request(acp.methods.agent.session.list, { cwd })).sessions, []);
+      const gone = await rpcError(ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] }), -32002);
+      assert.equal(gone.data.reason, 'session_file_missing');
+      const unknownWhere = await rpcError(ctx.request(acp.methods.agent.session.resume, { sessionId, cwd: world.newFolder('elsewhere'), mcpServers: [] }), -32002);
+      assert.equal(unknownWhere.data.sessionId, sessionId);
+    });
+  });
+
+  it('a malformed line answers -32700 and the server goes on (started with --protocol acp)', async () => {
+    const child = world.spawnAgent(['--protocol', 'acp']);
+    const lines = [];
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buffer.slice(0, end)));
+        buffer = buffer.slice(end + 1);
+      }
+    });
+    child.stdin.write('this is not json\n');
+    child.stdin.write('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}\n');
+    await waitFor(() => lines.length >= 2, 'two answers');
+    assert.equal(lines[0].error.code, -32700);
+    assert.equal(lines[0].id, null);
+    assert.equal(lines[1].id, 7);
+    assert.equal(lines[1].result.protocolVersion, 1);
+    child.stdin.end();
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
   });
 });

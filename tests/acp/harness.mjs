@@ -62,9 +62,9 @@ export class World {
   }
 
   /** A new server process, `dotnet <dll> acp ...`, its log in logs/agent-N.log (printed when a test fails). */
-  spawnAgent() {
+  spawnAgent(protocol = ['acp']) {
     const log = path.join(this.root, 'logs', `agent-${++this.agents}.log`);
-    const child = spawn('dotnet', [dll, 'acp', '--store', this.store, '--claude-path', claude, '--log-file', log, '--log-level', 'debug'], {
+    const child = spawn('dotnet', [dll, ...protocol, '--store', this.store, '--claude-path', claude, '--log-file', log, '--log-level', 'debug'], {
       env: this.environment(),
       stdio: ['pipe', 'pipe', 'inherit'],
     });
