@@ -160,6 +160,19 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('stdio MCP servers from session/new reach the CLI (its --mcp-config); http ones are refused with -32602', async () => {
+    const cwd = world.newFolder('mcp');
+    const marker = path.join(cwd, 'probe-started.json');
+    const probe = { name: 'probe', command: process.execPath, args: [path.join(import.meta.dirname, 'mcp-probe.mjs'), marker], env: [{ name: 'PROBE_VALUE', value: 'from-acp' }] };
+    await world.withAgent(async (ctx) => {
+      await rpcError(ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [{ type: 'http', name: 'web', url: 'http://127.0.0.1:9/mcp', headers: [] }] }), -32602);
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [probe] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('with an MCP server') })).stopReason, 'end_turn');
+      await waitFor(() => fs.existsSync(marker), 'the CLI to start the MCP server');
+      assert.deepEqual(JSON.parse(fs.readFileSync(marker, 'utf8')), { probeValue: 'from-acp' });
+    });
+  });
+
   it('session/cancel: the running prompt answers cancelled, and the session goes on', async () => {
     const { sessionId, cwd } = made.main;
     await world.withAgent(async (ctx, client) => {

@@ -70,7 +70,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
     /// own control requests). Otherwise it is closed, before any other process writes to the transcript.
     /// The caller holds the session's lock.
     /// </summary>
-    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages)
+    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages, string? mcpConfig = null)
     {
         Waiting? waiting;
         lock (gate)
@@ -86,6 +86,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
             !process.IsReusable ? "it is no longer running"
             : waiting.TranscriptPath != transcriptPath || !TranscriptFingerprint.Take(transcriptPath).Equals(waiting.Left) ? "its transcript has changed since its last turn"
             : process.Launch.IncludePartialMessages != includePartialMessages ? "partial messages are asked differently"
+            : process.Launch.McpConfig != mcpConfig ? "it runs other MCP servers"
             : !await SwitchIfNeededAsync(process, model, permissionMode) ? "it did not take the new model or permission mode"
             : null;
         if (notReusable is null)
@@ -101,13 +102,13 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
     /// <summary>The spare process waiting in that folder, fitted to the turn's options; null when there is none that fits.</summary>
     /// <param name="sessionId">When the create names its session's id: only the spare started with that id fits.</param>
-    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null)
+    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null)
     {
         Waiting? spare;
         lock (gate)
         {
             if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages
-                || (sessionId is not null && spare.Process.SessionId != sessionId))
+                || spare.Process.Launch.McpConfig != mcpConfig || (sessionId is not null && spare.Process.SessionId != sessionId))
             {
                 return null;
             }
@@ -138,6 +139,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
         {
             if (sparesByFolder.TryGetValue(realWorkingDirectory, out var existing) && existing.Process.IsReusable
                 && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages
+                && existing.Process.Launch.McpConfig == launch.McpConfig
                 && (launch.NewSessionId is null || existing.Process.SessionId == launch.NewSessionId))
             {
                 existing.LastUsed = clock.GetUtcNow();

@@ -34,8 +34,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     {
         var realWorkingDirectory = SessionCatalog.RequireDirectory(request.WorkingDirectory);
         var chosenId = request.SessionId is null ? null : RequireNewSessionId(request.SessionId);
-        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages, chosenId)
-            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: chosenId ?? Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages, chosenId, request.McpConfig)
+            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: chosenId ?? Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
         var sessionId = process.SessionId!;
         using var sessionLock = locks.TryAcquire(sessionId);
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -97,8 +97,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         runningTurns[request.SessionId] = turnCancellation;
         try
         {
-            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages)
-                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig)
+                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
             return await RunTurnAsync(process, request.Prompt, observer, request.UserId, turnCancellation.Token);
         }
         finally
@@ -112,10 +112,11 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// A spare that is never used leaves no transcript, no record and no process behind.
     /// </summary>
     /// <param name="sessionId">The id the spare's session is to take (the create that takes it names the same id); null for any.</param>
+    /// <param name="mcpConfig">The MCP servers the create will name (a spare started with others is not taken).</param>
     /// <returns>False when live sessions are off (nothing was started).</returns>
-    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null) =>
+    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null) =>
         live.PrepareAsync(
-            new CliLaunch(workingDirectory, NewSessionId: sessionId is null ? null : RequireNewSessionId(sessionId), Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages),
+            new CliLaunch(workingDirectory, NewSessionId: sessionId is null ? null : RequireNewSessionId(sessionId), Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages, McpConfig: mcpConfig),
             SessionCatalog.RequireDirectory(workingDirectory));
 
     /// <summary>

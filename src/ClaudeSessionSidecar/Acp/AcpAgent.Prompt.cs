@@ -40,8 +40,8 @@ public sealed partial class AcpAgent
             {
                 turn = await host.RunTurnAsync(
                     token => AcpErrors.TranslateAsync(() => IsStarted(session)
-                        ? Sessions.Turns.ResumeAsync(new ResumeSessionRequest(session.SessionId, text, host.UserId, PermissionMode: permissionMode, IncludePartialMessages: true), observer, token)
-                        : Sessions.Turns.CreateAsync(new CreateSessionRequest(session.WorkingDirectory, text, host.UserId, PermissionMode: permissionMode, IncludePartialMessages: true, SessionId: session.SessionId), observer, token)),
+                        ? Sessions.Turns.ResumeAsync(new ResumeSessionRequest(session.SessionId, text, host.UserId, PermissionMode: permissionMode, IncludePartialMessages: true, McpConfig: session.McpConfig), observer, token)
+                        : Sessions.Turns.CreateAsync(new CreateSessionRequest(session.WorkingDirectory, text, host.UserId, PermissionMode: permissionMode, IncludePartialMessages: true, SessionId: session.SessionId, McpConfig: session.McpConfig), observer, token)),
                     linked.Token);
             }
             catch (Exception) when (run.CancelRequested)

@@ -64,10 +64,10 @@ public sealed partial class AcpAgent
     {
         var p = ParamsReader.Read<NewSessionParams>(parameters);
         var cwd = Require.AbsolutePath(p.Cwd, "cwd");
-        RequireNoMcpServers(p.McpServers);
+        var mcpConfig = McpConfigOf(p.McpServers);
         var sessionId = Guid.NewGuid().ToString();
-        await AcpErrors.TranslateAsync(() => Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId));
-        var session = new AcpSession(sessionId, cwd, started: false);
+        await AcpErrors.TranslateAsync(() => Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig));
+        var session = new AcpSession(sessionId, cwd, started: false) { McpConfig = mcpConfig };
         sessions[sessionId] = session;
         return new JObject { ["sessionId"] = sessionId, ["modes"] = AcpModes.State(session.ModeId) };
     }
@@ -194,9 +194,10 @@ public sealed partial class AcpAgent
         var p = ParamsReader.Read<OpenSessionParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var cwd = Require.AbsolutePath(p.Cwd, "cwd");
-        RequireNoMcpServers(p.McpServers);
+        var mcpConfig = McpConfigOf(p.McpServers);
         if (sessions.TryGetValue(sessionId, out var open))
         {
+            open.McpConfig = mcpConfig;
             return open;
         }
 
@@ -206,7 +207,7 @@ public sealed partial class AcpAgent
             throw AcpErrors.NotResumable(sessionId, status);
         }
 
-        return new AcpSession(sessionId, status.WorkingDirectory ?? cwd, started: true);
+        return new AcpSession(sessionId, status.WorkingDirectory ?? cwd, started: true) { McpConfig = mcpConfig };
     }
 
     private static string EncodeCursor(SessionView session) =>

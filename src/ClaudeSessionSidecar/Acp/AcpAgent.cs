@@ -67,19 +67,61 @@ public sealed partial class AcpAgent(AcpHost host)
         sessions.TryGetValue(Require.SessionId(sessionId), out var session) ? session : throw AcpErrors.SessionNotOpen(sessionId!);
 
     /// <summary>
-    /// This face starts no MCP servers of the client's (it says so with <c>mcpCapabilities</c> false and refuses stdio
-    /// ones rather than ignore them); an empty or missing list is fine.
+    /// The client's MCP servers as the CLI's <c>--mcp-config</c> JSON (<c>{"mcpServers": {name: {command, args, env}}}</c>);
+    /// null for none. Stdio servers only, as <c>mcpCapabilities</c> says: an http or sse one is refused with -32602.
     /// </summary>
-    private static void RequireNoMcpServers(JToken? mcpServers)
+    private static string? McpConfigOf(JToken? mcpServers)
     {
-        if (mcpServers is not null and not JArray)
+        if (mcpServers is null || mcpServers.Type == JTokenType.Null || mcpServers is JArray { Count: 0 })
+        {
+            return null;
+        }
+
+        if (mcpServers is not JArray servers)
         {
             throw AcpErrors.InvalidParams("mcpServers", "mcpServers must be an array.");
         }
 
-        if (mcpServers is JArray { Count: > 0 })
+        var config = new JObject();
+        foreach (var server in servers)
         {
-            throw AcpErrors.InvalidParams("mcpServers", "This agent does not start MCP servers for a session yet: pass an empty mcpServers list, and configure MCP servers in Claude Code itself.");
+            if (server is not JObject { } entry || entry["name"] is not JValue { Type: JTokenType.String } name || string.IsNullOrEmpty((string?)name))
+            {
+                throw AcpErrors.InvalidParams("mcpServers", "Each MCP server needs a name.");
+            }
+
+            if (entry["type"] is JValue { Type: JTokenType.String } transport)
+            {
+                throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': this agent starts stdio MCP servers only, not {transport} ones (mcpCapabilities says so).");
+            }
+
+            if (entry["command"] is not JValue { Type: JTokenType.String } command || string.IsNullOrEmpty((string?)command)
+                || entry["args"] is not (null or JArray) || entry["env"] is not (null or JArray))
+            {
+                throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}' needs a command, and args and env as arrays.");
+            }
+
+            if (config.ContainsKey((string)name!))
+            {
+                throw AcpErrors.InvalidParams("mcpServers", $"Two MCP servers are named '{name}'.");
+            }
+
+            var arguments = new JArray();
+            foreach (var argument in entry["args"] as JArray ?? [])
+            {
+                arguments.Add(argument is JValue { Type: JTokenType.String } ? argument : throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': args must be strings."));
+            }
+
+            var environment = new JObject();
+            foreach (var variable in entry["env"] as JArray ?? [])
+            {
+                environment[(string?)variable["name"] ?? throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': each env entry needs a name.")] =
+                    variable["value"] is JValue { Type: JTokenType.String } value ? value : throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': env values must be strings.");
+            }
+
+            config[(string)name!] = new JObject { ["command"] = command, ["args"] = arguments, ["env"] = environment };
         }
+
+        return new JObject { ["mcpServers"] = config }.ToString(Newtonsoft.Json.Formatting.None);
     }
 }

@@ -15,6 +15,9 @@ internal sealed class AcpSession(string sessionId, string workingDirectory, bool
     /// <summary>False until the CLI has started the session (a <c>session/new</c> whose first prompt has not run): that prompt creates it.</summary>
     public bool Started { get; set; } = started;
 
+    /// <summary>The client's MCP servers, as the CLI's <c>--mcp-config</c> JSON; null for none.</summary>
+    public string? McpConfig { get; set; }
+
     /// <summary>The CLI permission mode of the next turns (<c>session/set_mode</c>).</summary>
     public string ModeId { get; set; } = AcpModes.Default;
 

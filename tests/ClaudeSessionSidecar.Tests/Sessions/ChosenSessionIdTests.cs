@@ -6,8 +6,9 @@ namespace ClaudeSessionSidecar.Tests.Sessions;
 
 /// <summary>
 /// A face that chooses a new session's id up front (ACP's <c>session/new</c>): the spare prepared with that id runs
-/// the create, the session takes the id, and an id that is taken or not a UUID is refused. The CLI processes are found
-/// by their <c>--session-id</c> argument in /proc, so tests running beside these cannot confuse them.
+/// the create, the session takes the id, and an id that is taken or not a UUID is refused; and its MCP servers
+/// (<c>--mcp-config</c>), which a live process must match to be reused. The CLI processes are found
+/// by their arguments in /proc, so tests running beside these cannot confuse them.
 /// </summary>
 public sealed class ChosenSessionIdTests(FakeApiFixture fixture, ITestOutputHelper output) : IClassFixture<FakeApiFixture>
 {
@@ -73,8 +74,28 @@ public sealed class ChosenSessionIdTests(FakeApiFixture fixture, ITestOutputHelp
         Assert.Equal(running, ProcessesStartedWith(existing.SessionId));
     }
 
-    /// <summary>The running processes whose command line has <c>--session-id &lt;id&gt;</c>.</summary>
-    private static List<int> ProcessesStartedWith(string sessionId)
+    [Fact]
+    public async Task A_live_process_is_reused_only_for_the_MCP_servers_it_was_started_with()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var sessions = EngineFactory.Sessions(environment, output);
+        var sessionId = Guid.NewGuid().ToString();
+        const string noServers = """{"mcpServers":{}}""";
+        await sessions.Turns.CreateAsync(new CreateSessionRequest(environment.Workspace, "one", Environment.UserName, SessionId: sessionId), new RecordingObserver(), CancellationToken.None);
+        var first = Assert.Single(ProcessesStartedWith(sessionId));
+
+        await sessions.Turns.ResumeAsync(new ResumeSessionRequest(sessionId, "two", Environment.UserName), new RecordingObserver(), CancellationToken.None);
+        Assert.Equal([first], ProcessesStartedWith(sessionId));
+        Assert.Empty(ProcessesStartedWith(sessionId, "--resume"));
+
+        await sessions.Turns.ResumeAsync(new ResumeSessionRequest(sessionId, "three", Environment.UserName, McpConfig: noServers), new RecordingObserver(), CancellationToken.None);
+        await Polling.WaitUntilAsync(() => ProcessesStartedWith(sessionId).Count == 0, Within, "the process with other MCP servers to be closed");
+        var resumed = Assert.Single(ProcessesStartedWith(sessionId, "--resume"));
+        Assert.Equal([resumed], ProcessesStartedWith(noServers, "--mcp-config").Intersect([resumed]));
+    }
+
+    /// <summary>The running processes whose command line has <paramref name="flag"/> followed by <paramref name="value"/>.</summary>
+    private static List<int> ProcessesStartedWith(string value, string flag = "--session-id")
     {
         var found = new List<int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -89,7 +110,7 @@ public sealed class ChosenSessionIdTests(FakeApiFixture fixture, ITestOutputHelp
                 var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
                 var state = File.ReadAllText(Path.Combine(directory, "stat"));
                 var zombie = state[(state.LastIndexOf(')') + 2)..].StartsWith('Z');
-                if (!zombie && arguments.Zip(arguments.Skip(1)).Any(pair => pair.First == "--session-id" && pair.Second == sessionId))
+                if (!zombie && arguments.Zip(arguments.Skip(1)).Any(pair => pair.First == flag && pair.Second == value))
                 {
                     found.Add(pid);
                 }
