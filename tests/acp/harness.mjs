@@ -95,15 +95,25 @@ export class World {
         return client.permission(ctx.params);
       });
     const stream = acp.ndJsonStream(Writable.toWeb(child.stdin), Readable.toWeb(child.stdout));
+    // The client library drops a message that does not match the ACP schema and only logs it: such a log fails the test.
+    const schemaErrors = [];
+    const consoleError = console.error;
+    console.error = (...args) => {
+      if (/^(Error handling|Invalid message|Got response to unknown)/.test(String(args[0]))) schemaErrors.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      consoleError(...args);
+    };
     try {
-      return await app.connectWith(stream, async (ctx) => {
+      const result = await app.connectWith(stream, async (ctx) => {
         const init = await ctx.request(acp.methods.agent.initialize, { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities: {} });
         return op(ctx, client, init);
       });
+      if (schemaErrors.length) throw new Error(`the client library rejected messages of the server:\n${schemaErrors.join('\n')}`);
+      return result;
     } catch (error) {
       error.message += `\n--- server log ${child.logFile}:\n${readTail(child.logFile)}`;
       throw error;
     } finally {
+      console.error = consoleError;
       child.stdin.end();
       const exit = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve(null), 20000))]);
       if (exit === null) {

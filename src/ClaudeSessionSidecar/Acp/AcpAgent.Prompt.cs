@@ -61,7 +61,7 @@ public sealed partial class AcpAgent
     [JsonRpcMethod(Cancel, UseSingleObjectParameterDeserialization = true)]
     public void CancelPrompt(JToken? parameters = null)
     {
-        var sessionId = SessionIdParamsOf(parameters);
+        var sessionId = NotifiedSessionId(parameters);
         if (sessionId is not null && sessions.TryGetValue(sessionId, out var session))
         {
             session.CancelPrompt();
@@ -73,7 +73,7 @@ public sealed partial class AcpAgent
     }
 
     /// <summary>A notification has no answer to carry an error: a bad one is logged, not thrown.</summary>
-    private static string? SessionIdParamsOf(JToken? parameters) =>
+    private static string? NotifiedSessionId(JToken? parameters) =>
         parameters is JObject members && members["sessionId"] is JValue { Type: JTokenType.String } id ? Engine.Identifiers.SessionId.Normalize((string?)id) : null;
 
     /// <summary>Whether the CLI has the session already (its first prompt ran, or it was opened), so the next prompt resumes it.</summary>

@@ -34,7 +34,7 @@ internal static class AcpUpdates
 
     /// <summary>
     /// The updates for one message's content blocks. With <paramref name="includeText"/> false (a live turn, whose text
-    /// came as partial chunks already) only tool calls, their results and plans; on a replay, the text and thinking too.
+    /// came as partial chunks already) only tool calls and their results; on a replay, the text and thinking too.
     /// </summary>
     public static IEnumerable<JObject> FromContent(string role, JToken? content, bool includeText)
     {
@@ -64,14 +64,7 @@ internal static class AcpUpdates
                     yield return Chunk("agent_thought_chunk", (string)thinking!);
                     break;
                 case "tool_use" when block["id"] is JValue { Type: JTokenType.String } id:
-                    var name = (string?)block["name"] ?? "tool";
-                    var input = block["input"] as JObject ?? [];
-                    yield return ToolCall((string)id!, name, input);
-                    if (name == "TodoWrite" && Plan(input) is { } plan)
-                    {
-                        yield return plan;
-                    }
-
+                    yield return ToolCall((string)id!, (string?)block["name"] ?? "tool", block["input"] as JObject ?? []);
                     break;
                 case "tool_result" when block["tool_use_id"] is JValue { Type: JTokenType.String } toolUseId:
                     yield return ToolResult((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!);
@@ -122,25 +115,6 @@ internal static class AcpUpdates
     {
         var subject = PathOf(input) ?? StringOf(input, "command") ?? StringOf(input, "pattern") ?? StringOf(input, "url") ?? StringOf(input, "query") ?? StringOf(input, "description");
         return subject is null ? toolName : $"{toolName} {subject}";
-    }
-
-    /// <summary>A <c>plan</c> from TodoWrite's todos ({content, status}); null when it has none.</summary>
-    private static JObject? Plan(JObject input)
-    {
-        if (input["todos"] is not JArray todos)
-        {
-            return null;
-        }
-
-        var entries = new JArray(todos.OfType<JObject>()
-            .Where(todo => todo["content"]?.Type == JTokenType.String)
-            .Select(todo => new JObject
-            {
-                ["content"] = (string)todo["content"]!,
-                ["priority"] = "medium",
-                ["status"] = (string?)todo["status"] is "in_progress" or "completed" ? (string)todo["status"]! : "pending",
-            }));
-        return new JObject { ["sessionUpdate"] = "plan", ["entries"] = entries };
     }
 
     private static string? PathOf(JObject input) => StringOf(input, "file_path") ?? StringOf(input, "notebook_path") ?? StringOf(input, "path");
