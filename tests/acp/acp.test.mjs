@@ -1,11 +1,12 @@
 // The ACP face (`claude-session-sidecar acp`), driven by the official client library @agentclientprotocol/sdk
 // against the real server, the real Claude Code CLI and the fake Messages API. Tests run in order and share one world.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { World, acp, textOf, waitFor } from './harness.mjs';
+import { World, acp, agentCommand, textOf, waitFor } from './harness.mjs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const world = new World();
@@ -341,5 +342,13 @@ describe('ACP face', { concurrency: false }, () => {
     assert.equal(lines[1].result.protocolVersion, 1);
     child.stdin.end();
     assert.deepEqual(await child.exited, { code: 0, signal: null });
+  });
+
+  it('an unknown --protocol is refused with exit code 2 and says which are known', () => {
+    const [command, ...args] = agentCommand(world, ['--protocol', 'lsp']);
+    const run = spawnSync(command, args, { env: world.environment(), input: '', encoding: 'utf8', timeout: 30000 });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--protocol must be stdio or acp, not 'lsp'/);
+    assert.equal(run.stdout, '');
   });
 });

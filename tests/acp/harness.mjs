@@ -64,10 +64,8 @@ export class World {
   /** A new server process, `dotnet <dll> acp ...`, its log in logs/agent-N.log (printed when a test fails). */
   spawnAgent(protocol = ['acp']) {
     const log = path.join(this.root, 'logs', `agent-${++this.agents}.log`);
-    const child = spawn('dotnet', [dll, ...protocol, '--store', this.store, '--claude-path', claude, '--log-file', log, '--log-level', 'debug'], {
-      env: this.environment(),
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const [command, ...args] = agentCommand(this, protocol, log);
+    const child = spawn(command, args, { env: this.environment(), stdio: ['pipe', 'pipe', 'inherit'] });
     child.logFile = log;
     child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     return child;
@@ -139,6 +137,12 @@ export class World {
     fs.mkdirSync(folder, { recursive: true });
     return folder;
   }
+}
+
+/** The server's command line in a world: `dotnet <dll> <protocol...> --store ... --claude-path ...`. */
+export function agentCommand(world, protocol, log) {
+  const logging = log ? ['--log-file', log, '--log-level', 'debug'] : [];
+  return ['dotnet', dll, ...protocol, '--store', world.store, '--claude-path', claude, ...logging];
 }
 
 function readTail(file) {

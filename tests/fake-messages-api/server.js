@@ -5,6 +5,7 @@
 //   (none)           "reply to: <first 60 chars of the prompt> (<length> chars)"
 //   [slow:MS]        holds the stream open MS milliseconds before the text (cancel tests)
 //   [think:TEXT]     streams a thinking block (thinking_delta TEXT, then a signature_delta) before the text
+//                    (this twin only: the ACP suite's)
 //   [write:/abs/p]   answers a streamed tool_use block for the Write tool ({file_path, content: "written by the
 //                    fake model"}, the input as one input_json_delta, stop_reason "tool_use"); once the next
 //                    request carries the tool_result, answers text: "tool said: <the tool result>"
