@@ -70,6 +70,21 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('a refusal answers stopReason refusal, and the CLI\'s own error answers reach the client as message chunks', async () => {
+    const cwd = world.newFolder('refusal');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[stop:refusal] refuse this') })).stopReason, 'refusal');
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /API Error: .*safeguards flagged this message/);
+
+      // A token limit the CLI cannot get past (it retries by itself first) ends with its API error, not max_tokens:
+      // CLI 2.1.328's result then says stop_reason "stop_sequence" (measured), so the turn ends end_turn with that text.
+      const other = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId: other.sessionId, prompt: text('[stop:max_tokens] too long') })).stopReason, 'end_turn');
+      assert.match(textOf(client.updatesOf(other.sessionId, 'agent_message_chunk')), /API Error: .*output token maximum/);
+    });
+  });
+
   it('a tool call streams as tool_call then a final tool_call_update; allow_once lets it run', async () => {
     const cwd = world.newFolder('tools');
     const target = path.join(cwd, 'allowed-once.txt');

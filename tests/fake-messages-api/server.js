@@ -6,6 +6,7 @@
 //   [slow:MS]        holds the stream open MS milliseconds before the text (cancel tests)
 //   [think:TEXT]     streams a thinking block (thinking_delta TEXT, then a signature_delta) before the text
 //                    (this twin only: the ACP suite's)
+//   [stop:REASON]    ends every text answer of the conversation with stop_reason REASON (max_tokens, refusal)
 //   [write:/abs/p]   answers a streamed tool_use block for the Write tool ({file_path, content: "written by the
 //                    fake model"}, the input as one input_json_delta, stop_reason "tool_use"); once the next
 //                    request carries the tool_result, answers text: "tool said: <the tool result>"
@@ -104,11 +105,12 @@ const server = http.createServer((req, res) => {
     }
     event('content_block_start', { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } });
     const slow = /\[slow:(\d+)\]/.exec(prompt);
+    const stop = /\[stop:(\w+)\]/.exec(JSON.stringify(body.messages || []));
     const finish = () => {
       if (res.destroyed) return;
       event('content_block_delta', { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text } });
       event('content_block_stop', { type: 'content_block_stop', index: textIndex });
-      event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } });
+      event('message_delta', { type: 'message_delta', delta: { stop_reason: stop ? stop[1] : 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } });
       event('message_stop', { type: 'message_stop' });
       res.end();
     };

@@ -81,7 +81,7 @@ public sealed partial class AcpAgent
         foreach (var entry in messages)
         {
             var role = (string?)entry["type"] == "user" ? "user" : "assistant";
-            foreach (var update in AcpUpdates.FromContent(role, entry["message"]?["content"], includeText: true))
+            foreach (var update in AcpUpdates.FromContent(role, entry["message"]?["content"], includeText: true, includeThinking: true))
             {
                 await AcpTurnObserver.NotifyAsync(host, session.SessionId, update);
             }

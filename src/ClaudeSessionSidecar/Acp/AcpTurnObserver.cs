@@ -26,6 +26,10 @@ internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnO
         new JObject { ["optionId"] = RejectAlways, ["name"] = "Always reject", ["kind"] = RejectAlways },
     ];
 
+    /// <summary>Whether text or thinking came as partial chunks since the last full assistant message (then that message's are not sent again).</summary>
+    private bool textStreamed;
+    private bool thinkingStreamed;
+
     public ValueTask OnSessionStartedAsync(string sessionId)
     {
         session.Started = true;
@@ -34,13 +38,27 @@ internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnO
 
     public async ValueTask OnMessageAsync(string sessionId, JObject message)
     {
-        var updates = (string?)message["type"] switch
+        IEnumerable<JObject> updates;
+        switch ((string?)message["type"])
         {
-            "stream_event" => AcpUpdates.FromStreamEvent(message) is { } chunk ? [chunk] : [],
-            "assistant" => AcpUpdates.FromContent("assistant", message["message"]?["content"], includeText: false),
-            "user" => AcpUpdates.FromContent("user", message["message"]?["content"], includeText: false),
-            _ => [],
-        };
+            case "stream_event":
+                var chunk = AcpUpdates.FromStreamEvent(message);
+                textStreamed |= (string?)chunk?["sessionUpdate"] == "agent_message_chunk";
+                thinkingStreamed |= (string?)chunk?["sessionUpdate"] == "agent_thought_chunk";
+                updates = chunk is null ? [] : [chunk];
+                break;
+            case "assistant":
+                updates = AcpUpdates.FromContent("assistant", message["message"]?["content"], includeText: !textStreamed, includeThinking: !thinkingStreamed).ToList();
+                textStreamed = thinkingStreamed = false;
+                break;
+            case "user":
+                updates = AcpUpdates.FromContent("user", message["message"]?["content"], includeText: false, includeThinking: false);
+                break;
+            default:
+                updates = [];
+                break;
+        }
+
         foreach (var update in updates)
         {
             await NotifyAsync(host, session.SessionId, update);

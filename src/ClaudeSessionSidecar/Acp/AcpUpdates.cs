@@ -33,10 +33,11 @@ internal static class AcpUpdates
     }
 
     /// <summary>
-    /// The updates for one message's content blocks. With <paramref name="includeText"/> false (a live turn, whose text
-    /// came as partial chunks already) only tool calls and their results; on a replay, the text and thinking too.
+    /// The updates for one message's content blocks: tool calls and their results always; its text and thinking when
+    /// asked (a replay; or a live message whose text or thinking did not come as partial chunks, as the CLI's own
+    /// "API Error: ..." messages).
     /// </summary>
-    public static IEnumerable<JObject> FromContent(string role, JToken? content, bool includeText)
+    public static IEnumerable<JObject> FromContent(string role, JToken? content, bool includeText, bool includeThinking)
     {
         if (content is JValue { Type: JTokenType.String } plain)
         {
@@ -60,7 +61,7 @@ internal static class AcpUpdates
                 case "text" when includeText && block["text"] is JValue { Type: JTokenType.String } text && !IsSystemReminder((string)text!):
                     yield return Chunk(role == "user" ? "user_message_chunk" : "agent_message_chunk", (string)text!);
                     break;
-                case "thinking" when includeText && block["thinking"] is JValue { Type: JTokenType.String } thinking:
+                case "thinking" when includeThinking && block["thinking"] is JValue { Type: JTokenType.String } thinking:
                     yield return Chunk("agent_thought_chunk", (string)thinking!);
                     break;
                 case "tool_use" when block["id"] is JValue { Type: JTokenType.String } id:
