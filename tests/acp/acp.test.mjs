@@ -5,9 +5,11 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as test } from 'node:test';
 import { World, acp, agentCommand, textOf, waitFor } from './harness.mjs';
 
+/** Every test gets a minute: a server that hangs fails its test, not the whole run. */
+const it = (name, fn) => test(name, { timeout: 60000 }, fn);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const world = new World();
 before(() => world.start());
@@ -130,6 +132,23 @@ describe('ACP face', { concurrency: false }, () => {
       assert.equal(client.permissionRequests.length, 2, 'a reject_once is asked again next time');
       const finals = client.updatesOf(sessionId, 'tool_call_update');
       assert.deepEqual(finals.map((u) => u.status), ['failed', 'failed']);
+    });
+  });
+
+  it('session/cancel while a permission question waits: the tool is denied and the prompt answers cancelled', async () => {
+    const cwd = world.newFolder('unanswered');
+    const target = path.join(cwd, 'never-answered.txt');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      let answer;
+      client.permission = () => new Promise((resolve) => { answer = resolve; });
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) });
+      await waitFor(() => client.permissionRequests.length === 1, 'the permission question');
+      await ctx.notify(acp.methods.agent.session.cancel, { sessionId });
+      assert.equal((await running).stopReason, 'cancelled');
+      answer({ outcome: { outcome: 'cancelled' } }); // as ACP asks of a client after its cancel
+      assert.equal(fs.existsSync(target), false);
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after an unanswered question') })).stopReason, 'end_turn');
     });
   });
 
