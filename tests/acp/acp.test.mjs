@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it as test } from 'node:test';
-import { World, acp, agentCommand, textOf, waitFor } from './harness.mjs';
+import { World, acp, agentCommand, claudePath, textOf, waitFor } from './harness.mjs';
 
 /** Every test gets a minute: a server that hangs fails its test, not the whole run. */
 const it = (name, fn) => test(name, { timeout: 60000 }, fn);
@@ -243,6 +243,23 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('an ACP session is the project\'s session: the stdio face lists it and the bare CLI resumes it', () => {
+    const { sessionId, cwd } = made.main;
+    const [command, ...args] = agentCommand(world, ['call', 'session/listResumable', JSON.stringify({ workingDirectory: cwd })]);
+    const listed = spawnSync(command, args, { env: world.environment(), encoding: 'utf8', timeout: 60000 });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.ok(JSON.parse(listed.stdout).sessions.some((session) => session.sessionId === sessionId), listed.stdout);
+
+    const user = JSON.stringify({ type: 'user', message: { role: 'user', content: 'from the bare CLI' }, parent_tool_use_id: null, session_id: '' });
+    const bare = spawnSync(claudePath, ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--resume', sessionId], {
+      cwd, env: world.environment(), input: `${user}\n`, encoding: 'utf8', timeout: 60000,
+    });
+    const result = bare.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((message) => message.type === 'result');
+    assert.equal(result?.subtype, 'success', bare.stdout + bare.stderr);
+    assert.equal(result.session_id, sessionId);
+    assert.equal(result.result, reply('from the bare CLI'));
+  });
+
   it('session/list pages with an opaque nextCursor', async () => {
     // 55 resumable sessions in one folder: copies of a real transcript under new ids (the CLI resumes such copies).
     const source = world.transcriptOf(made.tools.sessionId);
@@ -291,8 +308,8 @@ describe('ACP face', { concurrency: false }, () => {
     await world.withAgent(async (ctx, client) => {
       await ctx.request(acp.methods.agent.session.load, { sessionId: made.main.sessionId, cwd: made.main.cwd, mcpServers: [] });
       assert.equal(textOf(client.updatesOf(made.main.sessionId, 'agent_thought_chunk')), 'pondering first');
-      assert.equal(textOf(client.updatesOf(made.main.sessionId, 'user_message_chunk')), '[think:pondering first] hello acp' + 'see\n[@notes.md](file:///tmp/notes.md)' + '[slow:30000] a long one' + '[Request interrupted by user]' + 'after the cancel',
-        'the prompts as the CLI keeps them, its interrupt marker included');
+      assert.equal(textOf(client.updatesOf(made.main.sessionId, 'user_message_chunk')), '[think:pondering first] hello acp' + 'see\n[@notes.md](file:///tmp/notes.md)' + '[slow:30000] a long one' + '[Request interrupted by user]' + 'after the cancel' + 'from the bare CLI',
+        'the prompts as the CLI keeps them, its interrupt marker and the bare CLI\'s turn included');
     });
   });
 

@@ -12,6 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '..', '..');
 const dll = process.env.SIDECAR_DLL || path.join(repo, 'src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll');
 const claude = process.env.CLAUDE_SIDECAR_CLAUDE_PATH || path.join(repo, '.tools/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe');
+export const claudePath = claude;
 
 /** Resolves when `predicate()` is truthy; rejects with `what` after `ms`. */
 export async function waitFor(predicate, what, ms = 15000) {
