@@ -108,7 +108,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
         lock (gate)
         {
             if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages
-                || spare.Process.Launch.McpConfig != mcpConfig || (sessionId is not null && spare.Process.SessionId != sessionId))
+                || spare.Process.Launch.McpConfig != mcpConfig || !spare.Fits(sessionId))
             {
                 return null;
             }
@@ -140,7 +140,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
             if (sparesByFolder.TryGetValue(realWorkingDirectory, out var existing) && existing.Process.IsReusable
                 && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages
                 && existing.Process.Launch.McpConfig == launch.McpConfig
-                && (launch.NewSessionId is null || existing.Process.SessionId == launch.NewSessionId))
+                && existing.Fits(launch.NewSessionId))
             {
                 existing.LastUsed = clock.GetUtcNow();
                 return true;
@@ -157,7 +157,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
                 _ = RetireAsync(replaced);
             }
 
-            sparesByFolder[realWorkingDirectory] = new Waiting(process, TranscriptPath: null, Left: default, clock.GetUtcNow());
+            sparesByFolder[realWorkingDirectory] = new Waiting(process, TranscriptPath: null, Left: default, clock.GetUtcNow()) { ReservedId = launch.NewSessionId };
             evicted = EvictOverCapAsync();
         }
 
@@ -334,6 +334,12 @@ internal sealed class LiveProcesses : IAsyncDisposable
     private sealed record Waiting(CliProcess Process, string? TranscriptPath, TranscriptFingerprint Left, DateTimeOffset LastUsed)
     {
         public DateTimeOffset LastUsed { get; set; } = LastUsed;
+
+        /// <summary>A spare prepared for the session id a face chose: only the create naming that id takes it.</summary>
+        public string? ReservedId { get; init; }
+
+        /// <summary>Whether a create naming <paramref name="sessionId"/> (null: none) may take this spare.</summary>
+        public bool Fits(string? sessionId) => ReservedId == sessionId;
     }
 }
 

@@ -57,6 +57,24 @@ public sealed class ChosenSessionIdTests(FakeApiFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_create_naming_no_id_never_takes_a_spare_reserved_for_an_id()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var sessions = EngineFactory.Sessions(environment, output);
+        var reserved = Guid.NewGuid().ToString();
+        await sessions.Turns.PrepareAsync(environment.Workspace, model: null, permissionMode: null, includePartialMessages: false, reserved);
+        var spare = Assert.Single(ProcessesStartedWith(reserved));
+
+        var unnamed = await sessions.Turns.CreateAsync(new CreateSessionRequest(environment.Workspace, "no id named", Environment.UserName), new RecordingObserver(), CancellationToken.None);
+
+        Assert.NotEqual(reserved, unnamed.SessionId);
+        Assert.Equal([spare], ProcessesStartedWith(reserved));
+        var named = await sessions.Turns.CreateAsync(new CreateSessionRequest(environment.Workspace, "the reserved id", Environment.UserName, SessionId: reserved), new RecordingObserver(), CancellationToken.None);
+        Assert.Equal(reserved, named.SessionId);
+        Assert.Equal([spare], ProcessesStartedWith(reserved));
+    }
+
+    [Fact]
     public async Task An_id_that_is_taken_or_not_a_UUID_is_refused_before_any_CLI_starts()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
