@@ -372,7 +372,7 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
-  it('a malformed line answers -32700 and the server goes on (started with --protocol acp)', async () => {
+  it('a malformed line answers -32700, a batch -32600, and the server goes on (started with --protocol acp)', async () => {
     const child = world.spawnAgent(['--protocol', 'acp']);
     const lines = [];
     let buffer = '';
@@ -385,12 +385,15 @@ describe('ACP face', { concurrency: false }, () => {
       }
     });
     child.stdin.write('this is not json\n');
+    child.stdin.write('[{"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":1}}]\n');
     child.stdin.write('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}\n');
-    await waitFor(() => lines.length >= 2, 'two answers');
+    await waitFor(() => lines.length >= 3, 'three answers');
     assert.equal(lines[0].error.code, -32700);
     assert.equal(lines[0].id, null);
-    assert.equal(lines[1].id, 7);
-    assert.equal(lines[1].result.protocolVersion, 1);
+    assert.equal(lines[1].error.code, -32600, 'a batch is refused, as ACP asks');
+    assert.equal(lines[1].id, null);
+    assert.equal(lines[2].id, 7);
+    assert.equal(lines[2].result.protocolVersion, 1);
     child.stdin.end();
     assert.deepEqual(await child.exited, { code: 0, signal: null });
   });
