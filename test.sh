@@ -49,7 +49,7 @@ fi
 # a skipped test counted as failed.
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
-for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh; do
+for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh; do
   [ -x "$suite" ] || continue
   echo
   echo "== $suite"

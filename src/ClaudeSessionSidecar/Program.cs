@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Acp;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Hosting;
 
@@ -12,7 +13,8 @@ if (args.Length > 0 && args[0] == "call")
 ServerOptions options;
 try
 {
-    options = ServerOptions.Parse(args);
+    // `acp` as the first argument is the short form of --protocol acp (what editors' agent settings name).
+    options = ServerOptions.Parse(args.Length > 0 && args[0] == "acp" ? ["--protocol", "acp", .. args[1..]] : args);
 }
 catch (ArgumentException exception)
 {
@@ -42,6 +44,13 @@ using var log = options.LogFile is null ? new TextWriterLog(Console.Error, optio
 try
 {
     var services = SidecarHost.CreateServices(options, log);
+    if (options.Protocol == Protocol.Acp)
+    {
+        await using var acpHost = new AcpHost(stdin, stdout, services, log);
+        acpHost.Start();
+        return await acpHost.WaitForExitAsync();
+    }
+
     await using var host = new SidecarHost(stdin, stdout, services, options.Framing, log);
     host.Start();
     return await host.WaitForExitAsync();

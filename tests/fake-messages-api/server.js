@@ -4,6 +4,9 @@
 // or not) and count_tokens. Directives in the prompt:
 //   (none)           "reply to: <first 60 chars of the prompt> (<length> chars)"
 //   [slow:MS]        holds the stream open MS milliseconds before the text (cancel tests)
+//   [think:TEXT]     streams a thinking block (thinking_delta TEXT, then a signature_delta) before the text
+//                    (this twin only: the ACP suite's)
+//   [stop:REASON]    ends every text answer of the conversation with stop_reason REASON (max_tokens, refusal)
 //   [write:/abs/p]   answers a streamed tool_use block for the Write tool ({file_path, content: "written by the
 //                    fake model"}, the input as one input_json_delta, stop_reason "tool_use"); once the next
 //                    request carries the tool_result, answers text: "tool said: <the tool result>"
@@ -92,13 +95,22 @@ const server = http.createServer((req, res) => {
       event('message_stop', { type: 'message_stop' });
       return res.end();
     }
-    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    const think = toolResult === null ? /\[think:([^\]]+)\]/.exec(prompt) : null;
+    const textIndex = think ? 1 : 0;
+    if (think) {
+      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: think[1] } });
+      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'fake-signature' } });
+      event('content_block_stop', { type: 'content_block_stop', index: 0 });
+    }
+    event('content_block_start', { type: 'content_block_start', index: textIndex, content_block: { type: 'text', text: '' } });
     const slow = /\[slow:(\d+)\]/.exec(prompt);
+    const stop = /\[stop:(\w+)\]/.exec(JSON.stringify(body.messages || []));
     const finish = () => {
       if (res.destroyed) return;
-      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
-      event('content_block_stop', { type: 'content_block_stop', index: 0 });
-      event('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } });
+      event('content_block_delta', { type: 'content_block_delta', index: textIndex, delta: { type: 'text_delta', text } });
+      event('content_block_stop', { type: 'content_block_stop', index: textIndex });
+      event('message_delta', { type: 'message_delta', delta: { stop_reason: stop ? stop[1] : 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } });
       event('message_stop', { type: 'message_stop' });
       res.end();
     };

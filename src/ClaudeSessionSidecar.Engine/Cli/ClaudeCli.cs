@@ -118,6 +118,11 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             arguments.AddRange(["--permission-mode", permissionMode]);
         }
 
+        if (launch.McpConfig is { } mcpConfig)
+        {
+            arguments.AddRange(["--mcp-config", mcpConfig]);
+        }
+
         return arguments;
     }
 

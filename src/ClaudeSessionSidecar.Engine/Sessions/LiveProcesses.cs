@@ -70,7 +70,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
     /// own control requests). Otherwise it is closed, before any other process writes to the transcript.
     /// The caller holds the session's lock.
     /// </summary>
-    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages)
+    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages, string? mcpConfig = null)
     {
         Waiting? waiting;
         lock (gate)
@@ -86,6 +86,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
             !process.IsReusable ? "it is no longer running"
             : waiting.TranscriptPath != transcriptPath || !TranscriptFingerprint.Take(transcriptPath).Equals(waiting.Left) ? "its transcript has changed since its last turn"
             : process.Launch.IncludePartialMessages != includePartialMessages ? "partial messages are asked differently"
+            : process.Launch.McpConfig != mcpConfig ? "it runs other MCP servers"
             : !await SwitchIfNeededAsync(process, model, permissionMode) ? "it did not take the new model or permission mode"
             : null;
         if (notReusable is null)
@@ -100,12 +101,14 @@ internal sealed class LiveProcesses : IAsyncDisposable
     }
 
     /// <summary>The spare process waiting in that folder, fitted to the turn's options; null when there is none that fits.</summary>
-    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages)
+    /// <param name="sessionId">When the create names its session's id: only the spare started with that id fits.</param>
+    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null)
     {
         Waiting? spare;
         lock (gate)
         {
-            if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages)
+            if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages
+                || spare.Process.Launch.McpConfig != mcpConfig || !spare.Fits(sessionId))
             {
                 return null;
             }
@@ -135,7 +138,9 @@ internal sealed class LiveProcesses : IAsyncDisposable
         lock (gate)
         {
             if (sparesByFolder.TryGetValue(realWorkingDirectory, out var existing) && existing.Process.IsReusable
-                && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages)
+                && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages
+                && existing.Process.Launch.McpConfig == launch.McpConfig
+                && existing.Fits(launch.NewSessionId))
             {
                 existing.LastUsed = clock.GetUtcNow();
                 return true;
@@ -143,7 +148,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
         }
 
         // A spare has its id chosen up front and writes nothing until its first prompt: unused, it leaves no trace.
-        var process = cli.Start(launch with { NewSessionId = Guid.NewGuid().ToString() });
+        var process = cli.Start(launch with { NewSessionId = launch.NewSessionId ?? Guid.NewGuid().ToString() });
         Task evicted;
         lock (gate)
         {
@@ -152,7 +157,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
                 _ = RetireAsync(replaced);
             }
 
-            sparesByFolder[realWorkingDirectory] = new Waiting(process, TranscriptPath: null, Left: default, clock.GetUtcNow());
+            sparesByFolder[realWorkingDirectory] = new Waiting(process, TranscriptPath: null, Left: default, clock.GetUtcNow()) { ReservedId = launch.NewSessionId };
             evicted = EvictOverCapAsync();
         }
 
@@ -190,13 +195,21 @@ internal sealed class LiveProcesses : IAsyncDisposable
         await evicted;
     }
 
-    /// <summary>Closes the session's live process, if it has one (before its transcript is deleted). The caller holds the session's lock.</summary>
+    /// <summary>
+    /// Closes the session's live process, or the spare started with its id, if it has one (before its transcript is
+    /// deleted). The caller holds the session's lock.
+    /// </summary>
     public async Task CloseAsync(string sessionId)
     {
         Waiting? waiting;
         lock (gate)
         {
-            bySession.Remove(sessionId, out waiting);
+            if (!bySession.Remove(sessionId, out waiting)
+                && sparesByFolder.FirstOrDefault(entry => entry.Value.Process.SessionId == sessionId) is { Value: not null } spare)
+            {
+                sparesByFolder.Remove(spare.Key);
+                waiting = spare.Value;
+            }
         }
 
         if (waiting is not null)
@@ -321,6 +334,12 @@ internal sealed class LiveProcesses : IAsyncDisposable
     private sealed record Waiting(CliProcess Process, string? TranscriptPath, TranscriptFingerprint Left, DateTimeOffset LastUsed)
     {
         public DateTimeOffset LastUsed { get; set; } = LastUsed;
+
+        /// <summary>A spare prepared for the session id a face chose: only the create naming that id takes it.</summary>
+        public string? ReservedId { get; init; }
+
+        /// <summary>Whether a create naming <paramref name="sessionId"/> (null: none) may take this spare.</summary>
+        public bool Fits(string? sessionId) => ReservedId == sessionId;
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ClaudeSessionSidecar.Engine.Cli;
 using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Engine.Identifiers;
 using ClaudeSessionSidecar.Engine.Resumability;
 using ClaudeSessionSidecar.Engine.Store;
 using ClaudeSessionSidecar.Engine.Transcripts;
@@ -32,8 +33,9 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     public async Task<TurnResult> CreateAsync(CreateSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
     {
         var realWorkingDirectory = SessionCatalog.RequireDirectory(request.WorkingDirectory);
-        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages)
-            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+        var chosenId = request.SessionId is null ? null : RequireNewSessionId(request.SessionId);
+        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages, chosenId, request.McpConfig)
+            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: chosenId ?? Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
         var sessionId = process.SessionId!;
         using var sessionLock = locks.TryAcquire(sessionId);
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -95,8 +97,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         runningTurns[request.SessionId] = turnCancellation;
         try
         {
-            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages)
-                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages));
+            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig)
+                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
             return await RunTurnAsync(process, request.Prompt, observer, request.UserId, turnCancellation.Token);
         }
         finally
@@ -109,9 +111,23 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// Starts a spare CLI process in a folder, so that the next <see cref="CreateAsync"/> there skips the CLI's start.
     /// A spare that is never used leaves no transcript, no record and no process behind.
     /// </summary>
+    /// <param name="sessionId">The id the spare's session is to take (the create that takes it names the same id); null for any.</param>
+    /// <param name="mcpConfig">The MCP servers the create will name (a spare started with others is not taken).</param>
     /// <returns>False when live sessions are off (nothing was started).</returns>
-    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages) =>
-        live.PrepareAsync(new CliLaunch(workingDirectory, Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages), SessionCatalog.RequireDirectory(workingDirectory));
+    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null) =>
+        live.PrepareAsync(
+            new CliLaunch(workingDirectory, NewSessionId: sessionId is null ? null : RequireNewSessionId(sessionId), Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages, McpConfig: mcpConfig),
+            SessionCatalog.RequireDirectory(workingDirectory));
+
+    /// <summary>
+    /// Closes the session's live process (or the spare prepared with its id) the safe way; the session stays resumable.
+    /// </summary>
+    /// <exception cref="SessionBusyException">A turn is running on it.</exception>
+    public async Task CloseAsync(string sessionId)
+    {
+        using var sessionLock = locks.TryAcquire(sessionId) ?? throw new SessionBusyException(sessionId);
+        await live.CloseAsync(sessionId);
+    }
 
     /// <summary>Closes the session's live process, if it has one (before its transcript is deleted). The caller holds the session's lock.</summary>
     internal Task CloseLiveProcessAsync(string sessionId) => live.CloseAsync(sessionId);
@@ -170,6 +186,15 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         return new TurnResult(outcome.SessionId, status, outcome, record);
     }
 
+
+    /// <summary>A face's chosen id for a new session: a UUID (the CLI's <c>--session-id</c> takes nothing else) no session has yet.</summary>
+    private string RequireNewSessionId(string sessionId)
+    {
+        var normalized = SessionId.Normalize(sessionId) ?? throw new InvalidSessionRequestException("sessionId", $"sessionId must be a UUID: {sessionId}");
+        return catalog.Store.Get(normalized) is null && catalog.Locator.Locate(normalized, realWorkingDirectory: null) is null
+            ? normalized
+            : throw new InvalidSessionRequestException("sessionId", $"A session with id {normalized} exists already.");
+    }
 
     /// <summary>The prompt's first non-blank line, cut as the SDK cuts its first prompt (here at 80 UTF-16 units, then "…").</summary>
     internal static string TitleFrom(string prompt) =>

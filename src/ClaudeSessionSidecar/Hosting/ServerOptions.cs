@@ -4,6 +4,16 @@ using ClaudeSessionSidecar.Engine.Sessions;
 
 namespace ClaudeSessionSidecar.Hosting;
 
+/// <summary>Which protocol the server speaks on stdio.</summary>
+public enum Protocol
+{
+    /// <summary>This project's own JSON-RPC methods (stdio-protocol.md).</summary>
+    Stdio,
+
+    /// <summary>The Agent Client Protocol v1 (newline-delimited), for Zed, JetBrains and other ACP clients.</summary>
+    Acp,
+}
+
 public enum Framing
 {
     /// <summary>LSP-style <c>Content-Length</c> headers: what vscode-jsonrpc and Neovim's <c>vim.lsp.rpc</c> speak.</summary>
@@ -19,6 +29,7 @@ public sealed class ServerOptions
     public const string Usage = """
         Usage: ClaudeSessionSidecar [options]
                ClaudeSessionSidecar call [--stream] <method> ['<json params>'] [options]
+               ClaudeSessionSidecar acp [options]   (the same as --protocol acp)
 
         A stdio JSON-RPC server that manages Claude Code CLI sessions (see stdio-protocol.md).
         `call` runs one request in-process and prints its result (or error object, exit code 1) as JSON;
@@ -28,6 +39,8 @@ public sealed class ServerOptions
           --claude-path <path>         The claude executable (default: $CLAUDE_SIDECAR_CLAUDE_PATH, PATH, usual places)
           --claude-config-dir <dir>    The CLI's config folder (default: $CLAUDE_CONFIG_DIR, $CLAUDE_HOME, ~/.claude)
           --store <dir>                The metadata store folder (default: ~/.local/share/claude-session-sidecar)
+          --protocol <stdio|acp>       stdio: this project's methods (default); acp: the Agent Client Protocol v1,
+                                       newline-delimited (--framing does not apply)
           --framing <content-length|newline>
                                        Message framing on stdio (default: content-length)
           --turn-timeout <seconds>     The longest a turn may run before it is stopped (default: 1800)
@@ -48,6 +61,8 @@ public sealed class ServerOptions
     public string? ClaudeConfigDirectory { get; private set; }
 
     public string? StoreDirectory { get; private set; }
+
+    public Protocol Protocol { get; private set; } = Protocol.Stdio;
 
     public Framing Framing { get; private set; } = Framing.ContentLength;
 
@@ -77,6 +92,14 @@ public sealed class ServerOptions
                 case "--claude-path": options.ClaudePath = Value(); break;
                 case "--claude-config-dir": options.ClaudeConfigDirectory = Value(); break;
                 case "--store": options.StoreDirectory = Value(); break;
+                case "--protocol":
+                    options.Protocol = Value() switch
+                    {
+                        "stdio" => Protocol.Stdio,
+                        "acp" => Protocol.Acp,
+                        var other => throw new ArgumentException($"--protocol must be stdio or acp, not '{other}'."),
+                    };
+                    break;
                 case "--framing":
                     options.Framing = Value() switch
                     {

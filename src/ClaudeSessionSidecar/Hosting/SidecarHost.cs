@@ -167,7 +167,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         stopping.Dispose();
     }
 
-    private static FramedMessageHandler CreateMessageHandler(Stream input, Stream output, Framing framing, ISidecarLog log)
+    internal static FramedMessageHandler CreateMessageHandler(Stream input, Stream output, Framing framing, ISidecarLog log)
     {
         var formatter = new JsonMessageFormatter();
         formatter.JsonSerializer.ContractResolver = new DefaultContractResolver

@@ -36,7 +36,7 @@ public static class RpcErrors
         }
     }
 
-    private static LocalRpcException? Translate(Exception exception) => exception switch
+    internal static LocalRpcException? Translate(Exception exception) => exception switch
     {
         InvalidSessionRequestException invalid => InvalidParams(invalid.Parameter, invalid.Message),
         SessionNotResumableException notResumable => new LocalRpcException(notResumable.Message)

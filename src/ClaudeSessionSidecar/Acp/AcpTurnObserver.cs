@@ -1,0 +1,116 @@
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using Newtonsoft.Json.Linq;
+using StreamJsonRpc;
+
+namespace ClaudeSessionSidecar.Acp;
+
+/// <summary>
+/// One prompt's view of the CLI's stream: <c>session/update</c> notifications as it arrives, and the CLI's
+/// permission questions asked with <c>session/request_permission</c>.
+/// </summary>
+internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnObserver
+{
+    public const string RequestPermissionMethod = "session/request_permission";
+
+    private const string AllowOnce = "allow_once";
+    private const string AllowAlways = "allow_always";
+    private const string RejectOnce = "reject_once";
+    private const string RejectAlways = "reject_always";
+
+    private static readonly JArray PermissionOptions =
+    [
+        new JObject { ["optionId"] = AllowOnce, ["name"] = "Allow", ["kind"] = AllowOnce },
+        new JObject { ["optionId"] = AllowAlways, ["name"] = "Always allow", ["kind"] = AllowAlways },
+        new JObject { ["optionId"] = RejectOnce, ["name"] = "Reject", ["kind"] = RejectOnce },
+        new JObject { ["optionId"] = RejectAlways, ["name"] = "Always reject", ["kind"] = RejectAlways },
+    ];
+
+    /// <summary>Whether text or thinking came as partial chunks since the last full assistant message (then that message's are not sent again).</summary>
+    private bool textStreamed;
+    private bool thinkingStreamed;
+
+    public ValueTask OnSessionStartedAsync(string sessionId)
+    {
+        session.Started = true;
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask OnMessageAsync(string sessionId, JObject message)
+    {
+        IEnumerable<JObject> updates;
+        switch ((string?)message["type"])
+        {
+            case "stream_event":
+                var chunk = AcpUpdates.FromStreamEvent(message);
+                textStreamed |= (string?)chunk?["sessionUpdate"] == "agent_message_chunk";
+                thinkingStreamed |= (string?)chunk?["sessionUpdate"] == "agent_thought_chunk";
+                updates = chunk is null ? [] : [chunk];
+                break;
+            case "assistant":
+                updates = AcpUpdates.FromContent("assistant", message["message"]?["content"], includeText: !textStreamed, includeThinking: !thinkingStreamed).ToList();
+                textStreamed = thinkingStreamed = false;
+                break;
+            case "user":
+                updates = AcpUpdates.FromContent("user", message["message"]?["content"], includeText: false, includeThinking: false);
+                break;
+            default:
+                updates = [];
+                break;
+        }
+
+        foreach (var update in updates)
+        {
+            await NotifyAsync(host, session.SessionId, update);
+        }
+    }
+
+    /// <summary>
+    /// Asks the client, unless it chose "always" for this tool earlier in the session. Only a selected allow option
+    /// allows; a cancelled outcome, an error, no answer before the turn stops, or a closed connection deny.
+    /// </summary>
+    public async ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken)
+    {
+        if (session.AlwaysDecided.TryGetValue(request.ToolName, out var alwaysAllowed))
+        {
+            return alwaysAllowed ? new PermissionDecision(true) : PermissionDecision.Deny($"The user always rejects {request.ToolName} in this session.");
+        }
+
+        var toolCall = AcpUpdates.ToolCall(request.ToolUseId ?? Guid.NewGuid().ToString(), request.ToolName, request.Input);
+        toolCall.Remove("sessionUpdate");
+        using var unanswerable = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.ClientInputEnded);
+        string? optionId;
+        try
+        {
+            // The client's answer is waited for only while one can come; the request itself is not cancelled on the
+            // wire (ACP clients answer a session/cancel's pending questions with the "cancelled" outcome themselves).
+            var answer = await host.Rpc.InvokeWithParameterObjectAsync<JToken>(
+                RequestPermissionMethod,
+                new JObject { ["sessionId"] = session.SessionId, ["toolCall"] = toolCall, ["options"] = PermissionOptions.DeepClone() },
+                CancellationToken.None).WaitAsync(unanswerable.Token);
+            optionId = (string?)answer?["outcome"]?["outcome"] == "selected" && answer["outcome"]?["optionId"] is JValue { Type: JTokenType.String } selected ? (string?)selected : null;
+        }
+        catch (Exception exception) when (exception is RemoteRpcException or ConnectionLostException or OperationCanceledException or ObjectDisposedException)
+        {
+            host.Log.Info($"No permission from the client for {request.ToolName} ({exception.GetType().Name}): denied.");
+            return PermissionDecision.Deny("The user did not allow this tool.");
+        }
+
+        switch (optionId)
+        {
+            case AllowAlways:
+                session.AlwaysDecided[request.ToolName] = true;
+                return new PermissionDecision(true);
+            case AllowOnce:
+                return new PermissionDecision(true);
+            case RejectAlways:
+                session.AlwaysDecided[request.ToolName] = false;
+                return PermissionDecision.Deny("The user rejected this tool.");
+            default:
+                return PermissionDecision.Deny(optionId is null ? "The permission request was cancelled." : "The user rejected this tool.");
+        }
+    }
+
+    public static Task NotifyAsync(AcpHost host, string sessionId, JObject update) =>
+        host.Rpc.NotifyWithParameterObjectAsync(AcpUpdates.Method, new JObject { ["sessionId"] = sessionId, ["update"] = update });
+}

@@ -1,0 +1,134 @@
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Acp;
+
+/// <summary>
+/// The <c>session/update</c> payloads made from what the CLI says: its live stream (with partial messages) during a
+/// prompt, and its transcript entries on <c>session/load</c>. Both carry Anthropic content blocks; the mapping is one.
+/// </summary>
+internal static class AcpUpdates
+{
+    public const string Method = "session/update";
+
+    public static JObject Chunk(string kind, string text) => new()
+    {
+        ["sessionUpdate"] = kind,
+        ["content"] = new JObject { ["type"] = "text", ["text"] = text },
+    };
+
+    /// <summary>A streamed text or thinking delta of the CLI (<c>stream_event</c> / <c>content_block_delta</c>), or null.</summary>
+    public static JObject? FromStreamEvent(JObject message)
+    {
+        if (message["event"] is not JObject { } streamEvent || (string?)streamEvent["type"] != "content_block_delta" || streamEvent["delta"] is not JObject delta)
+        {
+            return null;
+        }
+
+        return (string?)delta["type"] switch
+        {
+            "text_delta" when delta["text"] is JValue { Type: JTokenType.String } text => Chunk("agent_message_chunk", (string)text!),
+            "thinking_delta" when delta["thinking"] is JValue { Type: JTokenType.String } thinking => Chunk("agent_thought_chunk", (string)thinking!),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// The updates for one message's content blocks: tool calls and their results always; its text and thinking when
+    /// asked (a replay; or a live message whose text or thinking did not come as partial chunks, as the CLI's own
+    /// "API Error: ..." messages).
+    /// </summary>
+    public static IEnumerable<JObject> FromContent(string role, JToken? content, bool includeText, bool includeThinking)
+    {
+        if (content is JValue { Type: JTokenType.String } plain)
+        {
+            if (includeText)
+            {
+                yield return Chunk(role == "user" ? "user_message_chunk" : "agent_message_chunk", (string)plain!);
+            }
+
+            yield break;
+        }
+
+        if (content is not JArray blocks)
+        {
+            yield break;
+        }
+
+        foreach (var block in blocks.OfType<JObject>())
+        {
+            switch ((string?)block["type"])
+            {
+                case "text" when includeText && block["text"] is JValue { Type: JTokenType.String } text && !IsSystemReminder((string)text!):
+                    yield return Chunk(role == "user" ? "user_message_chunk" : "agent_message_chunk", (string)text!);
+                    break;
+                case "thinking" when includeThinking && block["thinking"] is JValue { Type: JTokenType.String } thinking:
+                    yield return Chunk("agent_thought_chunk", (string)thinking!);
+                    break;
+                case "tool_use" when block["id"] is JValue { Type: JTokenType.String } id:
+                    yield return ToolCall((string)id!, (string?)block["name"] ?? "tool", block["input"] as JObject ?? []);
+                    break;
+                case "tool_result" when block["tool_use_id"] is JValue { Type: JTokenType.String } toolUseId:
+                    yield return ToolResult((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!);
+                    break;
+            }
+        }
+    }
+
+    public static JObject ToolCall(string toolCallId, string toolName, JObject input) => new()
+    {
+        ["sessionUpdate"] = "tool_call",
+        ["toolCallId"] = toolCallId,
+        ["title"] = ToolTitle(toolName, input),
+        ["kind"] = ToolKind(toolName),
+        ["status"] = "pending",
+        ["rawInput"] = input,
+        ["locations"] = PathOf(input) is { } path ? new JArray(new JObject { ["path"] = path }) : new JArray(),
+    };
+
+    /// <summary>The final <c>tool_call_update</c>: completed or failed, with the tool's output raw and as text content.</summary>
+    public static JObject ToolResult(string toolCallId, JToken? output, bool isError) => new()
+    {
+        ["sessionUpdate"] = "tool_call_update",
+        ["toolCallId"] = toolCallId,
+        ["status"] = isError ? "failed" : "completed",
+        ["rawOutput"] = output?.DeepClone() ?? JValue.CreateNull(),
+        ["content"] = new JArray(new JObject
+        {
+            ["type"] = "content",
+            ["content"] = new JObject { ["type"] = "text", ["text"] = TextOf(output) },
+        }),
+    };
+
+    /// <summary>The ACP tool kind of a Claude Code tool, for the client's icon.</summary>
+    public static string ToolKind(string toolName) => toolName switch
+    {
+        "Read" or "NotebookRead" => "read",
+        "Write" or "Edit" or "MultiEdit" or "NotebookEdit" => "edit",
+        "Bash" or "BashOutput" or "KillShell" or "KillBash" => "execute",
+        "Grep" or "Glob" or "LS" => "search",
+        "WebFetch" or "WebSearch" => "fetch",
+        "TodoWrite" or "Task" or "ExitPlanMode" => "think",
+        _ => "other",
+    };
+
+    /// <summary>The tool's name and what it works on: "Write /tmp/a.txt", "Bash ls -la".</summary>
+    public static string ToolTitle(string toolName, JObject input)
+    {
+        var subject = PathOf(input) ?? StringOf(input, "command") ?? StringOf(input, "pattern") ?? StringOf(input, "url") ?? StringOf(input, "query") ?? StringOf(input, "description");
+        return subject is null ? toolName : $"{toolName} {subject}";
+    }
+
+    private static string? PathOf(JObject input) => StringOf(input, "file_path") ?? StringOf(input, "notebook_path") ?? StringOf(input, "path");
+
+    private static string? StringOf(JObject input, string name) => input[name] is JValue { Type: JTokenType.String } value ? (string?)value : null;
+
+    private static string TextOf(JToken? output) => output switch
+    {
+        JValue { Type: JTokenType.String } text => (string)text!,
+        JArray blocks => string.Join("\n", blocks.OfType<JObject>().Select(block => (string?)block["text"]).Where(text => text is not null)),
+        null or { Type: JTokenType.Null } => string.Empty,
+        _ => output.ToString(Newtonsoft.Json.Formatting.None),
+    };
+
+    private static bool IsSystemReminder(string text) => text.StartsWith("<system-reminder>", StringComparison.Ordinal);
+}

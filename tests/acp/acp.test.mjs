@@ -1,0 +1,408 @@
+// The ACP face (`claude-session-sidecar acp`), driven by the official client library @agentclientprotocol/sdk
+// against the real server, the real Claude Code CLI and the fake Messages API. Tests run in order and share one world.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it as test } from 'node:test';
+import { World, acp, agentCommand, claudePath, textOf, waitFor } from './harness.mjs';
+
+/** Every test gets a minute: a server that hangs fails its test, not the whole run. */
+const it = (name, fn) => test(name, { timeout: 60000 }, fn);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const world = new World();
+before(() => world.start());
+after(() => world.stop());
+
+/** Rejects unless `promise` fails with a JSON-RPC error of `code`; returns that error. */
+async function rpcError(promise, code) {
+  try {
+    await promise;
+  } catch (error) {
+    assert.equal(error.code, code, `expected error ${code}, got ${error.code}: ${error.message} ${JSON.stringify(error.data)}`);
+    return error;
+  }
+  assert.fail(`expected a JSON-RPC error ${code}, got a result`);
+}
+
+const text = (value) => [{ type: 'text', text: value }];
+/** What the fake model answers to a prompt. */
+const reply = (prompt) => `reply to: ${prompt.slice(0, 60)} (${prompt.length} chars)`;
+
+describe('ACP face', { concurrency: false }, () => {
+  const made = {}; // sessions made by earlier tests, by role
+
+  it('initialize negotiates version 1 and says what the agent supports', async () => {
+    const init = await world.withAgent((_ctx, _client, init) => init);
+    assert.equal(init.protocolVersion, 1);
+    const caps = init.agentCapabilities;
+    assert.equal(caps.loadSession, true);
+    assert.deepEqual(caps.promptCapabilities, { image: false, audio: false, embeddedContext: false });
+    assert.deepEqual(caps.mcpCapabilities, { http: false, sse: false });
+    for (const name of ['list', 'resume', 'close', 'delete']) assert.deepEqual(caps.sessionCapabilities[name], {}, name);
+    assert.equal(init.agentInfo.name, 'ClaudeSessionSidecar');
+    assert.match(init.agentInfo.version, /^\d+\.\d+\.\d+/);
+    assert.deepEqual(init.authMethods, []);
+  });
+
+  it('session/new answers an id at once; the first prompt creates that session and streams its chunks', async () => {
+    const cwd = world.newFolder('main');
+    await world.withAgent(async (ctx, client) => {
+      const created = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      assert.match(created.sessionId, UUID);
+      assert.equal(created.modes.currentModeId, 'default');
+      assert.ok(created.modes.availableModes.some((mode) => mode.id === 'acceptEdits'));
+      assert.equal(world.transcriptOf(created.sessionId), null, 'nothing is written before the first prompt');
+
+      const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: text('[think:pondering first] hello acp') });
+      assert.equal(answer.stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_message_chunk')), reply('[think:pondering first] hello acp'));
+      assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_thought_chunk')), 'pondering first');
+      assert.ok(world.transcriptOf(created.sessionId), 'the CLI wrote the session under the id session/new gave');
+      made.main = { sessionId: created.sessionId, cwd };
+
+      // Text and resource links are taken (the baseline every agent supports); an image is refused, not dropped.
+      client.updates.length = 0;
+      const linked = [{ type: 'text', text: 'see' }, { type: 'resource_link', name: 'notes.md', uri: 'file:///tmp/notes.md' }];
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: linked })).stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_message_chunk')), reply('see\n[@notes.md](file:///tmp/notes.md)'));
+      const image = [{ type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' }];
+      await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: image }), -32602);
+    });
+  });
+
+  it('a refusal answers stopReason refusal, and the CLI\'s own error answers reach the client as message chunks', async () => {
+    const cwd = world.newFolder('refusal');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[stop:refusal] refuse this') })).stopReason, 'refusal');
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /API Error: .*safeguards flagged this message/);
+
+      // A token limit the CLI cannot get past (it retries by itself first) ends with its API error, not max_tokens:
+      // CLI 2.1.328's result then says stop_reason "stop_sequence" (measured), so the turn ends end_turn with that text.
+      const other = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId: other.sessionId, prompt: text('[stop:max_tokens] too long') })).stopReason, 'end_turn');
+      assert.match(textOf(client.updatesOf(other.sessionId, 'agent_message_chunk')), /API Error: .*output token maximum/);
+    });
+  });
+
+  it('a tool call streams as tool_call then a final tool_call_update; allow_once lets it run', async () => {
+    const cwd = world.newFolder('tools');
+    const target = path.join(cwd, 'allowed-once.txt');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_once' } });
+      const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) });
+      assert.equal(answer.stopReason, 'end_turn');
+
+      assert.equal(client.permissionRequests.length, 1);
+      const asked = client.permissionRequests[0];
+      assert.equal(asked.sessionId, sessionId);
+      assert.equal(asked.toolCall.kind, 'edit');
+      assert.equal(asked.toolCall.rawInput.file_path, target);
+      assert.deepEqual(asked.options.map((o) => o.kind).sort(), ['allow_always', 'allow_once', 'reject_always', 'reject_once']);
+
+      const [call] = client.updatesOf(sessionId, 'tool_call');
+      assert.equal(call.toolCallId, asked.toolCall.toolCallId);
+      assert.equal(call.kind, 'edit');
+      assert.equal(call.title, `Write ${target}`);
+      assert.deepEqual(call.locations, [{ path: target }]);
+      const [done] = client.updatesOf(sessionId, 'tool_call_update');
+      assert.equal(done.toolCallId, call.toolCallId);
+      assert.equal(done.status, 'completed');
+      assert.ok(done.rawOutput, 'rawOutput carries the tool result');
+      assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /^tool said: /);
+      made.tools = { sessionId, cwd, target };
+    });
+  });
+
+  it('reject_once and a cancelled outcome deny the tool; the tool call ends failed', async () => {
+    const cwd = world.newFolder('denied');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      for (const [outcome, file] of [[{ outcome: 'selected', optionId: 'reject_once' }, 'rejected.txt'], [{ outcome: 'cancelled' }, 'cancelled.txt']]) {
+        client.permission = () => ({ outcome });
+        const target = path.join(cwd, file);
+        const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) });
+        assert.equal(answer.stopReason, 'end_turn');
+        assert.equal(fs.existsSync(target), false, `${file} must not be written`);
+      }
+      assert.equal(client.permissionRequests.length, 2, 'a reject_once is asked again next time');
+      const finals = client.updatesOf(sessionId, 'tool_call_update');
+      assert.deepEqual(finals.map((u) => u.status), ['failed', 'failed']);
+    });
+  });
+
+  it('session/cancel while a permission question waits: the tool is denied and the prompt answers cancelled', async () => {
+    const cwd = world.newFolder('unanswered');
+    const target = path.join(cwd, 'never-answered.txt');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      let answer;
+      client.permission = () => new Promise((resolve) => { answer = resolve; });
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) });
+      await waitFor(() => client.permissionRequests.length === 1, 'the permission question');
+      await ctx.notify(acp.methods.agent.session.cancel, { sessionId });
+      assert.equal((await running).stopReason, 'cancelled');
+      answer({ outcome: { outcome: 'cancelled' } }); // as ACP asks of a client after its cancel
+      assert.equal(fs.existsSync(target), false);
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after an unanswered question') })).stopReason, 'end_turn');
+    });
+  });
+
+  it('allow_always holds for the rest of the session: the next write is not asked', async () => {
+    const cwd = world.newFolder('always');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_always' } });
+      for (const file of ['first.txt', 'second.txt']) {
+        const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${path.join(cwd, file)}]`) });
+        assert.equal(answer.stopReason, 'end_turn');
+        assert.equal(fs.readFileSync(path.join(cwd, file), 'utf8'), 'written by the fake model');
+      }
+      assert.equal(client.permissionRequests.length, 1);
+
+      // reject_always likewise: in another session, the second write is refused without a question.
+      const other = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'reject_always' } });
+      for (const file of ['never-1.txt', 'never-2.txt']) {
+        await ctx.request(acp.methods.agent.session.prompt, { sessionId: other.sessionId, prompt: text(`[write:${path.join(cwd, file)}]`) });
+        assert.equal(fs.existsSync(path.join(cwd, file)), false);
+      }
+      assert.equal(client.permissionRequests.length, 2);
+    });
+  });
+
+  it('session/set_mode switches the permission mode: acceptEdits writes without asking, back to default asks again', async () => {
+    const cwd = world.newFolder('modes');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      await rpcError(ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'no-such-mode' }), -32602);
+      await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'acceptEdits' });
+      client.permission = () => ({ outcome: { outcome: 'cancelled' } });
+      const edited = path.join(cwd, 'accept-edits.txt');
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${edited}]`) })).stopReason, 'end_turn');
+      assert.equal(fs.readFileSync(edited, 'utf8'), 'written by the fake model');
+      assert.equal(client.permissionRequests.length, 0);
+
+      await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'default' });
+      const asked = path.join(cwd, 'default-mode.txt');
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${asked}]`) });
+      assert.equal(client.permissionRequests.length, 1, 'the default mode asks');
+      assert.equal(fs.existsSync(asked), false, 'and a cancelled answer denies');
+    });
+  });
+
+  it('stdio MCP servers from session/new reach the CLI (its --mcp-config); http ones are refused with -32602', async () => {
+    const cwd = world.newFolder('mcp');
+    const marker = path.join(cwd, 'probe-started.json');
+    const probe = { name: 'probe', command: process.execPath, args: [path.join(import.meta.dirname, 'mcp-probe.mjs'), marker], env: [{ name: 'PROBE_VALUE', value: 'from-acp' }] };
+    await world.withAgent(async (ctx) => {
+      await rpcError(ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [{ type: 'http', name: 'web', url: 'http://127.0.0.1:9/mcp', headers: [] }] }), -32602);
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [probe] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('with an MCP server') })).stopReason, 'end_turn');
+      await waitFor(() => fs.existsSync(marker), 'the CLI to start the MCP server');
+      assert.deepEqual(JSON.parse(fs.readFileSync(marker, 'utf8')), { probeValue: 'from-acp' });
+    });
+  });
+
+  it('session/cancel: the running prompt answers cancelled, and the session goes on', async () => {
+    const { sessionId, cwd } = made.main;
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      const started = Date.now();
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[slow:30000] a long one') });
+      await ctx.notify(acp.methods.agent.session.cancel, { sessionId });
+      const answer = await running;
+      assert.equal(answer.stopReason, 'cancelled');
+      assert.ok(Date.now() - started < 15000, `answered in ${Date.now() - started} ms, not after the slow model`);
+
+      const next = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the cancel') });
+      assert.equal(next.stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), reply('after the cancel'));
+    });
+  });
+
+  it('session/list in a new server process: exactly the resumable sessions, with title and updatedAt', async () => {
+    await world.withAgent(async (ctx) => {
+      const neverPrompted = await ctx.request(acp.methods.agent.session.new, { cwd: made.main.cwd, mcpServers: [] });
+      const listed = await ctx.request(acp.methods.agent.session.list, { cwd: made.main.cwd });
+      assert.equal(listed.nextCursor ?? null, null);
+      assert.deepEqual(listed.sessions.map((s) => s.sessionId), [made.main.sessionId], 'only the prompted session; a session/new without a prompt is not a session yet');
+      const [main] = listed.sessions;
+      assert.equal(main.cwd, made.main.cwd);
+      assert.equal(main.title, '[think:pondering first] hello acp');
+      assert.ok(Math.abs(Date.parse(main.updatedAt) - Date.now()) < 10 * 60 * 1000, `updatedAt ${main.updatedAt}`);
+
+      const all = await ctx.request(acp.methods.agent.session.list, {});
+      for (const id of [made.main.sessionId, made.tools.sessionId]) assert.ok(all.sessions.some((s) => s.sessionId === id), id);
+      assert.ok(!all.sessions.some((s) => s.sessionId === neverPrompted.sessionId));
+      await rpcError(ctx.request(acp.methods.agent.session.list, { cursor: 'not-a-cursor' }), -32602);
+    });
+  });
+
+  it('an ACP session is the project\'s session: the stdio face lists it and the bare CLI resumes it', () => {
+    const { sessionId, cwd } = made.main;
+    const [command, ...args] = agentCommand(world, ['call', 'session/listResumable', JSON.stringify({ workingDirectory: cwd })]);
+    const listed = spawnSync(command, args, { env: world.environment(), encoding: 'utf8', timeout: 60000 });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.ok(JSON.parse(listed.stdout).sessions.some((session) => session.sessionId === sessionId), listed.stdout);
+
+    const user = JSON.stringify({ type: 'user', message: { role: 'user', content: 'from the bare CLI' }, parent_tool_use_id: null, session_id: '' });
+    const bare = spawnSync(claudePath, ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--resume', sessionId], {
+      cwd, env: world.environment(), input: `${user}\n`, encoding: 'utf8', timeout: 60000,
+    });
+    const result = bare.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((message) => message.type === 'result');
+    assert.equal(result?.subtype, 'success', bare.stdout + bare.stderr);
+    assert.equal(result.session_id, sessionId);
+    assert.equal(result.result, reply('from the bare CLI'));
+  });
+
+  it('session/list pages with an opaque nextCursor', async () => {
+    // 55 resumable sessions in one folder: copies of a real transcript under new ids (the CLI resumes such copies).
+    const source = world.transcriptOf(made.tools.sessionId);
+    const cwd = made.tools.cwd;
+    const ids = [made.tools.sessionId];
+    for (let i = 0; i < 55; i++) {
+      const id = crypto.randomUUID();
+      fs.writeFileSync(path.join(path.dirname(source), `${id}.jsonl`), fs.readFileSync(source, 'utf8').replaceAll(made.tools.sessionId, id));
+      ids.push(id);
+    }
+    await world.withAgent(async (ctx) => {
+      const first = await ctx.request(acp.methods.agent.session.list, { cwd });
+      assert.equal(first.sessions.length, 50);
+      assert.equal(typeof first.nextCursor, 'string');
+      const second = await ctx.request(acp.methods.agent.session.list, { cwd, cursor: first.nextCursor });
+      assert.equal(second.nextCursor ?? null, null);
+      const seen = [...first.sessions, ...second.sessions].map((s) => s.sessionId);
+      assert.equal(new Set(seen).size, seen.length, 'no session on two pages');
+      assert.deepEqual([...seen].sort(), [...ids].sort());
+    });
+    for (const id of ids.slice(1)) fs.rmSync(path.join(path.dirname(source), `${id}.jsonl`));
+  });
+
+  it('session/load in a new server process replays the whole conversation, then takes a prompt', async () => {
+    const { sessionId, cwd, target } = made.tools;
+    await world.withAgent(async (ctx, client) => {
+      const loaded = await ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
+      assert.equal(loaded.modes.currentModeId, 'default');
+      const replay = client.updatesOf(sessionId).map((u) => u.sessionUpdate);
+      assert.deepEqual(replay, ['user_message_chunk', 'tool_call', 'tool_call_update', 'agent_message_chunk']);
+      assert.equal(textOf(client.updatesOf(sessionId, 'user_message_chunk')), `[write:${target}]`);
+      const [call] = client.updatesOf(sessionId, 'tool_call');
+      assert.equal(call.kind, 'edit');
+      assert.equal(call.rawInput.file_path, target);
+      assert.equal(client.updatesOf(sessionId, 'tool_call_update')[0].status, 'completed');
+      assert.equal(client.updatesOf(sessionId, 'tool_call_update')[0].toolCallId, call.toolCallId);
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /^tool said: /);
+
+      client.updates.length = 0;
+      const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the load') });
+      assert.equal(answer.stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), reply('after the load'));
+    });
+
+    // Thinking replays as a thought.
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.load, { sessionId: made.main.sessionId, cwd: made.main.cwd, mcpServers: [] });
+      assert.equal(textOf(client.updatesOf(made.main.sessionId, 'agent_thought_chunk')), 'pondering first');
+      assert.equal(textOf(client.updatesOf(made.main.sessionId, 'user_message_chunk')), '[think:pondering first] hello acp' + 'see\n[@notes.md](file:///tmp/notes.md)' + '[slow:30000] a long one' + '[Request interrupted by user]' + 'after the cancel' + 'from the bare CLI',
+        'the prompts as the CLI keeps them, its interrupt marker and the bare CLI\'s turn included');
+    });
+  });
+
+  it('session/resume opens a session without a replay', async () => {
+    const { sessionId, cwd } = made.main;
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      assert.equal(client.updates.length, 0);
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the resume') })).stopReason, 'end_turn');
+    });
+  });
+
+  it('unknown and damaged sessions are refused with -32002 and the reason; a session not open cannot be prompted', async () => {
+    const cwd = made.main.cwd;
+    const damaged = crypto.randomUUID();
+    const folder = path.dirname(world.transcriptOf(made.main.sessionId));
+    fs.writeFileSync(path.join(folder, `${damaged}.jsonl`), `${JSON.stringify({ type: 'summary', summary: 'only a summary', leafUuid: crypto.randomUUID() })}\n`);
+    await world.withAgent(async (ctx) => {
+      const unknown = await rpcError(ctx.request(acp.methods.agent.session.load, { sessionId: crypto.randomUUID(), cwd, mcpServers: [] }), -32002);
+      assert.equal(unknown.data.reason, 'session_file_missing');
+      const broken = await rpcError(ctx.request(acp.methods.agent.session.resume, { sessionId: damaged, cwd, mcpServers: [] }), -32002);
+      assert.equal(broken.data.reason, 'session_file_no_conversation');
+      const listed = await ctx.request(acp.methods.agent.session.list, { cwd });
+      assert.ok(!listed.sessions.some((s) => s.sessionId === damaged), 'a session the CLI would not resume is not listed');
+      const notOpen = await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId: made.main.sessionId, prompt: text('hi') }), -32002);
+      assert.equal(notOpen.data.reason, 'session_not_open');
+      await rpcError(ctx.request(acp.methods.agent.session.load, { sessionId: 'not-a-uuid', cwd, mcpServers: [] }), -32602);
+    });
+    fs.rmSync(path.join(folder, `${damaged}.jsonl`));
+  });
+
+  it('session/close stops the running prompt and closes the session; it stays resumable', async () => {
+    const { sessionId, cwd } = made.main;
+    await world.withAgent(async (ctx) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[slow:30000] closed while running') });
+      await ctx.request(acp.methods.agent.session.close, { sessionId });
+      assert.equal((await running).stopReason, 'cancelled');
+      const notOpen = await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('hi') }), -32002);
+      assert.equal(notOpen.data.reason, 'session_not_open');
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the close') })).stopReason, 'end_turn');
+    });
+  });
+
+  it('session/delete removes the transcript; the session is no longer listed or loadable', async () => {
+    const cwd = world.newFolder('deleted');
+    await world.withAgent(async (ctx) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('to be deleted') });
+      const transcript = world.transcriptOf(sessionId);
+      assert.ok(transcript);
+      await ctx.request(acp.methods.agent.session.delete, { sessionId });
+      assert.equal(fs.existsSync(transcript), false);
+      assert.deepEqual((await ctx.request(acp.methods.agent.session.list, { cwd })).sessions, []);
+      const gone = await rpcError(ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] }), -32002);
+      assert.equal(gone.data.reason, 'session_file_missing');
+      const unknownWhere = await rpcError(ctx.request(acp.methods.agent.session.resume, { sessionId, cwd: world.newFolder('elsewhere'), mcpServers: [] }), -32002);
+      assert.equal(unknownWhere.data.sessionId, sessionId);
+    });
+  });
+
+  it('a malformed line answers -32700, a batch -32600, and the server goes on (started with --protocol acp)', async () => {
+    const child = world.spawnAgent(['--protocol', 'acp']);
+    const lines = [];
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buffer.slice(0, end)));
+        buffer = buffer.slice(end + 1);
+      }
+    });
+    child.stdin.write('this is not json\n');
+    child.stdin.write('[{"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":1}}]\n');
+    child.stdin.write('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}\n');
+    await waitFor(() => lines.length >= 3, 'three answers');
+    assert.equal(lines[0].error.code, -32700);
+    assert.equal(lines[0].id, null);
+    assert.equal(lines[1].error.code, -32600, 'a batch is refused, as ACP asks');
+    assert.equal(lines[1].id, null);
+    assert.equal(lines[2].id, 7);
+    assert.equal(lines[2].result.protocolVersion, 1);
+    child.stdin.end();
+    assert.deepEqual(await child.exited, { code: 0, signal: null });
+  });
+
+  it('an unknown --protocol is refused with exit code 2 and says which are known', () => {
+    const [command, ...args] = agentCommand(world, ['--protocol', 'lsp']);
+    const run = spawnSync(command, args, { env: world.environment(), input: '', encoding: 'utf8', timeout: 30000 });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--protocol must be stdio or acp, not 'lsp'/);
+    assert.equal(run.stdout, '');
+  });
+});
