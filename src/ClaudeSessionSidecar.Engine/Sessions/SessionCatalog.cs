@@ -31,14 +31,14 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <exception cref="InvalidSessionRequestException">The cursor is not one this server gave.</exception>
     public SessionPage List(ListSessionsRequest request)
     {
-        var after = request.Cursor is null ? null : DecodeCursor(request.Cursor);
+        (long Time, string SessionId)? after = request.Cursor is null ? null : DecodeCursor(request.Cursor);
         var page = AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
             .Where(session => (request.IncludeArchived || !session.Archived) && (request.IncludeProgrammatic || !session.IsProgrammatic))
-            .Where(session => after is null || IsAfter(session, after.Value))
+            .Where(session => after is null || ListingCursor.IsAfter(session, after.Value))
             .Take(request.Limit + 1)
             .ToList();
         return page.Count > request.Limit
-            ? new SessionPage(page[..request.Limit], EncodeCursor(page[request.Limit - 1]))
+            ? new SessionPage(page[..request.Limit], ListingCursor.Encode(page[request.Limit - 1]))
             : new SessionPage(page, null);
     }
 
@@ -343,33 +343,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
     }
 
-    /// <summary>The cursor is the sort key of the last session on the page: later pages start after it, so sessions added meanwhile (newer) never shift them.</summary>
-    private static string EncodeCursor(SessionView last) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(new JObject { ["t"] = last.LastActiveAt.ToUnixTimeMilliseconds(), ["id"] = last.SessionId }.ToString(Newtonsoft.Json.Formatting.None)));
-
-    private static (long Time, string SessionId)? DecodeCursor(string cursor)
-    {
-        try
-        {
-            var key = TranscriptLines.TryParseObject(Encoding.UTF8.GetString(Convert.FromBase64String(cursor)));
-            // Only the shapes EncodeCursor writes: a 64-bit time and a session id string.
-            if (key?["t"] is JValue { Value: long time } && key["id"] is JValue { Type: JTokenType.String } idValue && SessionId.Normalize((string?)idValue) is { } id)
-            {
-                return (time, id);
-            }
-        }
-        catch (Exception exception) when (exception is FormatException or Newtonsoft.Json.JsonException)
-        {
-        }
-
-        throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
-    }
-
-    private static bool IsAfter(SessionView session, (long Time, string SessionId) cursor)
-    {
-        var time = session.LastActiveAt.ToUnixTimeMilliseconds();
-        return time < cursor.Time || time == cursor.Time && string.CompareOrdinal(session.SessionId, cursor.SessionId) < 0;
-    }
+    private static (long Time, string SessionId) DecodeCursor(string cursor) =>
+        ListingCursor.TryDecode(cursor) ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
 
     /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
     /// <param name="workingDirectory">Where to look for a session the store does not know.</param>

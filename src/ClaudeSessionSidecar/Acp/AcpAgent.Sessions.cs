@@ -112,7 +112,7 @@ public sealed partial class AcpAgent
         var after = p.Cursor is null ? ((long Time, string SessionId)?)null : DecodeCursor(p.Cursor);
         var resumable = RpcErrors.Translate(() => Sessions.Catalog.ListResumable(new ListResumableRequest(host.UserId, cwd, int.MaxValue, IncludeExternal: true)));
         var page = resumable
-            .Where(session => after is not { } cursor || IsAfter(session, cursor))
+            .Where(session => after is not { } cursor || ListingCursor.IsAfter(session, cursor))
             .Take(ListPageSize + 1)
             .ToList();
         var result = new JObject
@@ -127,7 +127,7 @@ public sealed partial class AcpAgent
         };
         if (page.Count > ListPageSize)
         {
-            result["nextCursor"] = EncodeCursor(page[ListPageSize - 1]);
+            result["nextCursor"] = ListingCursor.Encode(page[ListPageSize - 1]);
         }
 
         return Task.FromResult(result);
@@ -210,30 +210,6 @@ public sealed partial class AcpAgent
         return new AcpSession(sessionId, status.WorkingDirectory ?? cwd, started: true) { McpConfig = mcpConfig };
     }
 
-    private static string EncodeCursor(SessionView session) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(new JObject { ["t"] = session.LastActiveAt.ToUnixTimeMilliseconds(), ["id"] = session.SessionId }.ToString(Newtonsoft.Json.Formatting.None)));
-
-    private static (long Time, string SessionId) DecodeCursor(string cursor)
-    {
-        try
-        {
-            if (JToken.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(cursor))) is JObject key && key["t"]?.Type == JTokenType.Integer
-                && Engine.Identifiers.SessionId.Normalize((string?)key["id"]) is { } id)
-            {
-                return ((long)key["t"]!, id);
-            }
-        }
-        catch (Exception exception) when (exception is FormatException or Newtonsoft.Json.JsonException)
-        {
-        }
-
-        throw AcpErrors.InvalidParams("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
-    }
-
-    /// <summary>Whether a session comes after the cursor in the listing's order (newest activity first, then by id).</summary>
-    private static bool IsAfter(SessionView session, (long Time, string SessionId) cursor)
-    {
-        var time = session.LastActiveAt.ToUnixTimeMilliseconds();
-        return time < cursor.Time || time == cursor.Time && string.CompareOrdinal(session.SessionId, cursor.SessionId) < 0;
-    }
+    private static (long Time, string SessionId) DecodeCursor(string cursor) =>
+        ListingCursor.TryDecode(cursor) ?? throw AcpErrors.InvalidParams("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
 }
