@@ -361,7 +361,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     const reply = assistant('reply to: Write a haiku about sidecars (28 chars)');
     await reply.waitFor();
     assert.equal(await reply.getAttribute('data-streamed'), 'true', 'the reply did not stream');
-    assert.equal(await view().locator('.msg.assistant.streaming').count(), 0);
+    await view().locator('.msg.assistant.streaming').waitFor({ state: 'detached' }); // no streaming placeholder stays
     await view().locator('#stop').waitFor({ state: 'hidden' });
     await page.locator('.tab', { hasText: 'Write a haiku about sidecars' }).first().waitFor();
     const files = transcripts();
@@ -379,7 +379,10 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await box.pressSequentially('in French');
     assert.equal(await box.inputValue(), 'Now the same\nin French');
     await box.press('Enter');
-    assert.equal(await view().locator('.msg.user .body').last().textContent(), 'Now the same\nin French');
+    // The view appends the sent prompt when its script has handled the key: wait for it, then read it whole.
+    const sent = view().locator('.msg.user .body').filter({ hasText: 'in French' });
+    await sent.waitFor();
+    assert.equal(await sent.textContent(), 'Now the same\nin French');
     await assistant(/reply to: Now the same\s*in French \(22 chars\)/).waitFor(); // a <br> between the lines
     await view().locator('#stop').waitFor({ state: 'hidden' });
     assert.equal(transcripts().length, 2, 'the follow-up made a new session');
