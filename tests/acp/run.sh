@@ -41,21 +41,6 @@ fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-timeout --kill-after=10 300 node --test --test-reporter=tap acp.test.mjs 2>&1 | tee "$log"
-status="${PIPESTATUS[0]}"
-p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
-f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
-# A skipped (or todo) test hides whatever it did not check: it counts as a failure.
-s=$(( $(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -n 1 | grep . || echo 0) \
-    + $(sed -n 's/^# todo \([0-9]*\)$/\1/p' "$log" | tail -n 1 | grep . || echo 0) ))
-if [ "$s" -gt 0 ]; then
-  echo "run.sh: $s test(s) skipped or todo; each counts as a failure:" >&2
-  grep -E '^ *(not )?ok .*# (SKIP|TODO)' "$log" >&2
-fi
-passed=$((passed + ${p:-0}))
-failed=$((failed + ${f:-0} + s))
-if [ -z "$p" ] || { [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
-  echo "run.sh: the suite ended with status $status without a failing test (timeout or crash)" >&2
-  failed=$((failed + 1))
-fi
+source "$repo/tests/node-test-group.sh"
+run_group acp 300 acp.test.mjs "$log"
 finish

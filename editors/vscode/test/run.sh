@@ -68,29 +68,8 @@ rm -f ./*.vsix
 timeout 180 npm run --silent package > "$results/vsce.log" 2>&1 || { cat "$results/vsce.log" >&2; setup_failed "vsce package failed"; }
 
 # --- the two groups ----------------------------------------------------------------------------------------
-run_group() { # name, timeout seconds, test file
-  local name="$1" limit="$2" file="$3" log="$results/$1.tap"
-  echo "=== $name"
-  timeout --kill-after=10 "$limit" node --test --test-reporter=tap "$file" 2>&1 | tee "$log"
-  local status="${PIPESTATUS[0]}"
-  local p f s
-  p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
-  f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
-  # A skipped (or todo) test hides whatever it did not check: it counts as a failure.
-  s=$(( $(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -n 1 | grep . || echo 0) \
-      + $(sed -n 's/^# todo \([0-9]*\)$/\1/p' "$log" | tail -n 1 | grep . || echo 0) ))
-  if [ "$s" -gt 0 ]; then
-    echo "run.sh: $name skipped $s test(s); each counts as a failure:" >&2
-    grep -E '^ *(not )?ok .*# (SKIP|TODO)' "$log" >&2
-  fi
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0} + s))
-  if [ -z "$p" ] || { [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; }; then
-    echo "run.sh: $name ended with status $status without a failing test (timeout or crash)" >&2
-    failed=$((failed + 1))
-  fi
-}
-run_group unit 60 test/markdown.test.mjs
-run_group client 300 test/client.test.mjs
-run_group e2e 480 test/e2e.test.mjs
+source "$here/../../tests/node-test-group.sh"
+run_group unit 60 test/markdown.test.mjs "$results/unit.tap"
+run_group client 300 test/client.test.mjs "$results/client.tap"
+run_group e2e 480 test/e2e.test.mjs "$results/e2e.tap"
 finish
