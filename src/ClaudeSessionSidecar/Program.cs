@@ -44,14 +44,7 @@ using var log = options.LogFile is null ? new TextWriterLog(Console.Error, optio
 try
 {
     var services = SidecarHost.CreateServices(options, log);
-    if (options.Protocol == Protocol.Acp)
-    {
-        await using var acpHost = new AcpHost(stdin, stdout, services, log);
-        acpHost.Start();
-        return await acpHost.WaitForExitAsync();
-    }
-
-    await using var host = new SidecarHost(stdin, stdout, services, options.Framing, log);
+    await using var host = new SidecarHost(stdin, stdout, services, options.Framing, log, options.Protocol);
     host.Start();
     return await host.WaitForExitAsync();
 }

@@ -38,7 +38,7 @@ describe('ACP face', { concurrency: false }, () => {
     assert.equal(init.protocolVersion, 1);
     const caps = init.agentCapabilities;
     assert.equal(caps.loadSession, true);
-    assert.deepEqual(caps.promptCapabilities, { image: false, audio: false, embeddedContext: false });
+    assert.deepEqual(caps.promptCapabilities, { image: true, audio: false, embeddedContext: true });
     assert.deepEqual(caps.mcpCapabilities, { http: false, sse: false });
     for (const name of ['list', 'resume', 'close', 'delete']) assert.deepEqual(caps.sessionCapabilities[name], {}, name);
     assert.equal(init.agentInfo.name, 'ClaudeSessionSidecar');
@@ -60,15 +60,23 @@ describe('ACP face', { concurrency: false }, () => {
       assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_message_chunk')), reply('[think:pondering first] hello acp'));
       assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_thought_chunk')), 'pondering first');
       assert.ok(world.transcriptOf(created.sessionId), 'the CLI wrote the session under the id session/new gave');
+
+      // After the turn: the title it got and its last activity, and how full the context is.
+      const [info] = client.updatesOf(created.sessionId, 'session_info_update');
+      assert.equal(info?.title, '[think:pondering first] hello acp');
+      assert.ok(Math.abs(Date.parse(info.updatedAt) - Date.now()) < 120000, `updatedAt ${info.updatedAt}`);
+      const usage = client.updatesOf(created.sessionId, 'usage_update');
+      assert.equal(usage.length, 1, JSON.stringify(usage));
+      assert.ok(usage[0].used > 0 && usage[0].size >= 100000 && usage[0].used < usage[0].size, JSON.stringify(usage[0]));
       made.main = { sessionId: created.sessionId, cwd };
 
-      // Text and resource links are taken (the baseline every agent supports); an image is refused, not dropped.
+      // Text and resource links are taken (the baseline every agent supports); audio is refused, not dropped.
       client.updates.length = 0;
       const linked = [{ type: 'text', text: 'see' }, { type: 'resource_link', name: 'notes.md', uri: 'file:///tmp/notes.md' }];
       assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: linked })).stopReason, 'end_turn');
       assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_message_chunk')), reply('see\n[@notes.md](file:///tmp/notes.md)'));
-      const image = [{ type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' }];
-      await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: image }), -32602);
+      const audio = [{ type: 'audio', mimeType: 'audio/wav', data: 'UklGRg==' }];
+      await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId: created.sessionId, prompt: audio }), -32602);
     });
   });
 
@@ -370,6 +378,57 @@ describe('ACP face', { concurrency: false }, () => {
       const unknownWhere = await rpcError(ctx.request(acp.methods.agent.session.resume, { sessionId, cwd: world.newFolder('elsewhere'), mcpServers: [] }), -32002);
       assert.equal(unknownWhere.data.sessionId, sessionId);
     });
+  });
+
+  it('image and embedded-resource prompts reach the CLI as its content blocks, and load replays the image', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const cwd = world.newFolder('images');
+    let sessionId;
+    await world.withAgent(async (ctx, client) => {
+      ({ sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] }));
+      const prompt = [
+        { type: 'text', text: 'what is in this picture' },
+        { type: 'image', mimeType: 'image/png', data: png },
+        { type: 'resource', resource: { uri: 'file:///tmp/spec.md', mimeType: 'text/markdown', text: '# Spec\nline two' } },
+      ];
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt })).stopReason, 'end_turn');
+      assert.ok(textOf(client.updatesOf(sessionId, 'agent_message_chunk')).length > 0, 'the model answered');
+
+      // An image of a type the Messages API does not take, or data that is not base64, is refused before the CLI.
+      for (const bad of [{ type: 'image', mimeType: 'image/tiff', data: png }, { type: 'image', mimeType: 'image/png', data: 'not base64!' }]) {
+        await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: [{ type: 'text', text: 'look' }, bad] }), -32602);
+      }
+    });
+
+    // What the CLI kept is what it was given: the image block with its data, and the resource as context text.
+    const entries = fs.readFileSync(world.transcriptOf(sessionId), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const first = entries.find((entry) => entry.type === 'user' && Array.isArray(entry.message?.content));
+    assert.ok(first, 'a user entry with content blocks');
+    const image = first.message.content.find((block) => block.type === 'image');
+    assert.deepEqual(image?.source, { type: 'base64', media_type: 'image/png', data: png });
+    const words = first.message.content.filter((block) => block.type === 'text').map((block) => block.text).join('\n');
+    assert.match(words, /what is in this picture/);
+    assert.match(words, /<context ref="file:\/\/\/tmp\/spec\.md">\n# Spec\nline two\n<\/context>/);
+
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
+      const replayed = client.updatesOf(sessionId, 'user_message_chunk').map((update) => update.content);
+      assert.ok(replayed.some((content) => content.type === 'image' && content.data === png && content.mimeType === 'image/png'), JSON.stringify(replayed));
+    });
+  });
+
+  it('a CLI that asks for a login answers the prompt with -32000 (authentication required), its text streamed first', async () => {
+    // A config folder with no credentials and no API key: the real CLI answers "Not logged in · Please run /login".
+    const loggedOut = path.join(world.root, 'claude-config-logged-out');
+    fs.mkdirSync(loggedOut);
+    const credentials = { ANTHROPIC_API_KEY: null, ANTHROPIC_AUTH_TOKEN: null, CLAUDE_CODE_OAUTH_TOKEN: null, ANTHROPIC_BASE_URL: null, CLAUDE_CONFIG_DIR: loggedOut };
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd: world.workspace, mcpServers: [] });
+      const error = await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('hello without a login') }), -32000);
+      assert.equal(error.data?.reason, 'auth_required');
+      assert.match(error.message, /login/i);
+      assert.match(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), /Not logged in/);
+    }, credentials);
   });
 
   it('a malformed line answers -32700, a batch -32600, and the server goes on (started with --protocol acp)', async () => {

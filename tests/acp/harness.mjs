@@ -62,11 +62,16 @@ export class World {
     };
   }
 
-  /** A new server process, `dotnet <dll> acp ...`, its log in logs/agent-N.log (printed when a test fails). */
-  spawnAgent(protocol = ['acp']) {
+  /**
+   * A new server process, `dotnet <dll> acp ...`, its log in logs/agent-N.log (printed when a test fails).
+   * `changes` overrides the environment; a null value removes the variable.
+   */
+  spawnAgent(protocol = ['acp'], changes = {}) {
     const log = path.join(this.root, 'logs', `agent-${++this.agents}.log`);
     const [command, ...args] = agentCommand(this, protocol, log);
-    const child = spawn(command, args, { env: this.environment(), stdio: ['pipe', 'pipe', 'inherit'] });
+    const env = { ...this.environment(), ...changes };
+    for (const [name, value] of Object.entries(changes)) if (value === null) delete env[name];
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
     child.logFile = log;
     child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     return child;
@@ -76,9 +81,10 @@ export class World {
    * Runs `op(ctx, client)` on a fresh server over the official client library. `client.updates` collects every
    * session/update; `client.permission` answers session/request_permission (default: cancelled) and
    * `client.permissionRequests` records them. The server must exit by itself once the connection closes.
+   * `environment`: changes to the server's environment, as in spawnAgent.
    */
-  async withAgent(op) {
-    const child = this.spawnAgent();
+  async withAgent(op, environment = {}) {
+    const child = this.spawnAgent(['acp'], environment);
     const client = {
       updates: [],
       permissionRequests: [],

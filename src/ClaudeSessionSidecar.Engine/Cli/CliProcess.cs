@@ -69,7 +69,8 @@ public sealed class CliProcess : IAsyncDisposable
     /// <param name="keepRunning">Leave the process running after the result, for the next turn of its session.</param>
     /// <param name="cancellationToken">Stops the turn the safe way; the outcome then has <see cref="CliTurnOutcome.Cancelled"/> set.</param>
     /// <exception cref="CliFailedException">The CLI ended without a result, failed before announcing a session, or timed out.</exception>
-    public async Task<CliTurnOutcome> RunTurnAsync(string prompt, ITurnObserver observer, bool keepRunning, CancellationToken cancellationToken)
+    /// <param name="prompt">The user message's content: a string, or the Messages API's content blocks (text, image).</param>
+    public async Task<CliTurnOutcome> RunTurnAsync(JToken prompt, ITurnObserver observer, bool keepRunning, CancellationToken cancellationToken)
     {
         var turn = new TurnState();
         try
@@ -262,7 +263,7 @@ public sealed class CliProcess : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
-    private static string UserMessage(string prompt) => new JObject
+    private static string UserMessage(JToken prompt) => new JObject
     {
         ["type"] = "user",
         ["message"] = new JObject { ["role"] = "user", ["content"] = prompt },

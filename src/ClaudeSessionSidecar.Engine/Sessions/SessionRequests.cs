@@ -1,9 +1,13 @@
+using Newtonsoft.Json.Linq;
+
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
 /// <summary>Start a session: run a first turn in an existing folder.</summary>
 /// <param name="SessionId">The id the new session takes, chosen by the face ahead of the turn (as ACP's <c>session/new</c> does);
 /// null for a fresh one. It takes the spare that <see cref="SessionTurns.PrepareAsync"/> started with that id, when one waits.</param>
 /// <param name="McpConfig">MCP servers the CLI starts for this session's process (<c>--mcp-config</c> JSON); null for none beyond the CLI's own settings.</param>
+/// <param name="PromptContent">The prompt as the CLI's content blocks (text and image blocks of the Messages API), when
+/// it is more than text; <paramref name="Prompt"/> is then its text, for the title. Null: the prompt is <paramref name="Prompt"/>.</param>
 public sealed record CreateSessionRequest(
     string WorkingDirectory,
     string Prompt,
@@ -13,10 +17,12 @@ public sealed record CreateSessionRequest(
     string? Title = null,
     bool IncludePartialMessages = false,
     string? SessionId = null,
-    string? McpConfig = null);
+    string? McpConfig = null,
+    JArray? PromptContent = null);
 
 /// <summary>Continue a session with one more turn.</summary>
 /// <param name="McpConfig">As in <see cref="CreateSessionRequest"/>; a live process started with other MCP servers is not reused.</param>
+/// <param name="PromptContent">As in <see cref="CreateSessionRequest"/>.</param>
 public sealed record ResumeSessionRequest(
     string SessionId,
     string Prompt,
@@ -24,7 +30,8 @@ public sealed record ResumeSessionRequest(
     string? Model = null,
     string? PermissionMode = null,
     bool IncludePartialMessages = false,
-    string? McpConfig = null);
+    string? McpConfig = null,
+    JArray? PromptContent = null);
 
 /// <summary>Which sessions to list as resumable.</summary>
 /// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>

@@ -67,7 +67,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
 
         try
         {
-            return await RunTurnAsync(process, request.Prompt, announced, request.UserId, turnCancellation.Token);
+            return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), announced, request.UserId, turnCancellation.Token);
         }
         finally
         {
@@ -99,7 +99,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         {
             var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig)
                 ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
-            return await RunTurnAsync(process, request.Prompt, observer, request.UserId, turnCancellation.Token);
+            return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), observer, request.UserId, turnCancellation.Token);
         }
         finally
         {
@@ -156,7 +156,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     }
 
     /// <summary>Runs a turn in the process, then keeps the process for the session's next turn or closes it. The caller holds the session's lock.</summary>
-    private async Task<TurnResult> RunTurnAsync(CliProcess process, string prompt, ITurnObserver observer, string userId, CancellationToken cancellationToken)
+    private async Task<TurnResult> RunTurnAsync(CliProcess process, JToken prompt, ITurnObserver observer, string userId, CancellationToken cancellationToken)
     {
         TurnResult? result = null;
         try

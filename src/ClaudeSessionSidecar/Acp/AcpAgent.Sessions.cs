@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Text;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Acp;
 
@@ -59,25 +57,27 @@ public sealed partial class AcpAgent
     /// Answers at once with the session's id, chosen here; a spare CLI process starts with that id in the folder, so
     /// the first prompt skips the CLI's start. Nothing is written until that prompt (an unused session leaves no trace).
     /// </summary>
-    [JsonRpcMethod(New, UseSingleObjectParameterDeserialization = true)]
-    public async Task<JObject> NewSessionAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<JObject> NewSessionAsync(NewSessionParams p, CancellationToken cancellationToken)
     {
-        var p = ParamsReader.Read<NewSessionParams>(parameters);
         var cwd = Require.AbsolutePath(p.Cwd, "cwd");
         var mcpConfig = McpConfigOf(p.McpServers);
         var sessionId = Guid.NewGuid().ToString();
-        await AcpErrors.TranslateAsync(() => Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig));
+        await Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig);
         var session = new AcpSession(sessionId, cwd, started: false) { McpConfig = mcpConfig };
         sessions[sessionId] = session;
         return new JObject { ["sessionId"] = sessionId, ["modes"] = AcpModes.State(session.ModeId) };
     }
 
     /// <summary>Opens a session the CLI would resume and replays its whole conversation as <c>session/update</c>s before answering.</summary>
-    [JsonRpcMethod(Load, UseSingleObjectParameterDeserialization = true)]
-    public async Task<JObject> LoadSessionAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<JObject> LoadSessionAsync(OpenSessionParams p, CancellationToken cancellationToken)
     {
-        var session = OpenExisting(parameters);
-        var (messages, _) = await AcpErrors.TranslateAsync(() => Task.FromResult(Sessions.Catalog.Messages(session.SessionId, host.UserId, session.WorkingDirectory, 0, null, includeSystem: false)));
+        var (session, messages) = await Task.Run(
+            () =>
+            {
+                var session = OpenExisting(p);
+                return (session, Sessions.Catalog.Messages(session.SessionId, host.DefaultUserId, session.WorkingDirectory, 0, null, includeSystem: false).Messages);
+            },
+            CancellationToken.None);
         foreach (var entry in messages)
         {
             var role = (string?)entry["type"] == "user" ? "user" : "assistant";
@@ -92,25 +92,22 @@ public sealed partial class AcpAgent
     }
 
     /// <summary>Opens a session the CLI would resume, without replaying it.</summary>
-    [JsonRpcMethod(Resume, UseSingleObjectParameterDeserialization = true)]
-    public Task<JObject> ResumeSessionAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public JObject ResumeSession(OpenSessionParams p)
     {
-        var session = OpenExisting(parameters);
+        var session = OpenExisting(p);
         sessions[session.SessionId] = session;
-        return Task.FromResult(new JObject { ["modes"] = AcpModes.State(session.ModeId) });
+        return new JObject { ["modes"] = AcpModes.State(session.ModeId) };
     }
 
     /// <summary>
     /// Exactly the sessions the CLI would resume (the engine's verdict, external ones included), newest first, a page
     /// at a time; <c>nextCursor</c> is opaque, and a cursor this server did not give is refused with -32602.
     /// </summary>
-    [JsonRpcMethod(List, UseSingleObjectParameterDeserialization = true)]
-    public Task<JObject> ListSessionsAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public JObject ListSessions(ListSessionsParams p)
     {
-        var p = ParamsReader.Read<ListSessionsParams>(parameters, required: false);
         var cwd = Require.OptionalAbsolutePath(p.Cwd, "cwd");
         var after = p.Cursor is null ? ((long Time, string SessionId)?)null : DecodeCursor(p.Cursor);
-        var resumable = RpcErrors.Translate(() => Sessions.Catalog.ListResumable(new ListResumableRequest(host.UserId, cwd, int.MaxValue, IncludeExternal: true)));
+        var resumable = Sessions.Catalog.ListResumable(new ListResumableRequest(host.DefaultUserId, cwd, int.MaxValue, IncludeExternal: true));
         var page = resumable
             .Where(session => after is not { } cursor || ListingCursor.IsAfter(session, cursor))
             .Take(ListPageSize + 1)
@@ -130,68 +127,51 @@ public sealed partial class AcpAgent
             result["nextCursor"] = ListingCursor.Encode(page[ListPageSize - 1]);
         }
 
-        return Task.FromResult(result);
+        return result;
     }
 
     /// <summary>Switches the CLI permission mode of the session's next turns (a live CLI is switched with its own control request).</summary>
-    [JsonRpcMethod(SetMode, UseSingleObjectParameterDeserialization = true)]
-    public Task<JObject> SetModeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public JObject SetSessionMode(SetModeParams p)
     {
-        var p = ParamsReader.Read<SetModeParams>(parameters);
         var session = OpenSession(p.SessionId);
         session.ModeId = p.ModeId is { } modeId && AcpModes.IsKnown(modeId)
             ? modeId
             : throw AcpErrors.InvalidParams("modeId", $"modeId must be one of {string.Join(", ", AcpModes.Available.Select(mode => mode.Id))}.");
-        return Task.FromResult(new JObject());
+        return new JObject();
     }
 
     /// <summary>Cancels the session's running prompt, waits for it, then closes its live CLI the safe way; the session stays resumable.</summary>
-    [JsonRpcMethod(Close, UseSingleObjectParameterDeserialization = true)]
-    public async Task<JObject> CloseSessionAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<JObject> CloseSessionAsync(SessionIdParams p, CancellationToken cancellationToken)
     {
-        var session = OpenSession(ParamsReader.Read<SessionIdParams>(parameters).SessionId);
+        var session = OpenSession(p.SessionId);
         await session.CancelAndWaitAsync();
         sessions.TryRemove(session.SessionId, out _);
-        await AcpErrors.TranslateAsync(async () =>
-        {
-            await Sessions.Turns.CloseAsync(session.SessionId);
-            return true;
-        });
+        await Sessions.Turns.CloseAsync(session.SessionId);
         return new JObject();
     }
 
     /// <summary>Deletes the session the SDK's way (transcript and metadata), after stopping its prompt and its CLI.</summary>
-    [JsonRpcMethod(Delete, UseSingleObjectParameterDeserialization = true)]
-    public async Task<JObject> DeleteSessionAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<JObject> DeleteSessionAsync(SessionIdParams p, CancellationToken cancellationToken)
     {
-        var sessionId = Require.SessionId(ParamsReader.Read<SessionIdParams>(parameters).SessionId);
+        var sessionId = Require.SessionId(p.SessionId);
         if (sessions.TryRemove(sessionId, out var open))
         {
             await open.CancelAndWaitAsync();
             if (!open.Started)
             {
                 // Never prompted: nothing was written; only its spare CLI is to go.
-                await AcpErrors.TranslateAsync(async () =>
-                {
-                    await Sessions.Turns.CloseAsync(sessionId);
-                    return true;
-                });
+                await Sessions.Turns.CloseAsync(sessionId);
                 return new JObject();
             }
         }
 
-        await AcpErrors.TranslateAsync(async () =>
-        {
-            await Sessions.Edits.DeleteAsync(sessionId, host.UserId, workingDirectory: null);
-            return true;
-        });
+        await Sessions.Edits.DeleteAsync(sessionId, host.DefaultUserId, workingDirectory: null);
         return new JObject();
     }
 
     /// <summary>A session for <c>session/load</c> or <c>session/resume</c>: one the CLI would resume, else -32002 with the reason.</summary>
-    private AcpSession OpenExisting(JToken? parameters)
+    private AcpSession OpenExisting(OpenSessionParams p)
     {
-        var p = ParamsReader.Read<OpenSessionParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var cwd = Require.AbsolutePath(p.Cwd, "cwd");
         var mcpConfig = McpConfigOf(p.McpServers);
@@ -201,7 +181,7 @@ public sealed partial class AcpAgent
             return open;
         }
 
-        var status = Sessions.Catalog.GetStatus(sessionId, host.UserId, cwd);
+        var status = Sessions.Catalog.GetStatus(sessionId, host.DefaultUserId, cwd);
         if (!status.Resumable)
         {
             throw AcpErrors.NotResumable(sessionId, status);

@@ -3,7 +3,6 @@ using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Acp;
 
@@ -20,7 +19,7 @@ public sealed class InitializeParams
 /// The ACP agent methods, one file per group (this one: <c>initialize</c> and what they share). Each is thin over
 /// <see cref="SessionService"/>: ACP sessions are this project's sessions (same store, same lock, same transcripts).
 /// </summary>
-public sealed partial class AcpAgent(AcpHost host)
+public sealed partial class AcpAgent(SidecarHost host)
 {
     public const string Initialize = "initialize";
 
@@ -32,23 +31,35 @@ public sealed partial class AcpAgent(AcpHost host)
 
     private SessionService Sessions => host.Services;
 
-    /// <summary>Answers the protocol version (1 whatever the client asks: the client disconnects if it cannot speak it) and what this agent does.</summary>
-    [JsonRpcMethod(Initialize, UseSingleObjectParameterDeserialization = true)]
-    public Task<JObject> InitializeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public void AddTo(MethodDispatcher methods)
     {
-        var p = ParamsReader.Read<InitializeParams>(parameters);
+        methods.Add<InitializeParams, JObject>(Initialize, InitializeAgent);
+        methods.Add<NewSessionParams, JObject>(New, NewSessionAsync);
+        methods.Add<OpenSessionParams, JObject>(Load, LoadSessionAsync);
+        methods.Add<OpenSessionParams, JObject>(Resume, ResumeSession);
+        methods.Add<ListSessionsParams, JObject>(List, ListSessions, paramsOptional: true);
+        methods.Add<PromptParams, JObject>(Prompt, PromptAsync);
+        methods.AddNotification(Cancel, CancelPrompt);
+        methods.Add<SetModeParams, JObject>(SetMode, SetSessionMode);
+        methods.Add<SessionIdParams, JObject>(Close, CloseSessionAsync);
+        methods.Add<SessionIdParams, JObject>(Delete, DeleteSessionAsync);
+    }
+
+    /// <summary>Answers the protocol version (1 whatever the client asks: the client disconnects if it cannot speak it) and what this agent does.</summary>
+    public JObject InitializeAgent(InitializeParams p)
+    {
         if (p.ProtocolVersion is null)
         {
             throw AcpErrors.InvalidParams("protocolVersion", "protocolVersion must be an integer.");
         }
 
-        return Task.FromResult(new JObject
+        return new JObject
         {
             ["protocolVersion"] = ProtocolVersion,
             ["agentCapabilities"] = new JObject
             {
                 ["loadSession"] = true,
-                ["promptCapabilities"] = new JObject { ["image"] = false, ["audio"] = false, ["embeddedContext"] = false },
+                ["promptCapabilities"] = new JObject { ["image"] = true, ["audio"] = false, ["embeddedContext"] = true },
                 ["mcpCapabilities"] = new JObject { ["http"] = false, ["sse"] = false },
                 ["sessionCapabilities"] = new JObject
                 {
@@ -60,7 +71,7 @@ public sealed partial class AcpAgent(AcpHost host)
             },
             ["agentInfo"] = new JObject { ["name"] = SidecarHost.ServerName, ["title"] = "Claude Code (session sidecar)", ["version"] = SidecarHost.ServerVersion },
             ["authMethods"] = new JArray(),
-        });
+        };
     }
 
     private AcpSession OpenSession(string? sessionId) =>

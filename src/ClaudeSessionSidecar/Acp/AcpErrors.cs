@@ -8,34 +8,43 @@ namespace ClaudeSessionSidecar.Acp;
 /// <summary>The engine's expected failures as ACP errors: the project's codes and reasons, with ACP's own code for a session not found.</summary>
 internal static class AcpErrors
 {
+    /// <summary>ACP's "authentication required".</summary>
+    public const int AuthenticationRequiredCode = -32000;
+
     /// <summary>ACP's "resource not found".</summary>
     public const int ResourceNotFound = -32002;
 
-    /// <summary>Runs an engine call; a session not found or not resumable becomes -32002 with <c>data.reason</c> (the project's reasons).</summary>
-    public static async Task<T> TranslateAsync<T>(Func<Task<T>> call)
+    /// <summary>
+    /// The ACP face's translation for <see cref="Hosting.MethodDispatcher"/>: the stdio face's, except that a session
+    /// not found or not resumable is -32002 (with <c>data.reason</c>, the project's reasons). Null: not the engine's.
+    /// </summary>
+    public static LocalRpcException? Translate(Exception exception)
     {
-        try
+        var error = exception as LocalRpcException ?? RpcErrors.Translate(exception);
+        if (error?.ErrorCode is ErrorCodes.NotResumable or ErrorCodes.SessionNotFound)
         {
-            return await RpcErrors.TranslateAsync(call);
+            return new LocalRpcException(error.Message) { ErrorCode = ResourceNotFound, ErrorData = error.ErrorData };
         }
-        catch (LocalRpcException error) when (error.ErrorCode is ErrorCodes.NotResumable or ErrorCodes.SessionNotFound)
-        {
-            throw new LocalRpcException(error.Message) { ErrorCode = ResourceNotFound, ErrorData = error.ErrorData };
-        }
+
+        return error == exception ? null : error;
     }
 
     /// <summary>The error a resume of the session gets from the engine, as ACP's "resource not found".</summary>
-    public static LocalRpcException NotResumable(string sessionId, SessionStatus status)
-    {
-        var error = RpcErrors.Translate(new SessionNotResumableException(sessionId, status))!;
-        return new LocalRpcException(error.Message) { ErrorCode = ResourceNotFound, ErrorData = error.ErrorData };
-    }
+    public static LocalRpcException NotResumable(string sessionId, SessionStatus status) => Translate(new SessionNotResumableException(sessionId, status))!;
 
     public static LocalRpcException SessionNotOpen(string sessionId) =>
         new($"Session {sessionId} is not open on this connection: create it with session/new, or open it with session/load or session/resume.")
         {
             ErrorCode = ResourceNotFound,
             ErrorData = new ErrorData { Reason = "session_not_open", SessionId = sessionId },
+        };
+
+    /// <summary>The CLI has no login: the user logs in with <c>claude</c> itself (<c>/login</c>), or sets an API key.</summary>
+    public static LocalRpcException AuthenticationRequired(string cliMessage) =>
+        new($"Authentication required: the Claude Code CLI says \"{cliMessage}\". Log in with `claude` (/login), or set ANTHROPIC_API_KEY for the agent.")
+        {
+            ErrorCode = AuthenticationRequiredCode,
+            ErrorData = new ErrorData { Reason = "auth_required" },
         };
 
     public static LocalRpcException InvalidParams(string parameter, string message) => RpcErrors.InvalidParams(parameter, message);

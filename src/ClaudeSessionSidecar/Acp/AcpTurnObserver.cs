@@ -1,5 +1,6 @@
 using ClaudeSessionSidecar.Engine.Cli;
 using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Hosting;
 using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
@@ -9,7 +10,7 @@ namespace ClaudeSessionSidecar.Acp;
 /// One prompt's view of the CLI's stream: <c>session/update</c> notifications as it arrives, and the CLI's
 /// permission questions asked with <c>session/request_permission</c>.
 /// </summary>
-internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnObserver
+internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : ITurnObserver
 {
     public const string RequestPermissionMethod = "session/request_permission";
 
@@ -30,6 +31,15 @@ internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnO
     private bool textStreamed;
     private bool thinkingStreamed;
 
+    /// <summary>
+    /// The CLI answered that it has no login (measured on 2.1.328: an assistant message with
+    /// <c>error: "authentication_failed"</c> and the text "Not logged in · Please run /login", then an error result).
+    /// </summary>
+    public string? AuthenticationFailure { get; private set; }
+
+    /// <summary>The <c>usage</c> of the turn's last assistant message: what the context held at its end.</summary>
+    public JObject? LastUsage { get; private set; }
+
     public ValueTask OnSessionStartedAsync(string sessionId)
     {
         session.Started = true;
@@ -48,6 +58,12 @@ internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnO
                 updates = chunk is null ? [] : [chunk];
                 break;
             case "assistant":
+                LastUsage = message["message"]?["usage"] as JObject ?? LastUsage;
+                if ((string?)message["error"] == "authentication_failed")
+                {
+                    AuthenticationFailure = string.Concat(message["message"]?["content"]?.Select(block => (string?)block["text"]) ?? []);
+                }
+
                 updates = AcpUpdates.FromContent("assistant", message["message"]?["content"], includeText: !textStreamed, includeThinking: !thinkingStreamed).ToList();
                 textStreamed = thinkingStreamed = false;
                 break;
@@ -111,6 +127,6 @@ internal sealed class AcpTurnObserver(AcpHost host, AcpSession session) : ITurnO
         }
     }
 
-    public static Task NotifyAsync(AcpHost host, string sessionId, JObject update) =>
+    public static Task NotifyAsync(SidecarHost host, string sessionId, JObject update) =>
         host.Rpc.NotifyWithParameterObjectAsync(AcpUpdates.Method, new JObject { ["sessionId"] = sessionId, ["update"] = update });
 }

@@ -61,6 +61,13 @@ internal static class AcpUpdates
                 case "text" when includeText && block["text"] is JValue { Type: JTokenType.String } text && !IsSystemReminder((string)text!):
                     yield return Chunk(role == "user" ? "user_message_chunk" : "agent_message_chunk", (string)text!);
                     break;
+                case "image" when includeText && block["source"] is JObject { } source && (string?)source["type"] == "base64":
+                    yield return new JObject
+                    {
+                        ["sessionUpdate"] = role == "user" ? "user_message_chunk" : "agent_message_chunk",
+                        ["content"] = new JObject { ["type"] = "image", ["data"] = source["data"], ["mimeType"] = source["media_type"] },
+                    };
+                    break;
                 case "thinking" when includeThinking && block["thinking"] is JValue { Type: JTokenType.String } thinking:
                     yield return Chunk("agent_thought_chunk", (string)thinking!);
                     break;
@@ -71,6 +78,38 @@ internal static class AcpUpdates
                     yield return ToolResult((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// What a finished turn tells the client beside its stop reason: the session's title and last activity
+    /// (<c>session_info_update</c>), and how full the context is (<c>usage_update</c>: the last assistant message's
+    /// input, cache and output tokens, against the model's context window from the result's <c>modelUsage</c>; left
+    /// out when the CLI reports no window, as for its own synthetic answers). No cost: the CLI's figure is per process.
+    /// </summary>
+    public static IEnumerable<JObject> AfterTurn(Engine.Sessions.TurnResult turn, JObject? lastUsage)
+    {
+        if (turn.Record is { } record)
+        {
+            yield return new JObject
+            {
+                ["sessionUpdate"] = "session_info_update",
+                ["title"] = record.Title,
+                ["updatedAt"] = record.LastActiveAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            };
+        }
+
+        var contextWindow = (turn.Outcome.Result?["modelUsage"] as JObject)?.Properties()
+            .Select(model => model.Value["contextWindow"])
+            .Where(window => window?.Type == JTokenType.Integer)
+            .Select(window => (long)window!)
+            .DefaultIfEmpty(0)
+            .Max() ?? 0;
+        if (lastUsage is not null && contextWindow > 0)
+        {
+            var used = new[] { "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens" }
+                .Sum(field => lastUsage[field]?.Type == JTokenType.Integer ? (long)lastUsage[field]! : 0);
+            yield return new JObject { ["sessionUpdate"] = "usage_update", ["used"] = used, ["size"] = contextWindow };
         }
     }
 

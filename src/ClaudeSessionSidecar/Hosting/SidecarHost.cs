@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using ClaudeSessionSidecar.Acp;
 using ClaudeSessionSidecar.Engine.Cli;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Sessions;
@@ -16,7 +17,8 @@ using StreamJsonRpc;
 namespace ClaudeSessionSidecar.Hosting;
 
 /// <summary>
-/// The JSON-RPC server on a pair of streams. It never touches <see cref="Console"/>: <c>Program</c> hands it stdio,
+/// The JSON-RPC server on a pair of streams, speaking one protocol face over the engine: this project's stdio
+/// protocol, or the Agent Client Protocol. It never touches <see cref="Console"/>: <c>Program</c> hands it stdio,
 /// tests hand it pipes. <see cref="Start"/>, then <see cref="WaitForExitAsync"/>.
 /// </summary>
 public sealed class SidecarHost : System.IAsyncDisposable
@@ -26,8 +28,6 @@ public sealed class SidecarHost : System.IAsyncDisposable
     public static readonly string ServerVersion =
         typeof(SidecarHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    private static readonly Type[] MethodGroups = [typeof(LifecycleMethods), typeof(SessionMethods)];
-
     private readonly JsonRpc rpc;
     private readonly FramedMessageHandler messageHandler;
     private readonly CancellationTokenSource stopping = new();
@@ -35,38 +35,45 @@ public sealed class SidecarHost : System.IAsyncDisposable
     private readonly ConcurrentDictionary<Task, bool> turnsInFlight = new();
     private volatile bool shutdownRequested;
 
-    public SidecarHost(Stream input, Stream output, SessionService services, Framing framing, ISidecarLog log)
+    /// <param name="framing">The stdio face's framing; the ACP face is newline-delimited, always.</param>
+    public SidecarHost(Stream input, Stream output, SessionService services, Framing framing, ISidecarLog log, Protocol protocol = Protocol.Stdio)
     {
         Services = services;
         Log = log;
-        messageHandler = CreateMessageHandler(input, output, framing, log);
+        messageHandler = CreateMessageHandler(input, output, protocol == Protocol.Acp ? Framing.Newline : framing, log);
         rpc = new JsonRpc(messageHandler)
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
-        rpc.AddLocalRpcTarget(new LifecycleMethods(this));
-        rpc.AddLocalRpcTarget(new SessionMethods(this));
-        Notifier = new NotifyingObserver(rpc, messageHandler.InputEnded, log);
+        if (protocol == Protocol.Acp)
+        {
+            var methods = new MethodDispatcher(rpc, AcpErrors.Translate, log);
+            new AcpAgent(this).AddTo(methods);
+            MethodNames = methods.RequestNames;
+        }
+        else
+        {
+            var methods = new MethodDispatcher(rpc, RpcErrors.Translate, log);
+            new LifecycleMethods(this).AddTo(methods);
+            new SessionMethods(this).AddTo(methods);
+            MethodNames = methods.RequestNames;
+        }
     }
 
     public SessionService Services { get; }
 
     public ISidecarLog Log { get; }
 
-    /// <summary>The OS user, for requests that name no <c>userId</c>.</summary>
+    /// <summary>The OS user, for requests that name no <c>userId</c> (and for every ACP session: ACP names no user).</summary>
     public string DefaultUserId { get; init; } = Environment.UserName;
 
-    internal ITurnObserver Notifier { get; }
+    /// <summary>Every request method of this face, in the order its dispatcher took them.</summary>
+    public IReadOnlyList<string> MethodNames { get; }
 
-    /// <summary>Every request method the targets declare (read from their attributes, so the list cannot drift).</summary>
-    public static IReadOnlyList<string> MethodNames { get; } = MethodGroups
-        .SelectMany(type => type.GetMethods())
-        .Select(method => method.GetCustomAttribute<JsonRpcMethodAttribute>()?.Name)
-        .Where(name => name is not null && name != LifecycleMethods.Exit)
-        .Select(name => name!)
-        .ToList();
+    internal JsonRpc Rpc => rpc;
 
-    public static IReadOnlyList<string> NotificationNames { get; } = [SessionMessageNotification.Method];
+    /// <summary>Cancelled at the end of the client's input: from then on no answer from the client can arrive.</summary>
+    internal CancellationToken ClientInputEnded => messageHandler.InputEnded;
 
     /// <summary>Builds the engine from the options: the CLI, the path rule's config folder, and the store.</summary>
     /// <param name="oneRequest">For <c>call</c>: no process outlives the one request, so none is kept between turns.</param>
@@ -131,7 +138,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
     public void RequestExit() => exitRequested.TrySetResult();
 
     /// <summary>Runs a turn so that a client's cancel, a disconnect or <c>exit</c> stops it safely, and the host waits for it before exiting.</summary>
-    internal async Task<TurnResult> RunTurnAsync(Func<CancellationToken, Task<TurnResult>> turn, CancellationToken requestToken)
+    internal async Task<T> RunTurnAsync<T>(Func<CancellationToken, Task<T>> turn, CancellationToken requestToken)
     {
         if (shutdownRequested || stopping.IsCancellationRequested)
         {
@@ -139,7 +146,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, stopping.Token);
-        var running = RpcErrors.TranslateAsync(() => turn(linked.Token));
+        var running = turn(linked.Token);
         turnsInFlight.TryAdd(running, true);
         try
         {

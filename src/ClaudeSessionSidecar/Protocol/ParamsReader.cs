@@ -8,7 +8,8 @@ namespace ClaudeSessionSidecar.Protocol;
 /// Reads a method's params object into its <c>...Params</c> type, strictly: a property of type string takes only
 /// a JSON string, an int only an integer, a bool only true/false. (Newtonsoft alone would quietly turn 42 into "42",
 /// and StreamJsonRpc reports its failures as -32000.) Every mismatch is a -32602 naming the parameter. Unknown
-/// members are ignored, so newer clients still talk to older servers.
+/// members are ignored, so newer clients still talk to older servers. A member given as null counts as left out,
+/// except for a <see cref="JToken"/> property, which gets the null token: its method tells null from missing.
 /// </summary>
 public static class ParamsReader
 {
@@ -31,7 +32,7 @@ public static class ParamsReader
         var result = new T();
         foreach (var (name, property) in Properties.GetOrAdd(typeof(T), Describe))
         {
-            if (members.TryGetValue(name, StringComparison.Ordinal, out var token) && token.Type != JTokenType.Null)
+            if (members.TryGetValue(name, StringComparison.Ordinal, out var token) && (token.Type != JTokenType.Null || property.PropertyType == typeof(JToken)))
             {
                 property.SetValue(result, Convert(token, property.PropertyType, name));
             }

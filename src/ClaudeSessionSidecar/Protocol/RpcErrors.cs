@@ -5,38 +5,14 @@ using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Protocol;
 
-/// <summary>Turns the engine's expected failures into documented JSON-RPC errors. Anything else escaping a method is a bug.</summary>
+/// <summary>Turns the engine's expected failures into documented JSON-RPC errors. Anything else escaping a method is a bug (-32603).</summary>
 public static class RpcErrors
 {
     public static LocalRpcException InvalidParams(string parameter, string message) =>
         new(message) { ErrorCode = ErrorCodes.InvalidParams, ErrorData = new ErrorData { Reason = "invalid_params", Parameter = parameter } };
 
-    /// <summary>Runs an engine call, translating its expected exceptions.</summary>
-    public static async Task<T> TranslateAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception exception) when (Translate(exception) is { } error)
-        {
-            throw error;
-        }
-    }
-
-    public static T Translate<T>(Func<T> call)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception exception) when (Translate(exception) is { } error)
-        {
-            throw error;
-        }
-    }
-
-    internal static LocalRpcException? Translate(Exception exception) => exception switch
+    /// <summary>The stdio face's translation for <see cref="Hosting.MethodDispatcher"/>: null for what is not one of the engine's expected failures.</summary>
+    public static LocalRpcException? Translate(Exception exception) => exception switch
     {
         InvalidSessionRequestException invalid => InvalidParams(invalid.Parameter, invalid.Message),
         SessionNotResumableException notResumable => new LocalRpcException(notResumable.Message)

@@ -59,7 +59,7 @@ public sealed class EnvelopeTests : IAsyncLifetime
     [Fact]
     public async Task Positional_params_get_a_clean_invalid_params_for_every_method()
     {
-        foreach (var method in SidecarHost.MethodNames)
+        foreach (var method in host.MethodNames)
         {
             await client.WriteLineAsync($$"""{"jsonrpc":"2.0","id":"{{method}}","method":"{{method}}","params":["a","b"]}""");
             var answer = await client.ReadMessageAsync();

@@ -3,7 +3,6 @@ using ClaudeSessionSidecar.Methods.Session;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Lifecycle;
 
@@ -64,6 +63,8 @@ public sealed class ServerCapabilities
     public bool PartialMessages => true;
 }
 
+public sealed class NoParams;
+
 /// <summary><c>initialize</c>, <c>shutdown</c>, <c>exit</c>: the Language-Server-style lifecycle.</summary>
 public sealed class LifecycleMethods(SidecarHost host)
 {
@@ -71,11 +72,16 @@ public sealed class LifecycleMethods(SidecarHost host)
     public const string Shutdown = "shutdown";
     public const string Exit = "exit";
 
-    [JsonRpcMethod(Initialize, UseSingleObjectParameterDeserialization = true)]
-    public async Task<InitializeResult> InitializeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public void AddTo(MethodDispatcher methods)
     {
-        var p = ParamsReader.Read<InitializeParams>(parameters, required: false);
-        if (p.ClientInfo is { } clientInfo)
+        methods.Add<InitializeParams, InitializeResult>(Initialize, InitializeAsync, paramsOptional: true);
+        methods.Add<NoParams, object?>(Shutdown, ShutdownServer, paramsOptional: true);
+        methods.AddNotification(Exit, _ => host.RequestExit());
+    }
+
+    public async Task<InitializeResult> InitializeAsync(InitializeParams p, CancellationToken cancellationToken)
+    {
+        if (p.ClientInfo is { Type: not JTokenType.Null } clientInfo)
         {
             var client = ParamsReader.Read<ClientInfo>(clientInfo);
             host.Log.Write(Engine.Diagnostics.LogLevel.Info, $"Client: {client.Name} {client.Version}");
@@ -91,19 +97,14 @@ public sealed class LifecycleMethods(SidecarHost host)
                 Version = claude is null ? null : await host.Services.GetClaudeVersionAsync().WaitAsync(cancellationToken),
                 ConfigDirectory = host.Services.ConfigDirectory,
             },
-            Capabilities = new ServerCapabilities { Methods = SidecarHost.MethodNames, Notifications = SidecarHost.NotificationNames, ServerRequests = [RequestPermission.Method] },
+            Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = [SessionMessageNotification.Method], ServerRequests = [RequestPermission.Method] },
         };
     }
 
     /// <summary>Stops taking turns; in-flight ones finish. Harmless when repeated.</summary>
-    [JsonRpcMethod(Shutdown)]
-    public object? Shutdown_(CancellationToken cancellationToken = default)
+    public object? ShutdownServer(NoParams p)
     {
         host.RequestShutdown();
         return null;
     }
-
-    /// <summary>Ends the process once in-flight turns are stopped the safe way. Harmless when repeated.</summary>
-    [JsonRpcMethod(Exit)]
-    public void Exit_() => host.RequestExit();
 }

@@ -1,6 +1,4 @@
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -24,25 +22,14 @@ public sealed partial class SessionMethods
     public const string Unarchive = "session/unarchive";
 
     /// <summary>Hides the session from <c>session/list</c> (unless includeArchived), as the SDK archives: <c>archived.json</c> beside the transcript.</summary>
-    [JsonRpcMethod(Archive, UseSingleObjectParameterDeserialization = true)]
-    public Task<ArchiveResult> ArchiveAsync(JToken? parameters = null, CancellationToken cancellationToken = default) =>
-        SetArchivedAsync(parameters, archived: true, cancellationToken);
+    public ArchiveResult ArchiveSession(ArchiveParams p) => SetArchived(p, archived: true);
 
-    [JsonRpcMethod(Unarchive, UseSingleObjectParameterDeserialization = true)]
-    public Task<ArchiveResult> UnarchiveAsync(JToken? parameters = null, CancellationToken cancellationToken = default) =>
-        SetArchivedAsync(parameters, archived: false, cancellationToken);
+    public ArchiveResult UnarchiveSession(ArchiveParams p) => SetArchived(p, archived: false);
 
-    private Task<ArchiveResult> SetArchivedAsync(JToken? parameters, bool archived, CancellationToken cancellationToken)
+    private ArchiveResult SetArchived(ArchiveParams p, bool archived)
     {
-        var p = ParamsReader.Read<ArchiveParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
-        var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(
-            () => RpcErrors.Translate(() =>
-            {
-                Sessions.Edits.SetArchived(sessionId, userId, archived);
-                return new ArchiveResult { SessionId = sessionId, Archived = archived };
-            }),
-            cancellationToken);
+        Sessions.Edits.SetArchived(sessionId, UserIdOrDefault(p.UserId), archived);
+        return new ArchiveResult { SessionId = sessionId, Archived = archived };
     }
 }

@@ -1,6 +1,4 @@
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -25,10 +23,6 @@ public sealed partial class SessionMethods
     /// Stops the session's running turn with the CLI's interrupt request; the create/resume request then answers
     /// its result with <c>cancelled: true</c>, and the session stays resumable. <c>$/cancelRequest</c> does the same.
     /// </summary>
-    [JsonRpcMethod(Cancel, UseSingleObjectParameterDeserialization = true)]
-    public Task<CancelResult> CancelAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
-    {
-        var p = ParamsReader.Read<CancelParams>(parameters);
-        return Task.FromResult(new CancelResult { Cancelled = Sessions.Turns.Cancel(Require.SessionId(p.SessionId), UserIdOrDefault(p.UserId)) });
-    }
+    public CancelResult CancelTurn(CancelParams p) =>
+        new() { Cancelled = Sessions.Turns.Cancel(Require.SessionId(p.SessionId), UserIdOrDefault(p.UserId)) };
 }

@@ -1,7 +1,5 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -45,10 +43,8 @@ public sealed partial class SessionMethods
     public const string Create = "session/create";
 
     /// <summary>Starts a session with a first turn; its id reaches the client in the first <c>session/message</c>.</summary>
-    [JsonRpcMethod(Create, UseSingleObjectParameterDeserialization = true)]
-    public async Task<CreateResult> CreateAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<CreateResult> CreateAsync(CreateParams p, CancellationToken cancellationToken)
     {
-        var p = ParamsReader.Read<CreateParams>(parameters);
         var request = new CreateSessionRequest(
             WorkingDirectory: Require.AbsolutePath(p.WorkingDirectory, "workingDirectory"),
             Prompt: p.Prompt is null ? SessionTurns.DefaultPrompt : Require.Text(p.Prompt, "prompt"),
@@ -58,7 +54,7 @@ public sealed partial class SessionMethods
             Title: p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength),
             IncludePartialMessages: p.IncludePartialMessages ?? false);
 
-        var turn = await host.RunTurnAsync(token => Sessions.Turns.CreateAsync(request, host.Notifier, token), cancellationToken);
+        var turn = await host.RunTurnAsync(token => Sessions.Turns.CreateAsync(request, Notifier, token), cancellationToken);
         return new CreateResult
         {
             SessionId = turn.SessionId,

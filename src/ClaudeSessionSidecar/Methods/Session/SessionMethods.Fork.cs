@@ -1,8 +1,6 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -41,20 +39,18 @@ public sealed partial class SessionMethods
     public const string Fork = "session/fork";
 
     /// <summary>A new session with a copy of the conversation (the SDK's forkSession); the original is untouched. With a prompt, the fork's first turn runs too.</summary>
-    [JsonRpcMethod(Fork, UseSingleObjectParameterDeserialization = true)]
-    public async Task<ForkResult> ForkAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<ForkResult> ForkAsync(ForkParams p, CancellationToken cancellationToken)
     {
-        var p = ParamsReader.Read<ForkParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var upTo = p.UpToMessageId is null ? null : Require.SessionId(p.UpToMessageId, "upToMessageId");
         var prompt = p.Prompt is null ? null : Require.Text(p.Prompt, "prompt");
         var title = p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength);
         var userId = UserIdOrDefault(p.UserId);
 
-        var fork = await Task.Run(() => RpcErrors.Translate(() => Sessions.Edits.Fork(sessionId, userId, upTo, title)), cancellationToken);
+        var fork = await Task.Run(() => Sessions.Edits.Fork(sessionId, userId, upTo, title), CancellationToken.None);
         var turn = prompt is null
             ? null
-            : await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId), host.Notifier, token), cancellationToken);
+            : await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId), Notifier, token), cancellationToken);
         return new ForkResult
         {
             SessionId = fork.SessionId,

@@ -1,7 +1,5 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -34,23 +32,15 @@ public sealed partial class SessionMethods
     public const string Info = "session/info";
 
     /// <summary>One session's summary: titles, tag, archived, branch, times, size, message count, status.</summary>
-    [JsonRpcMethod(Info, UseSingleObjectParameterDeserialization = true)]
-    public Task<InfoResult> InfoAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public InfoResult GetInfo(InfoParams p)
     {
-        var p = ParamsReader.Read<InfoParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
-        var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(
-            () => RpcErrors.Translate(() =>
-            {
-                var view = Sessions.Catalog.Info(sessionId, userId, workingDirectory) ?? throw new SessionNotFoundException(sessionId);
-                return new InfoResult(SessionViewDto.From(view))
-                {
-                    LastModified = view.FilePath is { } path && File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path)) : null,
-                    MessageCount = view.FilePath is { } file && File.Exists(file) ? Sessions.Catalog.MessageCount(file) : 0,
-                };
-            }),
-            cancellationToken);
+        var view = Sessions.Catalog.Info(sessionId, UserIdOrDefault(p.UserId), workingDirectory) ?? throw new SessionNotFoundException(sessionId);
+        return new InfoResult(SessionViewDto.From(view))
+        {
+            LastModified = view.FilePath is { } path && File.Exists(path) ? new DateTimeOffset(File.GetLastWriteTimeUtc(path)) : null,
+            MessageCount = view.FilePath is { } file && File.Exists(file) ? Sessions.Catalog.MessageCount(file) : 0,
+        };
     }
 }

@@ -1,8 +1,6 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -42,10 +40,8 @@ public sealed partial class SessionMethods
     public const int MaxPageSize = 10_000;
 
     /// <summary>Every session (resumable or not, each with its status), newest activity first, a page at a time.</summary>
-    [JsonRpcMethod(List, UseSingleObjectParameterDeserialization = true)]
-    public Task<ListResult> ListAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public ListResult ListSessions(ListParams p)
     {
-        var p = ParamsReader.Read<ListParams>(parameters, required: false);
         var request = new ListSessionsRequest(
             UserId: UserIdOrDefault(p.UserId),
             WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
@@ -54,12 +50,7 @@ public sealed partial class SessionMethods
             IncludeArchived: p.IncludeArchived ?? false,
             IncludeProgrammatic: p.IncludeProgrammatic ?? true,
             Cursor: p.Cursor is null ? null : Require.Text(p.Cursor, "cursor"));
-        return Task.Run(
-            () => RpcErrors.Translate(() =>
-            {
-                var page = Sessions.Catalog.List(request);
-                return new ListResult { Sessions = page.Sessions.Select(SessionViewDto.From).ToList(), NextCursor = page.NextCursor };
-            }),
-            cancellationToken);
+        var page = Sessions.Catalog.List(request);
+        return new ListResult { Sessions = page.Sessions.Select(SessionViewDto.From).ToList(), NextCursor = page.NextCursor };
     }
 }

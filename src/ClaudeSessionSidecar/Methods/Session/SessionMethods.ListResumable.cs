@@ -1,8 +1,6 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
 using Newtonsoft.Json;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -73,20 +71,14 @@ public sealed partial class SessionMethods
     public const int MaxListLimit = 1000;
 
     /// <summary>The resumable sessions, newest activity first; every entry is one the CLI would resume.</summary>
-    [JsonRpcMethod(ListResumable, UseSingleObjectParameterDeserialization = true)]
-    public Task<ListResumableResult> ListResumableAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public ListResumableResult ListResumableSessions(ListResumableParams p)
     {
-        var p = ParamsReader.Read<ListResumableParams>(parameters, required: false);
         var request = new ListResumableRequest(
             UserId: UserIdOrDefault(p.UserId),
             WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
             Limit: Require.Range(p.Limit, "limit", DefaultListLimit, 1, MaxListLimit),
             IncludeExternal: p.IncludeExternal ?? false,
             IncludeArchived: p.IncludeArchived ?? false);
-
-        // File system and SQLite work: off the connection's reader so other requests keep flowing.
-        return Task.Run(
-            () => RpcErrors.Translate(() => new ListResumableResult { Sessions = Sessions.Catalog.ListResumable(request).Select(ResumableSessionDto.From).ToList() }),
-            cancellationToken);
+        return new ListResumableResult { Sessions = Sessions.Catalog.ListResumable(request).Select(ResumableSessionDto.From).ToList() };
     }
 }

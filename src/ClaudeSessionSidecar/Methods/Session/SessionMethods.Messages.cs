@@ -1,6 +1,5 @@
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -44,32 +43,25 @@ public sealed partial class SessionMethods
     public const string Messages = "session/messages";
 
     /// <summary>The conversation in order, following the <c>parentUuid</c> chain (as the CLI resumes it), not the file's line order.</summary>
-    [JsonRpcMethod(Messages, UseSingleObjectParameterDeserialization = true)]
-    public Task<MessagesResult> MessagesAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public MessagesResult GetMessages(MessagesParams p)
     {
-        var p = ParamsReader.Read<MessagesParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
         var userId = UserIdOrDefault(p.UserId);
         var offset = Require.Range(p.Offset, "offset", 0, 0, int.MaxValue);
         int? limit = p.Limit is null ? null : Require.Range(p.Limit, "limit", 0, 1, 100_000);
         var includeSystem = p.IncludeSystem ?? false;
-        return Task.Run(
-            () => RpcErrors.Translate(() =>
+        var (messages, total) = Sessions.Catalog.Messages(sessionId, userId, workingDirectory, offset, limit, includeSystem);
+        return new MessagesResult
+        {
+            Total = total,
+            Messages = messages.Select(entry => new ConversationMessageDto
             {
-                var (messages, total) = Sessions.Catalog.Messages(sessionId, userId, workingDirectory, offset, limit, includeSystem);
-                return new MessagesResult
-                {
-                    Total = total,
-                    Messages = messages.Select(entry => new ConversationMessageDto
-                    {
-                        Uuid = (string)entry["uuid"]!,
-                        Type = (string)entry["type"]!,
-                        Timestamp = (string?)entry["timestamp"],
-                        Message = entry["message"] ?? entry["content"],
-                    }).ToList(),
-                };
-            }),
-            cancellationToken);
+                Uuid = (string)entry["uuid"]!,
+                Type = (string)entry["type"]!,
+                Timestamp = (string?)entry["timestamp"],
+                Message = entry["message"] ?? entry["content"],
+            }).ToList(),
+        };
     }
 }

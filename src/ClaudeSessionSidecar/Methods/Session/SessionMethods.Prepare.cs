@@ -1,6 +1,4 @@
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -26,16 +24,11 @@ public sealed partial class SessionMethods
     public const string Prepare = "session/prepare";
 
     /// <summary>Starts a spare CLI in a folder so that the next <c>session/create</c> there skips the CLI's start.</summary>
-    [JsonRpcMethod(Prepare, UseSingleObjectParameterDeserialization = true)]
-    public Task<PrepareResult> PrepareAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<PrepareResult> PrepareAsync(PrepareParams p, CancellationToken cancellationToken)
     {
-        var p = ParamsReader.Read<PrepareParams>(parameters);
         var workingDirectory = Require.AbsolutePath(p.WorkingDirectory, "workingDirectory");
         var model = Require.OptionalToken(p.Model, "model");
         var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
-        return RpcErrors.TranslateAsync(async () => new PrepareResult
-        {
-            Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false),
-        });
+        return new PrepareResult { Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false) };
     }
 }

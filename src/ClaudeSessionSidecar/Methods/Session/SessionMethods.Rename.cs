@@ -1,6 +1,4 @@
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -28,14 +26,10 @@ public sealed partial class SessionMethods
     public const int MaxTitleLength = 1000;
 
     /// <summary>Sets the title: a <c>custom-title</c> line in the transcript (as the SDK's renameSession writes it) and the store's title.</summary>
-    [JsonRpcMethod(Rename, UseSingleObjectParameterDeserialization = true)]
-    public Task<RenameResult> RenameAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public RenameResult RenameSession(RenameParams p)
     {
-        var p = ParamsReader.Read<RenameParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var title = Require.Title(p.Title, "title", MaxTitleLength);
-
-        var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(() => RpcErrors.Translate(() => new RenameResult { SessionId = sessionId, Title = Sessions.Edits.Rename(sessionId, userId, title) }), cancellationToken);
+        return new RenameResult { SessionId = sessionId, Title = Sessions.Edits.Rename(sessionId, UserIdOrDefault(p.UserId), title) };
     }
 }

@@ -1,7 +1,5 @@
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -35,10 +33,8 @@ public sealed partial class SessionMethods
     public const string Resume = "session/resume";
 
     /// <summary>One more turn on a session; -31001 without running the CLI when it would not resume.</summary>
-    [JsonRpcMethod(Resume, UseSingleObjectParameterDeserialization = true)]
-    public async Task<ResumeResult> ResumeAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public async Task<ResumeResult> ResumeAsync(ResumeParams p, CancellationToken cancellationToken)
     {
-        var p = ParamsReader.Read<ResumeParams>(parameters);
         var request = new ResumeSessionRequest(
             SessionId: Require.SessionId(p.SessionId),
             Prompt: Require.Text(p.Prompt, "prompt"),
@@ -47,7 +43,7 @@ public sealed partial class SessionMethods
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
             IncludePartialMessages: p.IncludePartialMessages ?? false);
 
-        var turn = await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(request, host.Notifier, token), cancellationToken);
+        var turn = await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(request, Notifier, token), cancellationToken);
         return new ResumeResult
         {
             SessionId = turn.SessionId,

@@ -1,6 +1,4 @@
 using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -19,13 +17,10 @@ public sealed partial class SessionMethods
     public const string Status = "session/status";
 
     /// <summary>Whether the CLI would resume the session, and if not, why.</summary>
-    [JsonRpcMethod(Status, UseSingleObjectParameterDeserialization = true)]
-    public Task<SessionStatusDto> StatusAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public SessionStatusDto GetStatus(StatusParams p)
     {
-        var p = ParamsReader.Read<StatusParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
         var workingDirectory = Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory");
-        var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(() => SessionStatusDto.From(Sessions.Catalog.GetStatus(sessionId, userId, workingDirectory)), cancellationToken);
+        return SessionStatusDto.From(Sessions.Catalog.GetStatus(sessionId, UserIdOrDefault(p.UserId), workingDirectory));
     }
 }

@@ -1,7 +1,6 @@
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Methods.Session;
 
@@ -30,23 +29,16 @@ public sealed partial class SessionMethods
     public const int MaxTagLength = 200;
 
     /// <summary>Tags a session (a <c>tag</c> line, as the SDK's tagSession writes it); <c>tag: null</c> clears it.</summary>
-    [JsonRpcMethod(Tag, UseSingleObjectParameterDeserialization = true)]
-    public Task<TagResult> TagAsync(JToken? parameters = null, CancellationToken cancellationToken = default)
+    public TagResult SetTag(TagParams p)
     {
-        var p = ParamsReader.Read<TagParams>(parameters);
         var sessionId = Require.SessionId(p.SessionId);
-        if (parameters is not JObject members || !members.ContainsKey("tag"))
-        {
-            throw RpcErrors.InvalidParams("tag", "tag is required: a string, or null to clear the tag.");
-        }
-
         string? tag = p.Tag switch
         {
-            null => null,
+            null => throw RpcErrors.InvalidParams("tag", "tag is required: a string, or null to clear the tag."),
+            { Type: JTokenType.Null } => null,
             JValue { Type: JTokenType.String } text when ((string)text!).Length is > 0 and <= MaxTagLength => (string)text!,
             _ => throw RpcErrors.InvalidParams("tag", $"tag must be a string of 1 to {MaxTagLength} characters, or null."),
         };
-        var userId = UserIdOrDefault(p.UserId);
-        return Task.Run(() => RpcErrors.Translate(() => new TagResult { SessionId = sessionId, Tag = Sessions.Edits.Tag(sessionId, userId, tag) }), cancellationToken);
+        return new TagResult { SessionId = sessionId, Tag = Sessions.Edits.Tag(sessionId, UserIdOrDefault(p.UserId), tag) };
     }
 }
