@@ -380,6 +380,44 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('a subagent\'s tool calls stream under its Task call, the next prompt gets its own answer, and load replays them', async () => {
+    const cwd = world.newFolder('subagents');
+    const target = path.join(cwd, 'from-the-subagent.txt');
+    let sessionId;
+    let taskId;
+    await world.withAgent(async (ctx, client) => {
+      ({ sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] }));
+      await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'acceptEdits' });
+      const prompt = `[task:write=${target}] delegate it`;
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(prompt) })).stopReason, 'end_turn');
+
+      // The CLI runs the Task's agent in the background and answers twice; the prompt ends after both, the agent's work in it.
+      assert.ok(fs.existsSync(target), 'the subagent wrote its file before the prompt answered');
+      const calls = client.updatesOf(sessionId, 'tool_call');
+      taskId = calls.find((call) => call.title?.startsWith('Task') || call.rawInput?.subagent_type)?.toolCallId;
+      assert.ok(taskId, JSON.stringify(calls));
+      const inner = calls.find((call) => call._meta?.claudeCode?.parentToolUseId === taskId);
+      assert.equal(inner?.rawInput?.file_path, target, JSON.stringify(calls));
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')).endsWith(reply(prompt)), true, 'the CLI\'s own turn on the report streamed too');
+
+      // The next prompt, in the same live CLI, gets its own answer (nothing of the first is left in the pipe).
+      client.updates.length = 0;
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the subagent') })).stopReason, 'end_turn');
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), reply('after the subagent'));
+    });
+
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
+      const calls = client.updatesOf(sessionId, 'tool_call');
+      assert.ok(calls.some((call) => call.toolCallId === taskId && !call._meta), 'the Task call itself');
+      const inner = calls.find((call) => call._meta?.claudeCode?.parentToolUseId === taskId);
+      assert.equal(inner?.rawInput?.file_path, target, `the subagent's Write is replayed under the Task: ${JSON.stringify(calls)}`);
+      const done = client.updatesOf(sessionId, 'tool_call_update').find((update) => update.toolCallId === inner.toolCallId);
+      assert.equal(done?.status, 'completed');
+      assert.equal(done?._meta?.claudeCode?.parentToolUseId, taskId);
+    });
+  });
+
   it('image and embedded-resource prompts reach the CLI as its content blocks, and load replays the image', async () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     const cwd = world.newFolder('images');

@@ -6,6 +6,9 @@
 //   [slow:MS]        holds the stream open MS milliseconds before the text (cancel tests)
 //   [think:TEXT]     streams a thinking block (thinking_delta TEXT, then a signature_delta) before the text
 //                    (this twin only: the ACP suite's)
+//   [task:write=/abs/p]  answers a tool_use block for the Task tool (a general-purpose subagent) whose prompt is
+//                    [write:/abs/p], so the subagent writes the file; then, as for write, "tool said: ..." (once a
+//                    conversation: the CLI 2.1.328 runs the agent in the background and reports it in a later message)
 //   [stop:REASON]    ends every text answer of the conversation with stop_reason REASON (max_tokens, refusal)
 //   [write:/abs/p]   answers a streamed tool_use block for the Write tool ({file_path, content: "written by the
 //                    fake model"}, the input as one input_json_delta, stop_reason "tool_use"); once the next
@@ -74,6 +77,8 @@ const server = http.createServer((req, res) => {
     const prompt = promptOf(body);
     const toolResult = toolResultOf(body);
     const write = toolResult === null ? /\[write:([^\]]+)\]/.exec(prompt) : null;
+    // Once a conversation: the CLI reports a finished background agent with a new user message, not a prompt.
+    const task = toolResult === null && !JSON.stringify(body.messages || []).includes('toolu_fake_task_') ? /\[task:write=([^\]]+)\]/.exec(prompt) : null;
     const text = toolResult !== null ? `tool said: ${toolResult}` : replyTo(prompt);
     const model = body.model || 'fake-model';
     const n = ++answers;
@@ -86,6 +91,15 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (name, data) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     event('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } });
+    if (task) {
+      const input = { description: 'fake subtask', prompt: `[write:${task[1]}]`, subagent_type: 'general-purpose' };
+      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_task_${n}`, name: 'Task', input: {} } });
+      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
+      event('content_block_stop', { type: 'content_block_stop', index: 0 });
+      event('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } });
+      event('message_stop', { type: 'message_stop' });
+      return res.end();
+    }
     if (write) {
       const input = { file_path: write[1], content: WRITE_CONTENT };
       event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_write_${n}`, name: 'Write', input: {} } });

@@ -318,6 +318,7 @@ public sealed class CliProcess : IAsyncDisposable
             }
 
             var type = (string?)message["type"];
+            turn.Track(message);
             if (turn.SessionId is null && type == "system" && (string?)message["subtype"] == "init" && message["session_id"]?.Type == JTokenType.String)
             {
                 turn.SessionId = (string)message["session_id"]!;
@@ -329,6 +330,11 @@ public sealed class CliProcess : IAsyncDisposable
             if (type == "result")
             {
                 turn.Result = message;
+            }
+
+            var over = type == "result" && (turn.IsOver || turn.StopRequestedBeforeResult);
+            if (over)
+            {
                 turn.ResultSeen.TrySetResult();
             }
 
@@ -354,9 +360,8 @@ public sealed class CliProcess : IAsyncDisposable
                 await NotifyObserverAsync(() => observer.OnMessageAsync(turn.SessionId, message));
             }
 
-            if (type == "result")
+            if (over)
             {
-                // One prompt, one result: the turn is over.
                 return;
             }
         }
@@ -559,9 +564,26 @@ public sealed class CliProcess : IAsyncDisposable
 
     private sealed class TurnState
     {
+        /// <summary>The subagents (Task tool) started in the background and not yet reported back, by task id.</summary>
+        private readonly HashSet<string> runningSubagents = new(StringComparer.Ordinal);
+
+        private int turnsStarted;
+        private int results;
+
         public string? SessionId { get; set; }
 
+        /// <summary>The last result: the answer of the last of the turn's CLI turns (see <see cref="IsOver"/>).</summary>
         public JObject? Result { get; set; }
+
+        /// <summary>
+        /// One prompt is one result, unless the prompt started a subagent in the background (measured on 2.1.328: a
+        /// Task answers "Async agent launched", the turn's result comes at once, the agent works on, the CLI reports it
+        /// with <c>task_notification</c> and runs a turn of its own on that: a second <c>init</c>, a second result).
+        /// The turn is over when every CLI turn begun has its result and every subagent it started has reported, so
+        /// that nothing of it is left in the pipe to be taken for the next turn's answer. Background shell commands
+        /// are not waited for: they may run for good (a dev server).
+        /// </summary>
+        public bool IsOver => results >= Math.Max(1, turnsStarted) && runningSubagents.Count == 0;
 
         /// <summary>What went wrong on the way that the CLI did not put in its result: lines that were not JSON, lines over the cap, lost writes.</summary>
         public List<string> Problems { get; } = [];
@@ -592,6 +614,26 @@ public sealed class CliProcess : IAsyncDisposable
 
         /// <summary>The CLI answered the interrupt request: it is up, and the turn's end is near.</summary>
         public TaskCompletionSource InterruptAcknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Counts the CLI turns begun and ended, and the background subagents started and reported.</summary>
+        public void Track(JObject message)
+        {
+            switch ((string?)message["type"], (string?)message["subtype"])
+            {
+                case ("system", "init"):
+                    turnsStarted++;
+                    break;
+                case ("result", _):
+                    results++;
+                    break;
+                case ("system", "task_started") when (string?)message["task_type"] == "local_agent" && message["task_id"] is JValue { Type: JTokenType.String } started:
+                    runningSubagents.Add((string)started!);
+                    break;
+                case ("system", "task_notification") when message["task_id"] is JValue { Type: JTokenType.String } reported:
+                    runningSubagents.Remove((string)reported!);
+                    break;
+            }
+        }
     }
 
     /// <summary>Keeps the last N characters written to it.</summary>

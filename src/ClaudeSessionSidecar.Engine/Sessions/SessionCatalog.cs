@@ -446,6 +446,11 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         return ((limit is { } count ? page.Take(count) : page).ToList(), shown.Count);
     }
 
+    /// <summary>What ran inside the session's subagents: their user and assistant entries, by the Task tool use that launched each.</summary>
+    /// <exception cref="SessionNotFoundException">No such session for this user.</exception>
+    public IReadOnlyDictionary<string, IReadOnlyList<JObject>> Subagents(string sessionId, string userId, string? workingDirectory) =>
+        SubagentTranscripts.Read(Find(sessionId, userId, workingDirectory).TranscriptPath);
+
     /// <summary>The number of messages <see cref="Messages"/> would give (user and assistant).</summary>
     public int MessageCount(string filePath) =>
         ConversationChain.Read(filePath).Count(entry => ConversationChain.IsShown(entry, includeSystem: false));

@@ -71,19 +71,28 @@ public sealed partial class AcpAgent
     /// <summary>Opens a session the CLI would resume and replays its whole conversation as <c>session/update</c>s before answering.</summary>
     public async Task<JObject> LoadSessionAsync(OpenSessionParams p, CancellationToken cancellationToken)
     {
-        var (session, messages) = await Task.Run(
+        var (session, messages, subagents) = await Task.Run(
             () =>
             {
                 var session = OpenExisting(p);
-                return (session, Sessions.Catalog.Messages(session.SessionId, host.DefaultUserId, session.WorkingDirectory, 0, null, includeSystem: false).Messages);
+                var messages = Sessions.Catalog.Messages(session.SessionId, host.DefaultUserId, session.WorkingDirectory, 0, null, includeSystem: false).Messages;
+                return (session, messages, Sessions.Catalog.Subagents(session.SessionId, host.DefaultUserId, session.WorkingDirectory));
             },
             CancellationToken.None);
         foreach (var entry in messages)
         {
-            var role = (string?)entry["type"] == "user" ? "user" : "assistant";
-            foreach (var update in AcpUpdates.FromContent(role, entry["message"]?["content"], includeText: true, includeThinking: true))
+            foreach (var update in AcpUpdates.FromEntry(entry, includeText: true, includeThinking: true))
             {
                 await AcpTurnObserver.NotifyAsync(host, session.SessionId, update);
+
+                // What a Task's subagent ran follows its call: the tool calls and their results, under the Task's id.
+                if ((string?)update["sessionUpdate"] == "tool_call" && subagents.TryGetValue((string)update["toolCallId"]!, out var inside))
+                {
+                    foreach (var subagentUpdate in inside.SelectMany(subagentEntry => AcpUpdates.FromEntry(subagentEntry, includeText: false, includeThinking: false)))
+                    {
+                        await AcpTurnObserver.NotifyAsync(host, session.SessionId, AcpUpdates.InsideTask(subagentUpdate, (string)update["toolCallId"]!));
+                    }
+                }
             }
         }
 

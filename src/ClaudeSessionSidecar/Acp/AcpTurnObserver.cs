@@ -57,6 +57,10 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
                 thinkingStreamed |= (string?)chunk?["sessionUpdate"] == "agent_thought_chunk";
                 updates = chunk is null ? [] : [chunk];
                 break;
+            case "assistant" or "user" when message["parent_tool_use_id"] is JValue { Type: JTokenType.String } task:
+                // Inside a subagent: its tool calls and results, under the Task's call; its own words stay inside.
+                updates = AcpUpdates.FromEntry(message, includeText: false, includeThinking: false).Select(update => AcpUpdates.InsideTask(update, (string)task!)).ToList();
+                break;
             case "assistant":
                 LastUsage = message["message"]?["usage"] as JObject ?? LastUsage;
                 if ((string?)message["error"] == "authentication_failed")

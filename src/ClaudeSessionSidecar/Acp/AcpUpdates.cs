@@ -32,6 +32,20 @@ internal static class AcpUpdates
         };
     }
 
+    /// <summary>The updates for one transcript entry (or one message of the CLI's stream): a user or an assistant message.</summary>
+    public static IEnumerable<JObject> FromEntry(JObject entry, bool includeText, bool includeThinking) =>
+        FromContent((string?)entry["type"] == "user" ? "user" : "assistant", entry["message"]?["content"], includeText, includeThinking);
+
+    /// <summary>
+    /// An update from inside a subagent, marked with the Task tool call it ran under
+    /// (<c>_meta.claudeCode.parentToolUseId</c>, as Zed's Claude agent marks them), so a client can nest it.
+    /// </summary>
+    public static JObject InsideTask(JObject update, string taskToolUseId)
+    {
+        update["_meta"] = new JObject { ["claudeCode"] = new JObject { ["parentToolUseId"] = taskToolUseId } };
+        return update;
+    }
+
     /// <summary>
     /// The updates for one message's content blocks: tool calls and their results always; its text and thinking when
     /// asked (a replay; or a live message whose text or thinking did not come as partial chunks, as the CLI's own
