@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it as test } from 'node:test';
 import { World, acp, agentCommand, claudePath, textOf, waitFor } from './harness.mjs';
@@ -39,7 +40,7 @@ describe('ACP face', { concurrency: false }, () => {
     const caps = init.agentCapabilities;
     assert.equal(caps.loadSession, true);
     assert.deepEqual(caps.promptCapabilities, { image: true, audio: false, embeddedContext: true });
-    assert.deepEqual(caps.mcpCapabilities, { http: false, sse: false });
+    assert.deepEqual(caps.mcpCapabilities, { http: true, sse: true });
     for (const name of ['list', 'resume', 'close', 'delete']) assert.deepEqual(caps.sessionCapabilities[name], {}, name);
     assert.equal(init.agentInfo.name, 'ClaudeSessionSidecar');
     assert.match(init.agentInfo.version, /^\d+\.\d+\.\d+/);
@@ -203,17 +204,36 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
-  it('stdio MCP servers from session/new reach the CLI (its --mcp-config); http ones are refused with -32602', async () => {
+  it('stdio, http and sse MCP servers from session/new reach the CLI (its --mcp-config); a bad one is refused with -32602', async () => {
     const cwd = world.newFolder('mcp');
     const marker = path.join(cwd, 'probe-started.json');
     const probe = { name: 'probe', command: process.execPath, args: [path.join(import.meta.dirname, 'mcp-probe.mjs'), marker], env: [{ name: 'PROBE_VALUE', value: 'from-acp' }] };
-    await world.withAgent(async (ctx) => {
-      await rpcError(ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [{ type: 'http', name: 'web', url: 'http://127.0.0.1:9/mcp', headers: [] }] }), -32602);
-      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [probe] });
-      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('with an MCP server') })).stopReason, 'end_turn');
-      await waitFor(() => fs.existsSync(marker), 'the CLI to start the MCP server');
-      assert.deepEqual(JSON.parse(fs.readFileSync(marker, 'utf8')), { probeValue: 'from-acp' });
+    // The remote servers only record who called, with which header: enough to see the CLI was given them.
+    const calls = [];
+    const remote = http.createServer((request, response) => {
+      calls.push({ path: request.url, probe: request.headers['x-acp-probe'] });
+      response.writeHead(404).end();
     });
+    await new Promise((resolve) => remote.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${remote.address().port}`;
+    const web = { type: 'http', name: 'web', url: `${base}/mcp`, headers: [{ name: 'x-acp-probe', value: 'http-header' }] };
+    const events = { type: 'sse', name: 'events', url: `${base}/sse`, headers: [{ name: 'x-acp-probe', value: 'sse-header' }] };
+    try {
+      await world.withAgent(async (ctx) => {
+        for (const bad of [{ type: 'http', name: 'file', url: 'file:///etc/passwd', headers: [] }, { type: 'ws', name: 'socket', url: `${base}/ws`, headers: [] }, { name: 'nocommand', args: [] }]) {
+          await rpcError(ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [bad] }), -32602);
+        }
+        const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [probe, web, events] });
+        assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('with MCP servers') })).stopReason, 'end_turn');
+        await waitFor(() => fs.existsSync(marker), 'the CLI to start the stdio MCP server');
+        assert.deepEqual(JSON.parse(fs.readFileSync(marker, 'utf8')), { probeValue: 'from-acp' });
+        await waitFor(() => calls.some((call) => call.path === '/mcp') && calls.some((call) => call.path === '/sse'), `the CLI to call the http and sse servers (${JSON.stringify(calls)})`);
+        assert.ok(calls.some((call) => call.path === '/mcp' && call.probe === 'http-header'), JSON.stringify(calls));
+        assert.ok(calls.some((call) => call.path === '/sse' && call.probe === 'sse-header'), JSON.stringify(calls));
+      });
+    } finally {
+      remote.close();
+    }
   });
 
   it('session/cancel: the running prompt answers cancelled, and the session goes on', async () => {

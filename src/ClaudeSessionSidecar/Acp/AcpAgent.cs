@@ -60,7 +60,7 @@ public sealed partial class AcpAgent(SidecarHost host)
             {
                 ["loadSession"] = true,
                 ["promptCapabilities"] = new JObject { ["image"] = true, ["audio"] = false, ["embeddedContext"] = true },
-                ["mcpCapabilities"] = new JObject { ["http"] = false, ["sse"] = false },
+                ["mcpCapabilities"] = new JObject { ["http"] = true, ["sse"] = true },
                 ["sessionCapabilities"] = new JObject
                 {
                     ["list"] = new JObject(),
@@ -78,8 +78,8 @@ public sealed partial class AcpAgent(SidecarHost host)
         sessions.TryGetValue(Require.SessionId(sessionId), out var session) ? session : throw AcpErrors.SessionNotOpen(sessionId!);
 
     /// <summary>
-    /// The client's MCP servers as the CLI's <c>--mcp-config</c> JSON (<c>{"mcpServers": {name: {command, args, env}}}</c>);
-    /// null for none. Stdio servers only, as <c>mcpCapabilities</c> says: an http or sse one is refused with -32602.
+    /// The client's MCP servers as the CLI's <c>--mcp-config</c> JSON (<c>{"mcpServers": {name: ...}}</c>): a stdio
+    /// server as <c>{command, args, env}</c>, an http or sse one as <c>{type, url, headers}</c>; null for none.
     /// </summary>
     private static string? McpConfigOf(JToken? mcpServers)
     {
@@ -101,38 +101,66 @@ public sealed partial class AcpAgent(SidecarHost host)
                 throw AcpErrors.InvalidParams("mcpServers", "Each MCP server needs a name.");
             }
 
-            if (entry["type"] is JValue { Type: JTokenType.String } transport)
-            {
-                throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': this agent starts stdio MCP servers only, not {transport} ones (mcpCapabilities says so).");
-            }
-
-            if (entry["command"] is not JValue { Type: JTokenType.String } command || string.IsNullOrEmpty((string?)command)
-                || entry["args"] is not (null or JArray) || entry["env"] is not (null or JArray))
-            {
-                throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}' needs a command, and args and env as arrays.");
-            }
-
             if (config.ContainsKey((string)name!))
             {
                 throw AcpErrors.InvalidParams("mcpServers", $"Two MCP servers are named '{name}'.");
             }
 
-            var arguments = new JArray();
-            foreach (var argument in entry["args"] as JArray ?? [])
+            config[(string)name!] = entry["type"] switch
             {
-                arguments.Add(argument is JValue { Type: JTokenType.String } ? argument : throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': args must be strings."));
-            }
-
-            var environment = new JObject();
-            foreach (var variable in entry["env"] as JArray ?? [])
-            {
-                environment[(string?)variable["name"] ?? throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': each env entry needs a name.")] =
-                    variable["value"] is JValue { Type: JTokenType.String } value ? value : throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': env values must be strings.");
-            }
-
-            config[(string)name!] = new JObject { ["command"] = command, ["args"] = arguments, ["env"] = environment };
+                null => StdioServer(entry, (string)name!),
+                JValue { Type: JTokenType.String } transport when (string?)transport is "http" or "sse" => RemoteServer(entry, (string)name!, (string)transport!),
+                var transport => throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': the transport must be stdio (no type), http or sse, not {transport}."),
+            };
         }
 
         return new JObject { ["mcpServers"] = config }.ToString(Newtonsoft.Json.Formatting.None);
+    }
+
+    private static JObject StdioServer(JObject entry, string name)
+    {
+        if (entry["command"] is not JValue { Type: JTokenType.String } command || string.IsNullOrEmpty((string?)command)
+            || entry["args"] is not (null or JArray) || entry["env"] is not (null or JArray))
+        {
+            throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}' needs a command, and args and env as arrays.");
+        }
+
+        var arguments = new JArray();
+        foreach (var argument in entry["args"] as JArray ?? [])
+        {
+            arguments.Add(argument is JValue { Type: JTokenType.String } ? argument : throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': args must be strings."));
+        }
+
+        return new JObject { ["command"] = command, ["args"] = arguments, ["env"] = NameValues(entry["env"], name, "env") };
+    }
+
+    /// <summary>An http or sse server; only http(s) URLs, so the CLI is never pointed at a file or another scheme.</summary>
+    private static JObject RemoteServer(JObject entry, string name, string transport)
+    {
+        if (entry["url"] is not JValue { Type: JTokenType.String } url
+            || !Uri.TryCreate((string)url!, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+            || entry["headers"] is not (null or JArray))
+        {
+            throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}' needs an http(s) url, and headers as an array.");
+        }
+
+        return new JObject { ["type"] = transport, ["url"] = url, ["headers"] = NameValues(entry["headers"], name, "headers") };
+    }
+
+    /// <summary>ACP's <c>[{name, value}]</c> (env variables, headers) as the CLI's <c>{name: value}</c>.</summary>
+    private static JObject NameValues(JToken? pairs, string server, string what)
+    {
+        var result = new JObject();
+        foreach (var pair in pairs as JArray ?? [])
+        {
+            if (pair is not JObject { } item || item["name"] is not JValue { Type: JTokenType.String } key || item["value"] is not JValue { Type: JTokenType.String } value)
+            {
+                throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{server}': each of {what} needs a name and a value, both strings.");
+            }
+
+            result[(string)key!] = value;
+        }
+
+        return result;
     }
 }
