@@ -204,6 +204,36 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('session/set_config_option sets the model and the permission mode of the next turns', async () => {
+    const cwd = world.newFolder('config-options');
+    await world.withAgent(async (ctx) => {
+      const created = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      const options = Object.fromEntries(created.configOptions.map((option) => [option.id, option]));
+      assert.equal(options.model.currentValue, 'default');
+      assert.deepEqual(options.model.options.map((option) => option.value), ['default', 'opus', 'sonnet', 'haiku']);
+      assert.equal(options.mode.currentValue, 'default');
+      const { sessionId } = created;
+      const set = (configId, value) => ctx.request(acp.methods.agent.session.setConfigOption, { sessionId, configId, value });
+      await rpcError(set('model', 'gpt-4'), -32602);
+      await rpcError(set('temperature', 'hot'), -32602);
+
+      // The first prompt runs in the spare session/new started with the default model: switched in place.
+      const changed = await set('model', 'haiku');
+      assert.equal(changed.configOptions.find((option) => option.id === 'model').currentValue, 'haiku');
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('which model') })).stopReason, 'end_turn');
+      const models = () => fs.readFileSync(world.transcriptOf(sessionId), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+        .filter((entry) => entry.type === 'assistant').map((entry) => entry.message.model);
+      assert.match(models().at(-1), /haiku/i, `the model the fake API was asked for: ${models()}`);
+
+      await set('model', 'sonnet');
+      assert.equal((await set('mode', 'acceptEdits')).configOptions.find((option) => option.id === 'mode').currentValue, 'acceptEdits');
+      const target = path.join(cwd, 'by-config.txt');
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) })).stopReason, 'end_turn');
+      assert.ok(fs.existsSync(target), 'acceptEdits from the config option: written without asking');
+      assert.match(models().at(-1), /sonnet/i, `${models()}`);
+    });
+  });
+
   it('stdio, http and sse MCP servers from session/new reach the CLI (its --mcp-config); a bad one is refused with -32602', async () => {
     const cwd = world.newFolder('mcp');
     const marker = path.join(cwd, 'probe-started.json');

@@ -30,13 +30,14 @@ public sealed partial class AcpAgent
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, run.Cancellation.Token);
             var observer = new AcpTurnObserver(host, session);
             var permissionMode = AcpModes.ToPermissionMode(session.ModeId);
+            var model = AcpConfigOptions.ToModel(session.ModelId);
             TurnResult turn;
             try
             {
                 turn = await host.RunTurnAsync(
                     token => IsStarted(session)
-                        ? Sessions.Turns.ResumeAsync(new ResumeSessionRequest(session.SessionId, text, host.DefaultUserId, PermissionMode: permissionMode, IncludePartialMessages: true, McpConfig: session.McpConfig, PromptContent: content), observer, token)
-                        : Sessions.Turns.CreateAsync(new CreateSessionRequest(session.WorkingDirectory, text, host.DefaultUserId, PermissionMode: permissionMode, IncludePartialMessages: true, SessionId: session.SessionId, McpConfig: session.McpConfig, PromptContent: content), observer, token),
+                        ? Sessions.Turns.ResumeAsync(new ResumeSessionRequest(session.SessionId, text, host.DefaultUserId, Model: model, PermissionMode: permissionMode, IncludePartialMessages: true, McpConfig: session.McpConfig, PromptContent: content), observer, token)
+                        : Sessions.Turns.CreateAsync(new CreateSessionRequest(session.WorkingDirectory, text, host.DefaultUserId, Model: model, PermissionMode: permissionMode, IncludePartialMessages: true, SessionId: session.SessionId, McpConfig: session.McpConfig, PromptContent: content), observer, token),
                     linked.Token);
             }
             catch (Exception) when (run.CancelRequested)

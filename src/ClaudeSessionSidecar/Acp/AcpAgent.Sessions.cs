@@ -26,6 +26,15 @@ public sealed class SessionIdParams
     public string? SessionId { get; set; }
 }
 
+public sealed class SetConfigOptionParams
+{
+    public string? SessionId { get; set; }
+
+    public string? ConfigId { get; set; }
+
+    public string? Value { get; set; }
+}
+
 public sealed class SetModeParams
 {
     public string? SessionId { get; set; }
@@ -47,6 +56,7 @@ public sealed partial class AcpAgent
     public const string Resume = "session/resume";
     public const string List = "session/list";
     public const string SetMode = "session/set_mode";
+    public const string SetConfigOption = "session/set_config_option";
     public const string Close = "session/close";
     public const string Delete = "session/delete";
 
@@ -65,7 +75,7 @@ public sealed partial class AcpAgent
         await Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig);
         var session = new AcpSession(sessionId, cwd, started: false) { McpConfig = mcpConfig };
         sessions[sessionId] = session;
-        return new JObject { ["sessionId"] = sessionId, ["modes"] = AcpModes.State(session.ModeId) };
+        return new JObject { ["sessionId"] = sessionId, ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };
     }
 
     /// <summary>Opens a session the CLI would resume and replays its whole conversation as <c>session/update</c>s before answering.</summary>
@@ -97,7 +107,7 @@ public sealed partial class AcpAgent
         }
 
         sessions[session.SessionId] = session;
-        return new JObject { ["modes"] = AcpModes.State(session.ModeId) };
+        return new JObject { ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };
     }
 
     /// <summary>Opens a session the CLI would resume, without replaying it.</summary>
@@ -105,7 +115,7 @@ public sealed partial class AcpAgent
     {
         var session = OpenExisting(p);
         sessions[session.SessionId] = session;
-        return new JObject { ["modes"] = AcpModes.State(session.ModeId) };
+        return new JObject { ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };
     }
 
     /// <summary>
@@ -147,6 +157,28 @@ public sealed partial class AcpAgent
             ? modeId
             : throw AcpErrors.InvalidParams("modeId", $"modeId must be one of {string.Join(", ", AcpModes.Available.Select(mode => mode.Id))}.");
         return new JObject();
+    }
+
+    /// <summary>Sets the permission mode or the model of the session's next turns; answers every option with its value now.</summary>
+    public JObject SetSessionConfigOption(SetConfigOptionParams p)
+    {
+        var session = OpenSession(p.SessionId);
+        var value = p.Value ?? throw AcpErrors.InvalidParams("value", "value must be one of the option's values (a string).");
+        switch (p.ConfigId)
+        {
+            case AcpConfigOptions.Mode when AcpModes.IsKnown(value):
+                session.ModeId = value;
+                break;
+            case AcpConfigOptions.Model when AcpConfigOptions.Models.Any(model => model.Value == value):
+                session.ModelId = value;
+                break;
+            case AcpConfigOptions.Mode or AcpConfigOptions.Model:
+                throw AcpErrors.InvalidParams("value", $"{value} is not one of the values of {p.ConfigId}.");
+            default:
+                throw AcpErrors.InvalidParams("configId", $"configId must be {AcpConfigOptions.Mode} or {AcpConfigOptions.Model}.");
+        }
+
+        return new JObject { ["configOptions"] = AcpConfigOptions.Of(session) };
     }
 
     /// <summary>Cancels the session's running prompt, waits for it, then closes its live CLI the safe way; the session stays resumable.</summary>

@@ -41,6 +41,7 @@ public sealed partial class AcpAgent(SidecarHost host)
         methods.Add<PromptParams, JObject>(Prompt, PromptAsync);
         methods.AddNotification(Cancel, CancelPrompt);
         methods.Add<SetModeParams, JObject>(SetMode, SetSessionMode);
+        methods.Add<SetConfigOptionParams, JObject>(SetConfigOption, SetSessionConfigOption);
         methods.Add<SessionIdParams, JObject>(Close, CloseSessionAsync);
         methods.Add<SessionIdParams, JObject>(Delete, DeleteSessionAsync);
     }

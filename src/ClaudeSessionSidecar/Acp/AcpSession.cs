@@ -21,6 +21,9 @@ internal sealed class AcpSession(string sessionId, string workingDirectory, bool
     /// <summary>The CLI permission mode of the next turns (<c>session/set_mode</c>).</summary>
     public string ModeId { get; set; } = AcpModes.Default;
 
+    /// <summary>The model config option's value (<see cref="AcpConfigOptions.Models"/>).</summary>
+    public string ModelId { get; set; } = AcpConfigOptions.DefaultModel;
+
     /// <summary>Tools the client allowed or rejected "always": asked no more in this session.</summary>
     public ConcurrentDictionary<string, bool> AlwaysDecided { get; } = new(StringComparer.Ordinal);
 
