@@ -77,6 +77,7 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
         var sidecarFolders = items.Where(item => item.IsDirectoryOrLink).Select(item => item.Name).ToHashSet(StringComparer.Ordinal);
         var known = Folder(folder);
         var scanned = new List<ScannedTranscript>(items.Count);
+        var knownAndPresent = 0;
         foreach (var item in items.Where(item => item.IsTranscript))
         {
             var sessionId = item.Name[..^TranscriptLocator.Extension.Length];
@@ -94,7 +95,15 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
             }
 
             var stamp = new TranscriptStamp(item.Size, item.ModifiedTicks, sidecarFolders.Contains(sessionId) ? SidecarStamp(Path.Combine(folder, sessionId)) : string.Empty);
-            scanned.Add(new ScannedTranscript(sessionId, path, stamp, known.TryGetValue(path, out var entry) && entry.Stamp == stamp ? entry : null));
+            var isKnown = known.TryGetValue(path, out var entry);
+            knownAndPresent += isKnown ? 1 : 0;
+            scanned.Add(new ScannedTranscript(sessionId, path, stamp, isKnown && entry!.Stamp == stamp ? entry : null));
+        }
+
+        // Every remembered transcript still here (the usual case): nothing to drop, and no set of the folder's paths to build.
+        if (knownAndPresent == known.Count)
+        {
+            return scanned;
         }
 
         var present = scanned.Select(transcript => transcript.Path).ToHashSet(StringComparer.Ordinal);
