@@ -1,5 +1,6 @@
 // The official Agent SDK's side of the benchmark, in a fresh Node process.
 //   node sdk-host.mjs list <dir> <warmRuns>   -> {importMs, firstMs (limit 50), warm50:[ms], warmAll:[ms], first50:[...], all:[...]}
+//   node sdk-host.mjs first-all <dir>         -> {ms, count}: the first whole listing of a fresh process
 //   node sdk-host.mjs serve                    -> a minimal JSON-RPC host on stdin/stdout (newline framing) that imports
 //                                                the SDK and answers initialize and session/listResumable with listSessions.
 // SDK_MODULE_DIR: the node_modules folder holding @anthropic-ai/claude-agent-sdk.
@@ -13,7 +14,11 @@ const importMs = performance.now() - started;
 const pick = (s) => ({ sessionId: s.sessionId, firstPrompt: s.firstPrompt ?? null, lastModified: s.lastModified });
 
 const [mode, dir, runsText = '10'] = process.argv.slice(2);
-if (mode === 'list') {
+if (mode === 'first-all') {
+  const t = performance.now();
+  const all = await sdk.listSessions({ dir });
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t, count: all.length }) + '\n');
+} else if (mode === 'list') {
   const time = async (options) => { const t = performance.now(); const r = await sdk.listSessions(options); return [performance.now() - t, r]; };
   const [firstMs, first50] = await time({ dir, limit: 50 });
   const warm50 = [], warmAll = [];
