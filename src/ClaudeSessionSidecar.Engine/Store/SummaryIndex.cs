@@ -32,8 +32,9 @@ public sealed record ScannedTranscript(string SessionId, string Path, Transcript
 /// keyed by path and <see cref="TranscriptStamp"/>, kept in memory and in the store (table <c>transcript_summaries</c>),
 /// so that an unchanged file is never read twice, in this process or the next: a repeat listing costs one directory
 /// read and one <c>stat</c> per transcript. A changed stamp means a new read; a file gone is dropped from the index.
-/// A file modified within <see cref="RacyWindow"/> of now is not remembered (a rewrite of the same size within the
-/// file system's clock tick would keep its stamp), so it is read again until it settles.
+/// A read made less than <see cref="RacyWindow"/> after the file's modification is not remembered (a rewrite of the
+/// same size within the file system's clock tick would keep its stamp): the next listing reads the file again and,
+/// the file having settled, remembers it. So a transcript written just now costs one more read, never more.
 /// </summary>
 public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvider? clock = null)
 {
