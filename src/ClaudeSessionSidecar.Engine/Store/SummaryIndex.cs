@@ -256,8 +256,9 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
         return file.Exists ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{file.Length}:{file.LastWriteTimeUtc.Ticks}") : "-";
     }
 
+    /// <remarks>The name is asked before the attributes: on Unix each ask of <see cref="FileSystemEntry.Attributes"/> works out the read-only bit again, and <see cref="ToItem"/> asks once more.</remarks>
     private static bool IsTranscriptOrFolder(ref FileSystemEntry entry) =>
-        entry.IsDirectory || (entry.Attributes & FileAttributes.ReparsePoint) != 0 || entry.FileName.EndsWith(TranscriptLocator.Extension, StringComparison.Ordinal);
+        entry.IsDirectory || entry.FileName.EndsWith(TranscriptLocator.Extension, StringComparison.Ordinal) || (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     private static FolderItem ToItem(ref FileSystemEntry entry)
     {
