@@ -1,5 +1,8 @@
 // The official Agent SDK's side of the benchmark, in a fresh Node process.
-//   node sdk-host.mjs list <dir> <warmRuns>   -> {importMs, firstMs (limit 50), warm50:[ms], warmAll:[ms], first50:[...], all:[...]}
+//   node sdk-host.mjs list <dir> <warmRuns> [limit-only]
+//                                             -> {importMs, firstMs (limit 50), warm50:[ms], warmAll:[ms], first50:[...], all:[...]}
+//                                                (limit-only: no whole listings; at 10,000 transcripts the SDK's runs out of heap)
+//   node sdk-host.mjs first-all <dir>         -> {ms, count}: the first whole listing of a fresh process
 //   node sdk-host.mjs serve                    -> a minimal JSON-RPC host on stdin/stdout (newline framing) that imports
 //                                                the SDK and answers initialize and session/listResumable with listSessions.
 // SDK_MODULE_DIR: the node_modules folder holding @anthropic-ai/claude-agent-sdk.
@@ -12,14 +15,19 @@ const sdk = await import(pathToFileURL(path.join(process.env.SDK_MODULE_DIR, '@a
 const importMs = performance.now() - started;
 const pick = (s) => ({ sessionId: s.sessionId, firstPrompt: s.firstPrompt ?? null, lastModified: s.lastModified });
 
-const [mode, dir, runsText = '10'] = process.argv.slice(2);
-if (mode === 'list') {
+const [mode, dir, runsText = '10', only] = process.argv.slice(2);
+if (mode === 'first-all') {
+  const t = performance.now();
+  const all = await sdk.listSessions({ dir });
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t, count: all.length }) + '\n');
+} else if (mode === 'list') {
   const time = async (options) => { const t = performance.now(); const r = await sdk.listSessions(options); return [performance.now() - t, r]; };
   const [firstMs, first50] = await time({ dir, limit: 50 });
   const warm50 = [], warmAll = [];
   let all = [];
   for (let i = 0; i < Number(runsText); i++) {
     warm50.push((await time({ dir, limit: 50 }))[0]);
+    if (only === 'limit-only') continue;
     const [ms, r] = await time({ dir });
     warmAll.push(ms);
     all = r;

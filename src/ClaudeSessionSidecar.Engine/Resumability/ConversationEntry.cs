@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Newtonsoft.Json.Linq;
+using ClaudeSessionSidecar.Engine.Transcripts;
 
 namespace ClaudeSessionSidecar.Engine.Resumability;
 
@@ -10,20 +10,41 @@ namespace ClaudeSessionSidecar.Engine.Resumability;
 /// </summary>
 internal sealed partial record ConversationEntry(string? Uuid, string? ParentUuid, bool IsUserOrAssistant, bool IsSidechain, bool HasValidTimestamp)
 {
-    public static ConversationEntry? From(JObject line)
+    /// <summary>The members an entry is made of, in the order <see cref="From"/> unpacks them.</summary>
+    private static readonly string[] Keys = ["type", "message", "uuid", "parentUuid", "isSidechain", "timestamp"];
+
+    private static readonly string[] ContentKey = ["content"];
+
+    /// <summary>
+    /// The entry of one object's text (complete by <see cref="JsonValueScanner"/>), read from its top-level members
+    /// as written, without building a token tree (a transcript line can carry kilobytes of message content). As in
+    /// <c>JSON.parse</c>, the last of two members with one key wins.
+    /// </summary>
+    public static ConversationEntry? From(ReadOnlySpan<char> json)
     {
-        var type = line["type"] is JValue { Type: JTokenType.String } t ? (string?)t : null;
-        bool isUserOrAssistant;
-        if (type is "user" or "assistant")
+        Span<Range> members = stackalloc Range[Keys.Length];
+        var i = 0;
+        while (JsonValueScanner.NextMember(json, ref i, out var key, out var value))
         {
-            if (line["message"] is not JObject message || message["content"] is not (JArray or JValue { Type: JTokenType.String }))
+            if (IndexOfKey(json[key], Keys) is var found and >= 0)
+            {
+                members[found] = value;
+            }
+        }
+
+        var (type, message, uuid, parentUuid, isSidechain, timestamp) = (members[0], members[1], members[2], members[3], members[4], members[5]);
+        bool isUserOrAssistant;
+        var kind = StringValue(json, type);
+        if (kind is "user" or "assistant")
+        {
+            if (!HasContent(json[message]))
             {
                 return null;
             }
 
             isUserOrAssistant = true;
         }
-        else if (type is "attachment" or "system")
+        else if (kind is "attachment" or "system")
         {
             isUserOrAssistant = false;
         }
@@ -33,23 +54,62 @@ internal sealed partial record ConversationEntry(string? Uuid, string? ParentUui
         }
 
         return new ConversationEntry(
-            line["uuid"] is JValue { Type: JTokenType.String } uuid ? (string?)uuid : null,
-            line["parentUuid"] is JValue { Type: JTokenType.String } parent ? (string?)parent : null,
+            StringValue(json, uuid),
+            StringValue(json, parentUuid),
             isUserOrAssistant,
-            IsTruthy(line["isSidechain"]),
-            line["timestamp"] is JValue { Type: JTokenType.String } timestamp && IsValidDate((string)timestamp!));
+            IsTruthy(json[isSidechain]),
+            StringValue(json, timestamp) is { } time && IsValidDate(time));
     }
 
-    /// <summary>JavaScript truthiness, which the CLI applies to <c>isSidechain</c> (so the string "false" counts as true).</summary>
-    internal static bool IsTruthy(JToken? value) => value switch
+    /// <summary>A <c>message</c> object whose (last) <c>content</c> is a string or an array.</summary>
+    private static bool HasContent(ReadOnlySpan<char> message)
     {
-        null => false,
-        JValue { Type: JTokenType.Null or JTokenType.Undefined } => false,
-        JValue { Type: JTokenType.Boolean } b => (bool)b,
-        JValue { Type: JTokenType.Integer or JTokenType.Float } n => (double)n != 0 && !double.IsNaN((double)n),
-        JValue { Type: JTokenType.String } s => ((string?)s)!.Length > 0,
-        _ => true,
+        if (message.IsEmpty || message[0] != '{')
+        {
+            return false;
+        }
+
+        var content = default(Range);
+        var i = 0;
+        while (JsonValueScanner.NextMember(message, ref i, out var key, out var value))
+        {
+            if (IndexOfKey(message[key], ContentKey) == 0)
+            {
+                content = value;
+            }
+        }
+
+        return message[content] is ['"' or '[', ..];
+    }
+
+    /// <summary>JavaScript truthiness of a value as written, which the CLI applies to <c>isSidechain</c> (so the string "false" counts as true).</summary>
+    internal static bool IsTruthy(ReadOnlySpan<char> value) => value switch
+    {
+        [] or ['n', ..] or ['f', ..] => false,
+        ['t', ..] or ['{', ..] or ['[', ..] => true,
+        ['"', ..] => value.Length > 2,
+        _ => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture) is var number && number != 0 && !double.IsNaN(number),
     };
+
+    private static int IndexOfKey(ReadOnlySpan<char> quotedKey, string[] keys)
+    {
+        var name = quotedKey.Contains('\\') ? Unescape(quotedKey) : quotedKey[1..^1];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            if (name.SequenceEqual(keys[k]))
+            {
+                return k;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string? StringValue(ReadOnlySpan<char> json, Range value) =>
+        json[value] is ['"', ..] quoted ? (quoted.Contains('\\') ? Unescape(quoted) : new string(quoted[1..^1])) : null;
+
+    /// <summary>A string with escapes, decoded by the one configured reader (rare in transcripts' keys and ids).</summary>
+    private static string Unescape(ReadOnlySpan<char> quoted) => (string)TranscriptLines.Parse(new string(quoted))!;
 
     /// <summary>
     /// Whether the CLI's <c>Date.parse</c> (JavaScriptCore) gives a date: ISO 8601 forms with real months and days,

@@ -19,7 +19,7 @@ internal enum ScanOutcome
 /// </summary>
 internal static class JsonValueScanner
 {
-    public static (ScanOutcome Outcome, int End) Scan(string text, int start)
+    public static (ScanOutcome Outcome, int End) Scan(ReadOnlySpan<char> text, int start)
     {
         var position = start;
         try
@@ -32,12 +32,45 @@ internal static class JsonValueScanner
         }
     }
 
+    /// <summary>
+    /// Steps through the members of an object that <see cref="Scan"/> found complete, without building it: start with
+    /// <paramref name="i"/> at its <c>{</c>; each call gives the next member's key and value as written (the key with
+    /// its quotes), until the object ends.
+    /// </summary>
+    public static bool NextMember(ReadOnlySpan<char> obj, ref int i, out Range key, out Range value)
+    {
+        key = value = default;
+        if (obj[i] == '}')
+        {
+            return false;
+        }
+
+        i++;
+        SkipWhitespace(obj, ref i);
+        if (obj[i] == '}')
+        {
+            return false;
+        }
+
+        var keyStart = i;
+        String(obj, ref i);
+        key = keyStart..i;
+        SkipWhitespace(obj, ref i);
+        i++;
+        SkipWhitespace(obj, ref i);
+        var valueStart = i;
+        Value(obj, ref i, depth: 0);
+        value = valueStart..i;
+        SkipWhitespace(obj, ref i);
+        return true;
+    }
+
     public static bool IsWhitespace(char c) => c is ' ' or '\t' or '\r' or '\n' or '\uFEFF';
 
     /// <summary>Deeper nesting than this is treated as a syntax error rather than risking the stack (the CLI's parser has a limit too).</summary>
     private const int MaxDepth = 512;
 
-    private static bool Value(string text, ref int i, int depth)
+    private static bool Value(ReadOnlySpan<char> text, ref int i, int depth)
     {
         if (depth > MaxDepth)
         {
@@ -133,7 +166,7 @@ internal static class JsonValueScanner
         }
     }
 
-    private static bool String(string text, ref int i)
+    private static bool String(ReadOnlySpan<char> text, ref int i)
     {
         i++;
         while (true)
@@ -170,7 +203,7 @@ internal static class JsonValueScanner
         }
     }
 
-    private static bool Literal(string text, ref int i, string literal)
+    private static bool Literal(ReadOnlySpan<char> text, ref int i, string literal)
     {
         foreach (var expected in literal)
         {
@@ -183,7 +216,7 @@ internal static class JsonValueScanner
         return true;
     }
 
-    private static bool Number(string text, ref int i)
+    private static bool Number(ReadOnlySpan<char> text, ref int i)
     {
         if (text[i] == '-')
         {
@@ -242,7 +275,7 @@ internal static class JsonValueScanner
         return true;
     }
 
-    private static void SkipWhitespace(string text, ref int i)
+    public static void SkipWhitespace(ReadOnlySpan<char> text, ref int i)
     {
         while (text[i] is ' ' or '\t' or '\r' or '\n')
         {

@@ -1,8 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Transcripts;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Engine.Resumability;
 
@@ -93,28 +92,52 @@ public static class TranscriptJudge
         foreach (var window in TailWindows)
         {
             var start = Math.Max(0, size - window);
-            var text = window == TailWindows[0] && firstWindow is { } preloaded ? Encoding.UTF8.GetString(preloaded.Span) : ReadText(stream(), start, size - start);
-            if (start > 0)
-            {
-                // The window began inside a line: drop the part.
-                var newline = text.IndexOf('\n', StringComparison.Ordinal);
-                text = newline < 0 ? string.Empty : text[(newline + 1)..];
-            }
+            var bytes = window == TailWindows[0] && firstWindow is { } preloaded ? preloaded : ReadBytes(stream(), start, size - start);
 
-            var entries = Parse(text);
-            if (start == 0)
+            // Decoded into a pooled buffer: a window's text is larger than a small object, and every cold listing judges thousands.
+            var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(bytes.Length));
+            try
             {
-                return text.All(JsonValueScanner.IsWhitespace) ? NotResumableReason.SessionFileTooSmall : Verdict(entries);
-            }
+                ReadOnlySpan<char> text = chars.AsSpan(0, Encoding.UTF8.GetChars(bytes.Span, chars));
+                if (start > 0)
+                {
+                    // The window began inside a line: drop the part.
+                    var newline = text.IndexOf('\n');
+                    text = newline < 0 ? [] : text[(newline + 1)..];
+                }
 
-            if (DecideFromTail(entries) is { } decided)
+                var entries = Parse(text);
+                if (start == 0)
+                {
+                    return IsBlank(text) ? NotResumableReason.SessionFileTooSmall : Verdict(entries);
+                }
+
+                if (DecideFromTail(entries) is { } decided)
+                {
+                    return decided ? null : NotResumableReason.SessionFileNoConversation;
+                }
+            }
+            finally
             {
-                return decided ? null : NotResumableReason.SessionFileNoConversation;
+                ArrayPool<char>.Shared.Return(chars);
             }
         }
 
         // No window decided (the conversation lies further back than the largest window): read it all, as the CLI does.
-        return Verdict(Parse(ReadText(stream(), 0, size)));
+        return Verdict(Parse(Encoding.UTF8.GetString(ReadBytes(stream(), 0, size).Span)));
+    }
+
+    private static bool IsBlank(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!JsonValueScanner.IsWhitespace(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Rule 3a inside a window: the last main entry leads up to a user/assistant entry, whose timestamp decides.</summary>
@@ -191,7 +214,7 @@ public static class TranscriptJudge
     /// syntax error drops the line the value began on and reading goes on at the next line; a value still open at
     /// the end swallows everything after its start.
     /// </summary>
-    internal static List<ConversationEntry> Parse(string text)
+    internal static List<ConversationEntry> Parse(ReadOnlySpan<char> text)
     {
         var entries = new List<ConversationEntry>();
         var i = 0;
@@ -213,28 +236,23 @@ public static class TranscriptJudge
                 return entries;
             }
 
-            if (outcome == ScanOutcome.Complete && text[i] == '{' && ConversationEntry.From(ParseObject(text, i, end)) is { } entry)
+            if (outcome == ScanOutcome.Complete && text[i] == '{' && ConversationEntry.From(text[i..end]) is { } entry)
             {
                 entries.Add(entry);
             }
 
-            var next = text.IndexOf('\n', outcome == ScanOutcome.Complete ? end : i);
-            i = next < 0 ? text.Length : next + 1;
+            var from = outcome == ScanOutcome.Complete ? end : i;
+            var next = text[from..].IndexOf('\n');
+            i = next < 0 ? text.Length : from + next + 1;
         }
     }
 
-    private static JObject ParseObject(string text, int start, int end)
-    {
-        using var reader = TranscriptLines.CreateReader(new StringReader(text.Substring(start, end - start)), maxDepth: null);
-        return JObject.Load(reader, TranscriptLines.LoadSettings);
-    }
-
-    private static string ReadText(FileStream stream, long start, long length)
+    private static ReadOnlyMemory<byte> ReadBytes(FileStream stream, long start, long length)
     {
         var buffer = new byte[length];
         stream.Seek(start, SeekOrigin.Begin);
         var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         BytesRead += read;
-        return Encoding.UTF8.GetString(buffer, 0, read);
+        return buffer.AsMemory(0, read);
     }
 }

@@ -1,4 +1,5 @@
 using ClaudeSessionSidecar.Engine.Identifiers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Diagnostics;
@@ -74,6 +75,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             return own.OrderByDescending(session => session.LastActiveAt).ThenByDescending(session => session.SessionId, StringComparer.Ordinal);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var known = Store.AllSessionIds();
         var folders = realFilter is null ? Locator.AllProjectDirectories() : Locator.ProjectDirectoriesFor(realFilter);
         var scope = new ListingScope(Locator);
@@ -83,23 +85,31 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             if (Directory.Exists(folder) && Locator.IsInsideProjects(folder))
             {
                 // A link (no stamp) out of the projects folder is never followed: to the server it is no transcript, as for session/status.
-                transcripts.AddRange(Summaries.Scan(folder)
-                    .Where(transcript => !known.Contains(transcript.SessionId) && (transcript.Stamp is not null || Locator.IsInsideProjects(transcript.Path)))
-                    .Select(transcript => (transcript, folder)));
+                foreach (var transcript in Summaries.Scan(folder))
+                {
+                    if (!known.Contains(transcript.SessionId) && (transcript.Stamp is not null || Locator.IsInsideProjects(transcript.Path)))
+                    {
+                        transcripts.Add((transcript, folder));
+                    }
+                }
             }
         }
 
         // Known now: the store's sessions, and the few transcripts whose time is not known before reading (links) or
         // that share their id with another (the first that lists, in folder order, wins). The rest wait in order.
         var items = own.Select(view => new ListingItem(view.LastActiveAt, view.SessionId, view, null, null)).ToList();
-        foreach (var group in transcripts.GroupBy(pair => pair.Transcript.SessionId, StringComparer.Ordinal))
+        var seen = new HashSet<string>(transcripts.Count, StringComparer.Ordinal);
+        var shared = transcripts.Where(pair => !seen.Add(pair.Transcript.SessionId)).Select(pair => pair.Transcript.SessionId).ToHashSet(StringComparer.Ordinal);
+        foreach (var (transcript, folder) in transcripts)
         {
-            if (group.Count() == 1 && group.First() is var (transcript, folder) && transcript.LastModified is { } time)
+            if (!shared.Contains(transcript.SessionId) && transcript.LastModified is { } time)
             {
                 items.Add(new ListingItem(time, transcript.SessionId, null, transcript, folder));
-                continue;
             }
+        }
 
+        foreach (var group in transcripts.Where(pair => shared.Contains(pair.Transcript.SessionId) || pair.Transcript.LastModified is null).GroupBy(pair => pair.Transcript.SessionId, StringComparer.Ordinal))
+        {
             var view = group.Select(pair => ExternalView(pair.Transcript, pair.Folder, realFilter, scope)).FirstOrDefault(view => view is not null);
             if (view is not null)
             {
@@ -108,6 +118,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
 
         items.Sort(static (a, b) => b.Time != a.Time ? b.Time.CompareTo(a.Time) : string.CompareOrdinal(b.SessionId, a.SessionId));
+        log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
         return InOrder(items, realFilter, scope);
     }
 
@@ -116,6 +127,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     {
         const int Batch = 32;
         var toSave = new List<IndexedTranscript>();
+        var readBefore = Summaries.TranscriptsRead;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             for (var i = 0; i < items.Count; i++)
@@ -152,7 +165,9 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
         finally
         {
+            var saving = Stopwatch.GetTimestamp();
             Summaries.Save(toSave);
+            log.Debug($"Listing: {Summaries.TranscriptsRead - readBefore} transcripts read, {toSave.Count} remembered, in {Stopwatch.GetElapsedTime(started, saving).TotalMilliseconds:F1} ms (with the caller's work); saved in {Stopwatch.GetElapsedTime(saving).TotalMilliseconds:F1} ms");
         }
     }
 

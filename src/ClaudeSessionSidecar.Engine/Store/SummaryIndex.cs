@@ -32,8 +32,9 @@ public sealed record ScannedTranscript(string SessionId, string Path, Transcript
 /// keyed by path and <see cref="TranscriptStamp"/>, kept in memory and in the store (table <c>transcript_summaries</c>),
 /// so that an unchanged file is never read twice, in this process or the next: a repeat listing costs one directory
 /// read and one <c>stat</c> per transcript. A changed stamp means a new read; a file gone is dropped from the index.
-/// A file modified within <see cref="RacyWindow"/> of now is not remembered (a rewrite of the same size within the
-/// file system's clock tick would keep its stamp), so it is read again until it settles.
+/// A read made less than <see cref="RacyWindow"/> after the file's modification is not remembered (a rewrite of the
+/// same size within the file system's clock tick would keep its stamp): the next listing reads the file again and,
+/// the file having settled, remembers it. So a transcript written just now costs one more read, never more.
 /// </summary>
 public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvider? clock = null)
 {
@@ -77,6 +78,7 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
         var sidecarFolders = items.Where(item => item.IsDirectoryOrLink).Select(item => item.Name).ToHashSet(StringComparer.Ordinal);
         var known = Folder(folder);
         var scanned = new List<ScannedTranscript>(items.Count);
+        var knownAndPresent = 0;
         foreach (var item in items.Where(item => item.IsTranscript))
         {
             var sessionId = item.Name[..^TranscriptLocator.Extension.Length];
@@ -94,7 +96,15 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
             }
 
             var stamp = new TranscriptStamp(item.Size, item.ModifiedTicks, sidecarFolders.Contains(sessionId) ? SidecarStamp(Path.Combine(folder, sessionId)) : string.Empty);
-            scanned.Add(new ScannedTranscript(sessionId, path, stamp, known.TryGetValue(path, out var entry) && entry.Stamp == stamp ? entry : null));
+            var isKnown = known.TryGetValue(path, out var entry);
+            knownAndPresent += isKnown ? 1 : 0;
+            scanned.Add(new ScannedTranscript(sessionId, path, stamp, isKnown && entry!.Stamp == stamp ? entry : null));
+        }
+
+        // Every remembered transcript still here (the usual case): nothing to drop, and no set of the folder's paths to build.
+        if (knownAndPresent == known.Count)
+        {
+            return scanned;
         }
 
         var present = scanned.Select(transcript => transcript.Path).ToHashSet(StringComparer.Ordinal);
@@ -246,8 +256,9 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
         return file.Exists ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{file.Length}:{file.LastWriteTimeUtc.Ticks}") : "-";
     }
 
+    /// <remarks>The name is asked before the attributes: on Unix each ask of <see cref="FileSystemEntry.Attributes"/> works out the read-only bit again, and <see cref="ToItem"/> asks once more.</remarks>
     private static bool IsTranscriptOrFolder(ref FileSystemEntry entry) =>
-        entry.IsDirectory || (entry.Attributes & FileAttributes.ReparsePoint) != 0 || entry.FileName.EndsWith(TranscriptLocator.Extension, StringComparison.Ordinal);
+        entry.IsDirectory || entry.FileName.EndsWith(TranscriptLocator.Extension, StringComparison.Ordinal) || (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     private static FolderItem ToItem(ref FileSystemEntry entry)
     {

@@ -73,7 +73,7 @@ public sealed record TranscriptSummary(
             var read = ReadFully(handle, headBuffer, 0);
             var complete = read < WindowBytes ? read : headBuffer.AsSpan(0, read).LastIndexOf((byte)'\n') + 1;
             headEnd = complete;
-            head = new Lines(TranscriptLines.SplitLines(headBuffer.AsSpan(0, complete)));
+            head = new Lines(headBuffer, complete, dropFirst: false);
             if (length <= WindowBytes)
             {
                 tail = head;
@@ -84,7 +84,7 @@ public sealed record TranscriptSummary(
                 var start = length - WindowBytes;
                 var tailBuffer = new byte[WindowBytes];
                 var tailRead = ReadFully(handle, tailBuffer, start);
-                tail = new Lines(TranscriptLines.SplitLines(tailBuffer.AsSpan(0, tailRead)).Skip(1).ToList());
+                tail = new Lines(tailBuffer, tailRead, dropFirst: true);
                 tailWindow = tailBuffer.AsMemory(0, tailRead);
             }
         }
@@ -134,7 +134,7 @@ public sealed record TranscriptSummary(
     /// for a transcript the SDK does not list, a title (the first prompt, else the first assistant text anywhere);
     /// for one whose head names no working directory, the first <c>cwd</c> after it.
     /// </summary>
-    private static (string? Title, string? WorkingDirectory) ReadOn(string path, List<string> head, long headEnd, long length, bool wantTitle, bool wantWorkingDirectory)
+    private static (string? Title, string? WorkingDirectory) ReadOn(string path, IEnumerable<string> head, long headEnd, long length, bool wantTitle, bool wantWorkingDirectory)
     {
         var assistantText = wantTitle ? head.Select(Transcripts.FirstPrompt.AssistantText).FirstOrDefault(text => text is not null) : null;
         string? commandFallback = null;
@@ -185,24 +185,69 @@ public sealed record TranscriptSummary(
     }
 
     /// <summary>
-    /// A window's lines, each parsed only when asked for. A question about a key (<c>"gitBranch"</c>) or a type
-    /// (<c>custom-title</c>) only parses the lines whose text contains it: a line whose top-level object has that key
-    /// or value must contain its name (the CLI never escapes key names or these type names, and the SDK looks for
-    /// them as plain text too). The answers are those of parsing every line.
+    /// A window's lines, each decoded and parsed only when asked for (most of a window is message content no question
+    /// needs). A question about a key (<c>"gitBranch"</c>) or a type (<c>custom-title</c>) only parses the lines whose
+    /// bytes contain it: a line whose top-level object has that key or value must contain its name (the CLI never
+    /// escapes key names or these type names, and the SDK looks for them as plain text too). The answers are those of
+    /// parsing every line.
     /// </summary>
-    private sealed class Lines(List<string> text)
+    private sealed class Lines
     {
-        private readonly JObject?[] parsed = new JObject?[text.Count];
-        private readonly bool[] tried = new bool[text.Count];
+        private readonly byte[] window;
+        private readonly List<Range> lines = [];
+        private readonly string?[] text;
+        private readonly JObject?[] parsed;
+        private readonly bool[] tried;
 
-        public List<string> Text { get; } = text;
+        /// <param name="dropFirst">The window began inside a line: its first line is dropped.</param>
+        public Lines(byte[] window, int length, bool dropFirst)
+        {
+            this.window = window;
+            var bytes = window.AsSpan(0, length);
+            foreach (var range in bytes.Split((byte)'\n'))
+            {
+                // Empty lines (once trailing carriage returns are trimmed) are no lines.
+                var (start, count) = range.GetOffsetAndLength(length);
+                while (count > 0 && bytes[start + count - 1] == (byte)'\r')
+                {
+                    count--;
+                }
+
+                if (count > 0)
+                {
+                    lines.Add(start..(start + count));
+                }
+            }
+
+            if (dropFirst && lines.Count > 0)
+            {
+                lines.RemoveAt(0);
+            }
+
+            text = new string?[lines.Count];
+            parsed = new JObject?[lines.Count];
+            tried = new bool[lines.Count];
+        }
+
+        /// <summary>The lines' text, in file order, decoded as they are taken.</summary>
+        public IEnumerable<string> Text
+        {
+            get
+            {
+                for (var i = 0; i < lines.Count; i++)
+                {
+                    yield return Line(i);
+                }
+            }
+        }
 
         /// <summary>The parseable lines (containing <paramref name="needle"/>, when given), in file order.</summary>
         public IEnumerable<JObject> Objects(string? needle)
         {
-            for (var i = 0; i < Text.Count; i++)
+            var utf8 = needle is null ? null : Encoding.UTF8.GetBytes(needle);
+            for (var i = 0; i < lines.Count; i++)
             {
-                if (Get(i, needle) is { } entry)
+                if (Get(i, utf8) is { } entry)
                 {
                     yield return entry;
                 }
@@ -212,9 +257,10 @@ public sealed record TranscriptSummary(
         /// <summary>The same, last line first.</summary>
         public IEnumerable<JObject> ObjectsFromEnd(string needle)
         {
-            for (var i = Text.Count - 1; i >= 0; i--)
+            var utf8 = Encoding.UTF8.GetBytes(needle);
+            for (var i = lines.Count - 1; i >= 0; i--)
             {
-                if (Get(i, needle) is { } entry)
+                if (Get(i, utf8) is { } entry)
                 {
                     yield return entry;
                 }
@@ -233,9 +279,12 @@ public sealed record TranscriptSummary(
         public string? FirstField(string field) =>
             Objects($"\"{field}\"").Select(entry => entry[field]).OfType<JValue>().FirstOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
 
-        private JObject? Get(int index, string? needle)
+        private string Line(int index) => text[index] ??= Encoding.UTF8.GetString(window.AsSpan(lines[index]));
+
+        /// <remarks>An ASCII needle is in the bytes exactly when it is in the decoded text: no byte of a multi-byte (or invalid) sequence is ASCII.</remarks>
+        private JObject? Get(int index, byte[]? needle)
         {
-            if (needle is not null && !Text[index].Contains(needle, StringComparison.Ordinal))
+            if (needle is not null && window.AsSpan(lines[index]).IndexOf(needle) < 0)
             {
                 return null;
             }
@@ -243,7 +292,7 @@ public sealed record TranscriptSummary(
             if (!tried[index])
             {
                 tried[index] = true;
-                parsed[index] = TranscriptLines.TryParseObject(Text[index]);
+                parsed[index] = TranscriptLines.TryParseObject(Line(index));
             }
 
             return parsed[index];

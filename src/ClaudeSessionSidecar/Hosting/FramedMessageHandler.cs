@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Diagnostics;
@@ -26,6 +27,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
     public const int MaxMessageBytes = 64 * 1024 * 1024;
 
     private const int MaxHeaderBytes = 8 * 1024;
+
+    /// <summary>Answers larger than this have their serialising and writing times logged (debug).</summary>
+    private const int LargeAnswerBytes = 64 * 1024;
 
     private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
 
@@ -96,8 +100,14 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             {
                 try
                 {
+                    var started = Stopwatch.GetTimestamp();
                     formatter.Serialize(answer, content);
+                    var serialized = Stopwatch.GetTimestamp();
                     await WriteFrameLockedAsync(answer, cancellationToken);
+                    if (answer.Length > LargeAnswerBytes && log.IsEnabled(LogLevel.Debug))
+                    {
+                        log.Debug($"Wrote an answer of {answer.Length} bytes: serialised in {Stopwatch.GetElapsedTime(started, serialized).TotalMilliseconds:F1} ms, written in {Stopwatch.GetElapsedTime(serialized).TotalMilliseconds:F1} ms");
+                    }
                 }
                 finally
                 {

@@ -185,6 +185,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
         // The CLI's messages are forwarded verbatim: keep date-like strings as strings.
         formatter.JsonSerializer.DateParseHandling = DateParseHandling.None;
         formatter.JsonSerializer.Converters.Add(new UtcTimeConverter());
+        formatter.JsonSerializer.Converters.Add(new PreSerializedListConverter());
         return new FramedMessageHandler(input, output, formatter, framing, log);
     }
 }
