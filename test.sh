@@ -28,6 +28,20 @@ status=0
 dotnet test ClaudeSessionSidecar.sln -c Release --no-build -nologo \
   --logger "trx;LogFileName=server.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
+# The same server as users install it (NativeAOT, as `dotnet publish` and the tool package build it): the tests
+# that launch the server process run again against the native executable. That is the process-level namespaces
+# (EndToEnd, Reliability, Protocol); the engine's in-process tests (Discovery, PathRule, Resumability, Sessions,
+# Store) never start the server, so a second run of them would test nothing new.
+aot="$PWD/artifacts/aot"
+if dotnet publish src/ClaudeSessionSidecar -c Release -o "$aot" -nologo -v quiet; then
+  SIDECAR_SERVER="$aot/ClaudeSessionSidecar" dotnet test tests/ClaudeSessionSidecar.Tests -c Release --no-build -nologo \
+    --filter "FullyQualifiedName~.EndToEnd.|FullyQualifiedName~.Reliability.|FullyQualifiedName~.Protocol." \
+    --logger "trx;LogFileName=server-aot.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+else
+  echo "The NativeAOT publish failed"
+  status=1
+fi
+
 # One summary line for people and CI, from the runners' own counts.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do

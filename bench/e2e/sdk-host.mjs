@@ -1,5 +1,7 @@
 // The official Agent SDK's side of the benchmark, in a fresh Node process.
 //   node sdk-host.mjs list <dir> <warmRuns>   -> {importMs, firstMs (limit 50), warm50:[ms], warmAll:[ms], first50:[...], all:[...]}
+//   node sdk-host.mjs call <dir> <limit>       -> a script's one request: the folder's newest <limit> sessions as JSON
+//                                                (the anchor of `claude-session-sidecar call session/listResumable`)
 //   node sdk-host.mjs serve                    -> a minimal JSON-RPC host on stdin/stdout (newline framing) that imports
 //                                                the SDK and answers initialize and session/listResumable with listSessions.
 // SDK_MODULE_DIR: the node_modules folder holding @anthropic-ai/claude-agent-sdk.
@@ -25,6 +27,9 @@ if (mode === 'list') {
     all = r;
   }
   process.stdout.write(JSON.stringify({ importMs, firstMs, warm50, warmAll, first50: first50.map(pick), all: all.map(pick) }) + '\n');
+} else if (mode === 'call') {
+  const sessions = await sdk.listSessions({ dir, limit: Number(runsText) });
+  process.stdout.write(JSON.stringify({ sessions: sessions.map(pick) }) + '\n');
 } else {
   const lines = readline.createInterface({ input: process.stdin });
   for await (const line of lines) {
