@@ -63,13 +63,19 @@ fi
 # a skipped test counted as failed.
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
-for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh; do
+# The ACP face runs a second time against the NativeAOT build ("aot:"), the editors' clients once (JIT).
+for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh aot:tests/acp/run.sh; do
+  server=()
+  if [ "${suite#aot:}" != "$suite" ]; then
+    suite=${suite#aot:}
+    server=(env SIDECAR_SERVER="$aot/ClaudeSessionSidecar")
+  fi
   [ -x "$suite" ] || continue
   echo
-  echo "== $suite"
+  echo "== $suite ${server[*]:1}"
   log=$(mktemp)
   suite_status=0
-  "$suite" 2>&1 | tee "$log" || suite_status=$?
+  "${server[@]}" "$suite" 2>&1 | tee "$log" || suite_status=$?
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   rm -f "$log"
   if [ -z "$summary" ]; then
