@@ -28,6 +28,20 @@ status=0
 dotnet test ClaudeSessionSidecar.sln -c Release --no-build -nologo \
   --logger "trx;LogFileName=server.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 
+# The same server as users install it (NativeAOT, as `dotnet publish` and the tool package build it): the tests
+# that launch the server process run again against the native executable. That is the process-level namespaces
+# (EndToEnd, Reliability, Protocol); the engine's in-process tests (Discovery, PathRule, Resumability, Sessions,
+# Store) never start the server, so a second run of them would test nothing new.
+aot="$PWD/artifacts/aot"
+if dotnet publish src/ClaudeSessionSidecar -c Release -o "$aot" -nologo -v quiet; then
+  SIDECAR_SERVER="$aot/ClaudeSessionSidecar" dotnet test tests/ClaudeSessionSidecar.Tests -c Release --no-build -nologo \
+    --filter "FullyQualifiedName~.EndToEnd.|FullyQualifiedName~.Reliability.|FullyQualifiedName~.Protocol." \
+    --logger "trx;LogFileName=server-aot.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
+else
+  echo "The NativeAOT publish failed"
+  status=1
+fi
+
 # One summary line for people and CI, from the runners' own counts.
 passed=0 failed=0 skipped=0
 for trx in "$results"/*.trx; do
@@ -49,13 +63,19 @@ fi
 # a skipped test counted as failed.
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
-for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh; do
+# The ACP face runs a second time against the NativeAOT build ("aot:"), the editors' clients once (JIT).
+for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh aot:tests/acp/run.sh; do
+  server=()
+  if [ "${suite#aot:}" != "$suite" ]; then
+    suite=${suite#aot:}
+    server=(env SIDECAR_SERVER="$aot/ClaudeSessionSidecar")
+  fi
   [ -x "$suite" ] || continue
   echo
-  echo "== $suite"
+  echo "== $suite ${server[*]:1}"
   log=$(mktemp)
   suite_status=0
-  "$suite" 2>&1 | tee "$log" || suite_status=$?
+  "${server[@]}" "$suite" 2>&1 | tee "$log" || suite_status=$?
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
   rm -f "$log"
   if [ -z "$summary" ]; then

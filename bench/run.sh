@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end benchmark: builds the server (Release, and published ReadyToRun for linux-x64), makes a corpus of
+# The end-to-end benchmark: builds the server (Release JIT, and the NativeAOT dotnet tool), makes a corpus of
 # 2,000 transcripts with the real CLI against the fake Messages API on 127.0.0.1 in a temp folder, runs
 # bench/e2e/bench.mjs (listing vs the official SDK, turn overhead, start-up, memory), prints every ratio; then grows the
 # corpus to COUNT_LARGE transcripts (copies with new ids) and runs the listing part again; cleans up.
@@ -13,11 +13,18 @@ sdk_dir="$repo/tests/ClaudeSessionSidecar.Tests/TestData/sdk-interop"
 [ -x "$claude" ] || npm install --silent --prefix "$repo/.tools/claude" "@anthropic-ai/claude-code@$(cat "$repo/.claude-cli-version")"
 [ -d "$sdk_dir/node_modules/@anthropic-ai/claude-agent-sdk" ] || npm install --silent --prefix "$sdk_dir"
 
-echo "building (Release, and ReadyToRun for linux-x64)..."
+# What users install (README): the dotnet tool, packed as the pointer package plus this machine's NativeAOT package and
+# installed into bench/bin/tool (its own package cache, so a rebuild at the same version is not served stale).
+echo "building (Release JIT, and the NativeAOT dotnet tool installed as the README does)..."
 dotnet build src/ClaudeSessionSidecar -c Release -nologo -v quiet >/dev/null
 rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
-publish="$repo/bench/bin/publish-$rid"
-dotnet publish src/ClaudeSessionSidecar -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true -o "$publish" -nologo -v quiet >/dev/null
+bin="$repo/bench/bin"
+rm -rf "$bin/nupkg" "$bin/tool" "$bin/tool-packages"
+dotnet pack src/ClaudeSessionSidecar -c Release -o "$bin/nupkg" -nologo -v quiet >/dev/null
+dotnet pack src/ClaudeSessionSidecar -c Release -r "$rid" -o "$bin/nupkg" -nologo -v quiet >/dev/null
+NUGET_PACKAGES="$bin/tool-packages" dotnet tool install --tool-path "$bin/tool" --add-source "$bin/nupkg" ClaudeSessionSidecar >/dev/null
+tool="$bin/tool/claude-session-sidecar"
+echo "installed: $tool -> $(readlink -f "$tool") ($(du -m "$(readlink -f "$tool")" | cut -f1) MB)"
 
 source bench/scratch-and-api.sh css-bench
 
@@ -26,7 +33,7 @@ node bench/e2e/make-corpus.mjs "$claude" "http://127.0.0.1:$port" "$scratch/conf
 node -e 'const c=require(process.argv[1]);console.log(`corpus: ${c.files} transcripts, ${(c.bytes/1048576).toFixed(0)} MiB`)' "$scratch/corpus.json"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), .NET $(dotnet --version), Node $(node --version)"
 
-export SIDECAR="[\"$publish/ClaudeSessionSidecar\"]" \
+export SIDECAR="[\"$tool\"]" \
   SIDECAR_PLAIN="[\"dotnet\",\"$repo/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll\"]" \
   CLAUDE="$claude" API="http://127.0.0.1:$port" CONFIG="$scratch/config" WORK="$scratch/work" SCRATCH="$scratch" \
   SDK_MODULE_DIR="$sdk_dir/node_modules"

@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIDECAR_DLL=${SIDECAR_DLL:-src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll}
-[ -f "$SIDECAR_DLL" ] || dotnet build src/ClaudeSessionSidecar -c Release -nologo -v quiet
-sidecar() { dotnet "$SIDECAR_DLL" --framing newline; }
+# SIDECAR: the server command (the test suite passes the build it tests); else the Release build here.
+if [ -z "${SIDECAR:-}" ]; then
+  SIDECAR_DLL=${SIDECAR_DLL:-src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll}
+  [ -f "$SIDECAR_DLL" ] || dotnet build src/ClaudeSessionSidecar -c Release -nologo -v quiet
+  SIDECAR="dotnet $SIDECAR_DLL"
+fi
+sidecar() { $SIDECAR --framing newline; }
 
 DEMO_DIR=${DEMO_DIR:-/tmp/sidecar-demo}
 mkdir -p "$DEMO_DIR"

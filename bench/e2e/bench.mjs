@@ -1,6 +1,6 @@
 // The end-to-end benchmark: listing against the official SDK, turn overhead against the CLI alone, start-up against a
 // Node host importing the SDK, and memory. Run by bench/run.sh, which builds everything and makes the corpus.
-// Env: SIDECAR (the server command, JSON array), SIDECAR_DLL_PLAIN (the plain build, for comparison), CLAUDE, API,
+// Env: SIDECAR (the server command, JSON array: the installed tool), SIDECAR_PLAIN (the JIT build, for comparison), CLAUDE, API,
 // CONFIG, WORK (the corpus's working directory), SCRATCH (a temp folder), SDK_MODULE_DIR.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -161,17 +161,33 @@ async function scripted(make) {
   await p.exited;
   return performance.now() - p.startedAt;
 }
+/** A whole process, start to exit (a script's one command); it must succeed. */
+async function wholeRun([command, ...args]) {
+  const started = performance.now();
+  const child = spawn(command, args, { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0 || !out.includes('"sessions"')) throw new Error(`${command} ${args.join(' ')}: exit ${code}\n${out}\n${err}`);
+  return performance.now() - started;
+}
+const list10 = JSON.stringify({ workingDirectory: WORK, includeExternal: true, limit: 10 });
+const callOurs = (command) => [...command, 'call', 'session/listResumable', list10, '--store', path.join(SCRATCH, `store-${storeCount++}`), '--claude-config-dir', CONFIG, '--claude-path', CLAUDE];
 const nodeHost = () => new RpcProcess('node', [path.join(here, 'sdk-host.mjs'), 'serve'], { env: cliEnv });
-const starts = { ours: [], plain: [], node: [], oursRun: [], nodeRun: [] };
+const starts = { ours: [], plain: [], node: [], oursRun: [], nodeRun: [], oursCall: [], nodeCall: [] };
 for (let i = 0; i < runs; i++) {
   starts.ours.push(await startToInitialize(() => server()));
   if (plain) starts.plain.push(await startToInitialize(() => server(plain)));
   starts.node.push(await startToInitialize(nodeHost));
   starts.oursRun.push(await scripted(() => server()));
   starts.nodeRun.push(await scripted(nodeHost));
+  starts.oursCall.push(await wholeRun(callOurs(sidecar)));
+  starts.nodeCall.push(await wholeRun(['node', path.join(here, 'sdk-host.mjs'), 'call', WORK, '10']));
 }
-console.log(`process start to initialize answered, median of ${runs}: ours ${fmt(median(starts.ours))}${plain ? `, plain build ${fmt(median(starts.plain))}` : ''}, Node + SDK ${fmt(median(starts.node))}`);
+console.log(`process start to initialize answered, median of ${runs}: ours ${fmt(median(starts.ours))}${plain ? `, JIT build (dotnet <dll>) ${fmt(median(starts.plain))}` : ''}, Node + SDK ${fmt(median(starts.node))}`);
 report('start-up to initialize', median(starts.ours), median(starts.node), 2.5);
+report('`call` (one process: start, list 10, print, exit; fresh store)', median(starts.oursCall), median(starts.nodeCall), 2);
 report('scripted run (start, initialize, list 10, shutdown)', median(starts.oursRun), median(starts.nodeRun), 1);
 
 // 4. Memory.

@@ -3,6 +3,8 @@
 //                                             -> {importMs, firstMs (limit 50), warm50:[ms], warmAll:[ms], first50:[...], all:[...]}
 //                                                (limit-only: no whole listings; at 10,000 transcripts the SDK's runs out of heap)
 //   node sdk-host.mjs first-all <dir>         -> {ms, count}: the first whole listing of a fresh process
+//   node sdk-host.mjs call <dir> <limit>       -> a script's one request: the folder's newest <limit> sessions as JSON
+//                                                (the anchor of `claude-session-sidecar call session/listResumable`)
 //   node sdk-host.mjs serve                    -> a minimal JSON-RPC host on stdin/stdout (newline framing) that imports
 //                                                the SDK and answers initialize and session/listResumable with listSessions.
 // SDK_MODULE_DIR: the node_modules folder holding @anthropic-ai/claude-agent-sdk.
@@ -33,6 +35,9 @@ if (mode === 'first-all') {
     all = r;
   }
   process.stdout.write(JSON.stringify({ importMs, firstMs, warm50, warmAll, first50: first50.map(pick), all: all.map(pick) }) + '\n');
+} else if (mode === 'call') {
+  const sessions = await sdk.listSessions({ dir, limit: Number(runsText) });
+  process.stdout.write(JSON.stringify({ sessions: sessions.map(pick) }) + '\n');
 } else {
   const lines = readline.createInterface({ input: process.stdin });
   for await (const line of lines) {

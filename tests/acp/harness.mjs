@@ -11,6 +11,8 @@ import * as acp from '@agentclientprotocol/sdk';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, '..', '..');
 const dll = process.env.SIDECAR_DLL || path.join(repo, 'src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll');
+// SIDECAR_SERVER: a published executable (the NativeAOT build users install) instead of `dotnet <dll>`.
+const server = process.env.SIDECAR_SERVER ? [process.env.SIDECAR_SERVER] : ['dotnet', dll];
 const claude = process.env.CLAUDE_SIDECAR_CLAUDE_PATH || path.join(repo, '.tools/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe');
 export const claudePath = claude;
 
@@ -146,10 +148,10 @@ export class World {
   }
 }
 
-/** The server's command line in a world: `dotnet <dll> <protocol...> --store ... --claude-path ...`. */
+/** The server's command line in a world: `dotnet <dll> <protocol...> --store ... --claude-path ...` (or SIDECAR_SERVER's). */
 export function agentCommand(world, protocol, log) {
   const logging = log ? ['--log-file', log, '--log-level', 'debug'] : [];
-  return ['dotnet', dll, ...protocol, '--store', world.store, '--claude-path', claude, ...logging];
+  return [...server, ...protocol, '--store', world.store, '--claude-path', claude, ...logging];
 }
 
 function readTail(file) {

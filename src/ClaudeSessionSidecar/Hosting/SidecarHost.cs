@@ -88,6 +88,14 @@ public sealed class SidecarHost : System.IAsyncDisposable
                 TurnTimeout = options.TurnTimeout,
             },
             log);
+
+        // The stdio face's `initialize` tells the CLI's version: ask it now (a child process, ~30 ms), so that it runs
+        // while the store opens and the host is built rather than after (Start asks again: the answer is cached).
+        if (!oneRequest && options.Protocol == Protocol.Stdio)
+        {
+            _ = Task.Run(cli.GetVersionAsync);
+        }
+
         var store = SessionStore.Open(options.StoreDirectory ?? SessionStore.DefaultDirectory());
         var liveSessions = oneRequest ? options.LiveSessions with { MaxProcesses = 0 } : options.LiveSessions;
         return new SessionService(cli, new TranscriptLocator(configDirectory), store, log, liveSessions: liveSessions);

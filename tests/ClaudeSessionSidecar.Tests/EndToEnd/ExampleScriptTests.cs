@@ -102,8 +102,8 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
 
-        var (exitCode, printed) = await RunAsync(environment, "dotnet", Repository.ServerDll, "call", "session/status", """{"sessionId":"../etc"}""");
-        var (usageCode, _) = await RunAsync(environment, "dotnet", Repository.ServerDll, "call", "session/status", "{not json");
+        var (exitCode, printed) = await RunAsync(environment, Repository.ServerCommand[0], [.. Repository.ServerCommand.Skip(1), "call", "session/status", """{"sessionId":"../etc"}"""]);
+        var (usageCode, _) = await RunAsync(environment, Repository.ServerCommand[0], [.. Repository.ServerCommand.Skip(1), "call", "session/status", "{not json"]);
 
         Assert.Equal(1, exitCode);
         var error = (JObject)TranscriptLines.Parse(printed);
@@ -118,7 +118,7 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
         var parameters = new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "streamed" }.ToString(Newtonsoft.Json.Formatting.None);
 
-        var (exitCode, printed, errors) = await RunWithStderrAsync(environment, "dotnet", [Repository.ServerDll, "call", "--stream", "session/create", parameters]);
+        var (exitCode, printed, errors) = await RunWithStderrAsync(environment, Repository.ServerCommand[0], [.. Repository.ServerCommand.Skip(1), "call", "--stream", "session/create", parameters]);
 
         Assert.Equal(0, exitCode);
         Assert.Equal(FakeMessagesApi.ReplyTo("streamed"), (string?)TranscriptLines.Parse(printed)["result"]!["text"]);
@@ -152,8 +152,7 @@ public sealed class ExampleScriptTests(FakeApiFixture fixture, ITestOutputHelper
             startInfo.Environment[name] = value;
         }
 
-        startInfo.Environment["SIDECAR"] = $"dotnet {Repository.ServerDll}";
-        startInfo.Environment["SIDECAR_DLL"] = Repository.ServerDll;
+        startInfo.Environment["SIDECAR"] = string.Join(' ', Repository.ServerCommand);
         startInfo.Environment["DEMO_DIR"] = environment.Workspace;
         startInfo.Environment["CLAUDE_SIDECAR_CLAUDE_PATH"] = claudePath ?? RealClaudeCli.Path;
 

@@ -11,6 +11,13 @@ public static class Repository
     /// <summary>The built server, as <c>dotnet ClaudeSessionSidecar.dll</c> runs it.</summary>
     public static string ServerDll => Path.Combine(Root, "src", "ClaudeSessionSidecar", "bin", Configuration, "net10.0", "ClaudeSessionSidecar.dll");
 
+    /// <summary>
+    /// The server that process-level tests launch: <c>SIDECAR_SERVER</c> (a published executable, such as the
+    /// NativeAOT build that users install) when set, else the JIT build, <c>dotnet ClaudeSessionSidecar.dll</c>.
+    /// </summary>
+    public static IReadOnlyList<string> ServerCommand { get; } =
+        Environment.GetEnvironmentVariable("SIDECAR_SERVER") is { Length: > 0 } server ? [server] : ["dotnet", ServerDll];
+
     public static string TestData(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "TestData", .. parts]);
 
     private static string FindRoot()

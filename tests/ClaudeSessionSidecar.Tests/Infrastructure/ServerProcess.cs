@@ -10,7 +10,7 @@ namespace ClaudeSessionSidecar.Tests.Infrastructure;
 public sealed record RpcError(int ErrorCode, JToken? ErrorData, string Message);
 
 /// <summary>
-/// The built server as editors run it: <c>dotnet ClaudeSessionSidecar.dll</c> over real stdio pipes, with a
+/// The built server as editors run it (<see cref="Repository.ServerCommand"/>) over real stdio pipes, with a
 /// real JSON-RPC client on the other end. Its stderr goes to the test's output, so a failure shows its trace.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
@@ -62,7 +62,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server with raw stdio, for tests that write bytes themselves.</summary>
     public static ServerProcess Launch(TestEnvironment environment, ITestOutputHelper? output, IEnumerable<string> arguments, string? claudePath = null)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(Repository.ServerCommand[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -70,7 +70,11 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = environment.Root,
         };
-        startInfo.ArgumentList.Add(Repository.ServerDll);
+        foreach (var part in Repository.ServerCommand.Skip(1))
+        {
+            startInfo.ArgumentList.Add(part);
+        }
+
         startInfo.ArgumentList.Add("--store");
         startInfo.ArgumentList.Add(environment.StoreDirectory);
         startInfo.ArgumentList.Add("--claude-path");
