@@ -109,7 +109,7 @@ public sealed partial class AcpAgent(SidecarHost host)
 
             config[(string)name!] = entry["type"] switch
             {
-                null => StdioServer(entry, (string)name!),
+                null or JValue { Type: JTokenType.String, Value: "stdio" } => StdioServer(entry, (string)name!),
                 JValue { Type: JTokenType.String } transport when (string?)transport is "http" or "sse" => RemoteServer(entry, (string)name!, (string)transport!),
                 var transport => throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': the transport must be stdio (no type), http or sse, not {transport}."),
             };
