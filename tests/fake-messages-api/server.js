@@ -91,24 +91,17 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (name, data) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     event('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } });
-    if (task) {
-      const input = { description: 'fake subtask', prompt: `[write:${task[1]}]`, subagent_type: 'general-purpose' };
-      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_task_${n}`, name: 'Task', input: {} } });
+    /** The whole answer is one tool_use block (its input as one input_json_delta), stop_reason "tool_use". */
+    const answerToolUse = (name, input) => {
+      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${name.toLowerCase()}_${n}`, name, input: {} } });
       event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
       event('content_block_stop', { type: 'content_block_stop', index: 0 });
       event('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } });
       event('message_stop', { type: 'message_stop' });
-      return res.end();
-    }
-    if (write) {
-      const input = { file_path: write[1], content: WRITE_CONTENT };
-      event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_write_${n}`, name: 'Write', input: {} } });
-      event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
-      event('content_block_stop', { type: 'content_block_stop', index: 0 });
-      event('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } });
-      event('message_stop', { type: 'message_stop' });
-      return res.end();
-    }
+      res.end();
+    };
+    if (task) return answerToolUse('Task', { description: 'fake subtask', prompt: `[write:${task[1]}]`, subagent_type: 'general-purpose' });
+    if (write) return answerToolUse('Write', { file_path: write[1], content: WRITE_CONTENT });
     const think = toolResult === null ? /\[think:([^\]]+)\]/.exec(prompt) : null;
     const textIndex = think ? 1 : 0;
     if (think) {
