@@ -111,7 +111,8 @@ public sealed class SecurityTests(FakeApiFixture fixture, ITestOutputHelper outp
         await using var server = ServerProcess.Start(environment, output);
         var sessionId = (string)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "before" }))["sessionId"]!;
 
-        Directory.Delete(environment.ConfigDirectory, recursive: true);
+        // The session's live CLI may still be writing there (its bookkeeping after the turn): delete until it is gone.
+        await Polling.WaitUntilAsync(() => TryDelete(environment.ConfigDirectory), TimeSpan.FromSeconds(15), "the config folder to be deleted");
 
         Assert.Equal("session_file_missing", (string?)(await server.InvokeAsync("session/status", new { sessionId }))["reason"]);
         Assert.Equal("session_file_missing", (string?)(await server.InvokeAsync("session/list", new { includeExternal = true }))["sessions"]![0]!["status"]!["reason"]);
@@ -121,5 +122,19 @@ public sealed class SecurityTests(FakeApiFixture fixture, ITestOutputHelper outp
         // The CLI makes the folder again; the server goes on.
         var again = await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "after" });
         Assert.True((bool)again["status"]!["resumable"]!);
+    }
+
+    private static bool TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file appeared while the folder was being emptied: try again.
+        }
+
+        return !Directory.Exists(folder);
     }
 }
