@@ -45,19 +45,18 @@ public sealed class SidecarHost : System.IAsyncDisposable
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
+        var methods = new MethodDispatcher(rpc, protocol == Protocol.Acp ? AcpErrors.Translate : RpcErrors.Translate, log);
         if (protocol == Protocol.Acp)
         {
-            var methods = new MethodDispatcher(rpc, AcpErrors.Translate, log);
             new AcpAgent(this).AddTo(methods);
-            MethodNames = methods.RequestNames;
         }
         else
         {
-            var methods = new MethodDispatcher(rpc, RpcErrors.Translate, log);
             new LifecycleMethods(this).AddTo(methods);
             new SessionMethods(this).AddTo(methods);
-            MethodNames = methods.RequestNames;
         }
+
+        MethodNames = methods.RequestNames;
     }
 
     public SessionService Services { get; }
