@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json.Linq;
@@ -138,7 +137,7 @@ public sealed partial class AcpAgent
                 ["sessionId"] = session.SessionId,
                 ["cwd"] = session.WorkingDirectory ?? session.Status.WorkingDirectory,
                 ["title"] = session.CustomTitle ?? session.Title,
-                ["updatedAt"] = session.LastActiveAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                ["updatedAt"] = AcpUpdates.Timestamp(session.LastActiveAt),
             })),
         };
         if (page.Count > ListPageSize)

@@ -109,7 +109,7 @@ internal static class AcpUpdates
             {
                 ["sessionUpdate"] = "session_info_update",
                 ["title"] = record.Title,
-                ["updatedAt"] = record.LastActiveAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                ["updatedAt"] = Timestamp(record.LastActiveAt),
             };
         }
 
@@ -126,6 +126,10 @@ internal static class AcpUpdates
             yield return new JObject { ["sessionUpdate"] = "usage_update", ["used"] = used, ["size"] = contextWindow };
         }
     }
+
+    /// <summary>A time as ACP's <c>updatedAt</c> (ISO 8601, UTC, milliseconds), the same in listings and updates.</summary>
+    public static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static JObject ToolCall(string toolCallId, string toolName, JObject input) => new()
     {
