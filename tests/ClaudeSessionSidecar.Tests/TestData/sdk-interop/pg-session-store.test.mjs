@@ -142,9 +142,8 @@ test('a CLI session kept in PostgreSQL resumes with the SDK from an empty config
   const real = path.join(scratch, 'my project.v1', 'é x'.repeat(40), 'ü'.repeat(60)), cwd = path.join(scratch, 'link');
   mkdirSync(real, { recursive: true });
   symlinkSync(real, cwd);
-  const configA = path.join(scratch, 'A'), configB = path.join(scratch, 'B');
-  mkdirSync(configA);
-  mkdirSync(configB);
+  const configA = path.join(scratch, 'A'), configB = path.join(scratch, 'B'), tmpB = path.join(scratch, 'tmp');
+  for (const d of [configA, configB, tmpB]) mkdirSync(d);
 
   // Machine A: the bare CLI, its transcript_mirror frames appended to the store as the server does.
   const first = await must(run(CLAUDE, ['-p', 'hello from machine A', '--output-format', 'stream-json', '--verbose', '--session-mirror'], { cwd, env: cliEnv(configA) }));
@@ -168,7 +167,7 @@ test('a CLI session kept in PostgreSQL resumes with the SDK from an empty config
   // Machine B: an empty config folder; the SDK resumes from the store.
   requests.length = 0;
   const second = await run(process.execPath, [path.join(here, 'sdk-resume-from-store.mjs'), '--connection', conn, '--session', sessionId, '--cwd', cwd, '--prompt', 'second turn from machine B'],
-    { cwd: here, env: { ...cliEnv(configB), CLAUDE_SIDECAR_CLAUDE_PATH: CLAUDE } });
+    { cwd: here, env: { ...cliEnv(configB), CLAUDE_SIDECAR_CLAUDE_PATH: CLAUDE, TMPDIR: tmpB } });
   assert.equal(second.code, 0, second.stderr);
   const messages = jsonLines(second.stdout);
   assert.equal(messages.find((m) => m.type === 'system' && m.subtype === 'init')?.session_id, sessionId);
@@ -190,6 +189,12 @@ test('a CLI session kept in PostgreSQL resumes with the SDK from an empty config
   // The SDK reads it back from the store (projectKey computed by the SDK from dir).
   const chain = await getSessionMessages(sessionId, { sessionStore: store, dir: cwd });
   assert.deepEqual(chain.map((m) => m.type), ['user', 'assistant', 'user', 'assistant']);
-  // The SDK ran the CLI in a temporary config folder of its own: B holds no transcript.
+  // The SDK ran the CLI in a temporary config folder of its own (deleted when the script ended): B holds no transcript.
+  assert.deepEqual(readdirSync(tmpB).filter((f) => f.startsWith('claude-resume-')), []);
   assert.ok(!existsSync(path.join(configB, 'projects')) || !readdirSync(path.join(configB, 'projects'), { recursive: true }).some((f) => String(f).endsWith('.jsonl')));
+  // A session the store does not hold: the SDK falls back to a local --resume, which fails; the script says so.
+  const unknown = await run(process.execPath, [path.join(here, 'sdk-resume-from-store.mjs'), '--connection', conn, '--session', '00000000-0000-4000-8000-00000000dead', '--cwd', cwd, '--prompt', 'x'],
+    { cwd: here, env: { ...cliEnv(configB), CLAUDE_SIDECAR_CLAUDE_PATH: CLAUDE, TMPDIR: tmpB } });
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /No conversation found with session ID: 00000000-0000-4000-8000-00000000dead/);
 });

@@ -49,4 +49,5 @@ try {
 } finally {
   await store.close().catch(() => {});
 }
-process.exit(code);
+// No process.exit: the SDK deletes its temporary config folder only after the CLI has exited.
+process.exitCode = code;
