@@ -48,7 +48,7 @@ try
     host.Start();
     return await host.WaitForExitAsync();
 }
-catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or Microsoft.Data.Sqlite.SqliteException or ClaudeSessionSidecar.Engine.Store.StoreSchemaException)
 {
     log.Error($"The server could not start: {exception.Message}");
     return 1;

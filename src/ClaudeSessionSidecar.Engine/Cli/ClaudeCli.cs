@@ -57,6 +57,11 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             startInfo.ArgumentList.Add(argument);
         }
 
+        if (Options.SessionMirror)
+        {
+            startInfo.ArgumentList.Add("--session-mirror");
+        }
+
         foreach (var (name, value) in Options.Environment)
         {
             if (value is null)

@@ -14,6 +14,9 @@ public sealed class ClaudeCliOptions
     /// <summary>Variables to set (or, with a null value, remove) in the CLI's environment, on top of this process's own.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>Run with <c>--session-mirror</c>: every transcript write is echoed on stdout, for a shared store.</summary>
+    public bool SessionMirror { get; init; }
+
     /// <summary>The longest a turn may run before it is stopped.</summary>
     public TimeSpan TurnTimeout { get; init; } = TimeSpan.FromMinutes(30);
 

@@ -318,6 +318,17 @@ public sealed class CliProcess : IAsyncDisposable
             }
 
             var type = (string?)message["type"];
+            if (type == "transcript_mirror")
+            {
+                // Frames before this turn's init were the previous turn's, which its reconciliation already stored.
+                if (turn.SessionId is not null)
+                {
+                    await NotifyObserverAsync(() => observer.OnTranscriptMirrorAsync(turn.SessionId, message));
+                }
+
+                continue;
+            }
+
             turn.Track(message);
             if (turn.SessionId is null && type == "system" && (string?)message["subtype"] == "init" && message["session_id"]?.Type == JTokenType.String)
             {

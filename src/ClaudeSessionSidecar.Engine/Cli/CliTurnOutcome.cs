@@ -22,8 +22,14 @@ public interface ITurnObserver
     /// <summary>Called once, when the CLI's <c>system</c>/<c>init</c> message names the session, before that message is passed on.</summary>
     ValueTask OnSessionStartedAsync(string sessionId);
 
-    /// <summary>Called for every stream-json message, in order.</summary>
+    /// <summary>Called for every stream-json message, in order (but <c>transcript_mirror</c> frames).</summary>
     ValueTask OnMessageAsync(string sessionId, JObject message);
+
+    /// <summary>
+    /// A <c>transcript_mirror</c> frame (<c>--session-mirror</c>): transcript lines the CLI has just written locally.
+    /// Not for clients; only a shared store keeps them.
+    /// </summary>
+    ValueTask OnTranscriptMirrorAsync(string sessionId, JObject frame) => ValueTask.CompletedTask;
 
     /// <summary>
     /// The CLI asks whether a tool may run. Answered off the reading loop, so the stream keeps flowing while a

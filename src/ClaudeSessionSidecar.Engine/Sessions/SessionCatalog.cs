@@ -15,11 +15,21 @@ namespace ClaudeSessionSidecar.Engine.Sessions;
 /// listings (the store's sessions of a user, plus, when asked, the CLI's own), a session's view and conversation.
 /// Its <see cref="Find"/> is the one lookup-and-ownership step every method on an existing session goes through.
 /// </summary>
-public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider clock)
+/// <param name="store">This machine's SQLite store: the summary cache of the transcripts here.</param>
+/// <param name="records">Where the sessions' metadata is: the same store, or a shared PostgreSQL one.</param>
+/// <param name="mirror">With a shared store, what keeps the local transcripts and the store's copies equal.</param>
+public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider clock, ISessionRecords records, TranscriptMirror? mirror = null)
 {
+    public SessionCatalog(TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider clock)
+        : this(locator, store, log, clock, store)
+    {
+    }
+
     internal TranscriptLocator Locator { get; } = locator;
 
-    internal SessionStore Store { get; } = store;
+    internal ISessionRecords Records { get; } = records;
+
+    internal TranscriptMirror? Mirror { get; } = mirror;
 
     /// <summary>The user's resumable sessions, newest activity first.</summary>
     public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) =>
@@ -47,7 +57,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <param name="workingDirectory">Where to look first for a session the store does not know.</param>
     public SessionView? Info(string sessionId, string userId, string? workingDirectory)
     {
-        var record = Store.Get(sessionId);
+        var record = Records.Get(sessionId);
         if (record is not null)
         {
             return record.UserId == userId ? View(record) : null;
@@ -69,14 +79,14 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     private IEnumerable<SessionView> AllSessions(string userId, string? workingDirectory, bool includeExternal)
     {
         var realFilter = workingDirectory is null ? null : RequireDirectory(workingDirectory);
-        var own = Store.List(userId, realFilter).Select(View).ToList();
+        var own = Records.List(userId, realFilter).Select(View).ToList();
         if (!includeExternal)
         {
             return own.OrderByDescending(session => session.LastActiveAt).ThenByDescending(session => session.SessionId, StringComparer.Ordinal);
         }
 
         var started = Stopwatch.GetTimestamp();
-        var known = Store.AllSessionIds();
+        var known = Records.AllSessionIds();
         var folders = realFilter is null ? Locator.AllProjectDirectories() : Locator.ProjectDirectoriesFor(realFilter);
         var scope = new ListingScope(Locator);
         var transcripts = new List<(ScannedTranscript Transcript, string Folder)>();
@@ -298,7 +308,28 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
     private SessionView View(SessionRecord record)
     {
-        var status = StatusOf(record);
+        var (status, storeCopy) = StatusAndSource(record);
+        if (storeCopy is not null)
+        {
+            // No current copy here: the view is the shared store's listing index, judged from its copy.
+            return new SessionView(
+                record.SessionId,
+                record.UserId,
+                record.WorkingDirectory,
+                record.CreatedAt,
+                LastActiveAt: storeCopy.Modified > record.LastActiveAt ? storeCopy.Modified.Value : record.LastActiveAt,
+                Title: storeCopy.CustomTitle ?? record.Title,
+                storeCopy.FirstPrompt ?? (record.FirstPrompt.Length > 0 ? record.FirstPrompt : null),
+                storeCopy.CustomTitle,
+                storeCopy.Tag,
+                storeCopy.Archived ?? false,
+                storeCopy.GitBranch,
+                storeCopy.Bytes,
+                status.FilePath,
+                SessionSource.Sidecar,
+                status,
+                storeCopy.IsProgrammatic ?? true);
+        }
 
         // A session whose folder is gone still has its transcript: the SDK lists its branch and size, and so do we.
         var path = status.FilePath ?? (status.Reason is NotResumableReason.WorkingDirectoryMissing ? Locator.Locate(record.SessionId, RealWorkingDirectoryOf(record)) : null);
@@ -365,7 +396,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <param name="workingDirectory">Where to look for a session the store does not know.</param>
     public SessionStatus GetStatus(string sessionId, string userId, string? workingDirectory)
     {
-        var record = Store.Get(sessionId);
+        var record = Records.Get(sessionId);
         if (record is not null && record.UserId != userId)
         {
             // Another user's session is not to be seen, not even as "exists".
@@ -447,7 +478,40 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     }
 
     /// <summary>The status of a session the store knows: judged where it ran (by its real path now, else as recorded).</summary>
-    internal SessionStatus StatusOf(SessionRecord record) => Judge(record.SessionId, record.WorkingDirectory, RealWorkingDirectoryOf(record));
+    internal SessionStatus StatusOf(SessionRecord record) => StatusAndSource(record).Status;
+
+    /// <summary>
+    /// The status of a stored session, and the shared store's copy when that is what was judged: with a shared store,
+    /// a machine whose local transcript is missing or behind judges the store's copy (the verdict the store keeps,
+    /// made by the same judge), after the checks only this machine can make (its working directory).
+    /// </summary>
+    private (SessionStatus Status, SharedTranscript? StoreCopy) StatusAndSource(SessionRecord record)
+    {
+        var realWorkingDirectory = RealWorkingDirectoryOf(record);
+        if (Mirror is null || record.Shared is null)
+        {
+            return (Judge(record.SessionId, record.WorkingDirectory, realWorkingDirectory), null);
+        }
+
+        var path = Locator.Locate(record.SessionId, realWorkingDirectory) ?? Mirror.TranscriptPath(record);
+        if (Mirror.IsLocalCurrent(record, path))
+        {
+            return (Judge(record.SessionId, record.WorkingDirectory, realWorkingDirectory), null);
+        }
+
+        if (string.IsNullOrEmpty(record.WorkingDirectory))
+        {
+            return (SessionStatus.NotResumable(NotResumableReason.NoWorkingDirectory), null);
+        }
+
+        if (!Directory.Exists(record.WorkingDirectory))
+        {
+            return (SessionStatus.NotResumable(NotResumableReason.WorkingDirectoryMissing, record.WorkingDirectory), null);
+        }
+
+        var judged = Mirror.Judged(record);
+        return (new SessionStatus(judged.Reason is null, judged.Reason, judged.Bytes, path, record.WorkingDirectory), judged);
+    }
 
     internal static string RealWorkingDirectoryOf(SessionRecord record) => RealPath.Resolve(record.WorkingDirectory) ?? record.RealWorkingDirectory;
 
@@ -474,7 +538,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <exception cref="SessionNotFoundException">This user has no such session (another user's counts as none).</exception>
     internal (SessionRecord? Record, string TranscriptPath) Find(string sessionId, string userId, string? workingDirectory, bool allowMissingTranscript = false)
     {
-        var record = Store.Get(sessionId);
+        var record = Records.Get(sessionId);
         if (record is not null && record.UserId != userId)
         {
             throw new SessionNotFoundException(sessionId);
@@ -483,6 +547,15 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         var where = record is not null ? RealWorkingDirectoryOf(record)
             : workingDirectory is not null ? RealPath.Resolve(workingDirectory) ?? workingDirectory
             : null;
+        if (Mirror is not null && record?.Shared is not null)
+        {
+            // A session from another machine, or one that moved on there: its transcript is brought here first.
+            var local = Locator.Locate(sessionId, where) ?? Mirror.TranscriptPath(record);
+            if (!Mirror.IsLocalCurrent(record, local))
+            {
+                Mirror.Refresh(record, local);
+            }
+        }
         var path = Locator.Locate(sessionId, where);
         if (path is not null && File.Exists(path))
         {

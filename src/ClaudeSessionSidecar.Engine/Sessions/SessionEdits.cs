@@ -21,8 +21,10 @@ public sealed class SessionEdits(SessionCatalog catalog, SessionTurns turns, Ses
         TranscriptEditor.AppendCustomTitle(path, sessionId, trimmed);
         if (record is not null)
         {
-            catalog.Store.SetTitle(sessionId, trimmed);
+            catalog.Records.SetTitle(sessionId, trimmed);
         }
+
+        MirrorEdit(record, path);
 
         return trimmed;
     }
@@ -36,16 +38,18 @@ public sealed class SessionEdits(SessionCatalog catalog, SessionTurns turns, Ses
             throw new InvalidSessionRequestException("tag", "tag must not be blank (use null to clear it).");
         }
 
-        var (_, path) = catalog.Find(sessionId, userId, workingDirectory: null);
+        var (record, path) = catalog.Find(sessionId, userId, workingDirectory: null);
         TranscriptEditor.AppendTag(path, sessionId, clean);
+        MirrorEdit(record, path);
         return clean.Length == 0 ? null : clean;
     }
 
     /// <summary>Archives or unarchives: <c>archived.json</c> beside the transcript, as the SDK writes it. A later prompt unarchives, as in the CLI.</summary>
     public void SetArchived(string sessionId, string userId, bool archived)
     {
-        var (_, path) = catalog.Find(sessionId, userId, workingDirectory: null);
+        var (record, path) = catalog.Find(sessionId, userId, workingDirectory: null);
         ArchiveState.Write(path, archived, clock.GetUtcNow());
+        MirrorEdit(record, path);
     }
 
     /// <summary>Removes the transcript, the session's folder and its metadata; refused while a turn runs.</summary>
@@ -64,10 +68,19 @@ public sealed class SessionEdits(SessionCatalog catalog, SessionTurns turns, Ses
 
         if (record is not null)
         {
-            catalog.Store.Delete(sessionId);
+            catalog.Records.Delete(sessionId);
         }
 
         log.Info($"Session {sessionId} deleted.");
+    }
+
+    /// <summary>With a shared store, gives it the change just written to the local transcript.</summary>
+    private void MirrorEdit(SessionRecord? record, string path)
+    {
+        if (catalog.Mirror is { } mirror && record?.Shared is not null)
+        {
+            mirror.MirrorEdit(record.SessionId, path);
+        }
     }
 
     /// <summary>
@@ -100,7 +113,8 @@ public sealed class SessionEdits(SessionCatalog catalog, SessionTurns turns, Ses
             now,
             summary.CustomTitle ?? title ?? "Forked session",
             record?.FirstPrompt ?? summary.FirstPrompt ?? string.Empty);
-        catalog.Store.Insert(fork);
+        catalog.Records.Insert(fork);
+        MirrorEdit(catalog.Records.Get(forkId), forkPath);
         log.Info($"Session {sessionId} forked into {forkId}.");
         return fork;
     }

@@ -1,4 +1,5 @@
 using ClaudeSessionSidecar.Engine.Identifiers;
+using ClaudeSessionSidecar.Engine.Store;
 
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
@@ -7,8 +8,9 @@ namespace ClaudeSessionSidecar.Engine.Sessions;
 /// open of <c>locks/&lt;id&gt;.lock</c>, which .NET takes with <c>flock</c>: the kernel drops it when its
 /// holder exits, however it dies, so a crash never leaves a session locked. Lock files are never
 /// deleted: deleting one while another process opens it would let two holders lock two different files.
+/// With a PostgreSQL store the lock is the session's advisory lock instead, held across every machine.
 /// </summary>
-public sealed class SessionLocks(string storeDirectory)
+public sealed class SessionLocks(string storeDirectory, PostgresStore? shared = null)
 {
     private readonly string directory = Path.Combine(storeDirectory, "locks");
 
@@ -16,6 +18,11 @@ public sealed class SessionLocks(string storeDirectory)
     public IDisposable? TryAcquire(string sessionId)
     {
         var normalized = SessionId.Normalize(sessionId) ?? throw new ArgumentException("Not a session id.", nameof(sessionId));
+        if (shared is not null)
+        {
+            return shared.TryLock(normalized);
+        }
+
         Directory.CreateDirectory(directory);
         try
         {

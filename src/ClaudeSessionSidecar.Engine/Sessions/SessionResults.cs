@@ -5,7 +5,11 @@ using ClaudeSessionSidecar.Engine.Store;
 namespace ClaudeSessionSidecar.Engine.Sessions;
 
 /// <summary>A finished turn: where the session stands now and what the CLI's result said.</summary>
-public sealed record TurnResult(string SessionId, SessionStatus Status, CliTurnOutcome Outcome, SessionRecord? Record);
+public sealed record TurnResult(string SessionId, SessionStatus Status, CliTurnOutcome Outcome, SessionRecord? Record)
+{
+    /// <summary>With a shared store: whether the turn's transcript reached it (false: it will when the database is back). Null otherwise.</summary>
+    public bool? Mirrored { get; init; }
+}
 
 /// <summary>Where a listed session came from.</summary>
 public enum SessionSource

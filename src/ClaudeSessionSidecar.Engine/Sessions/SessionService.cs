@@ -13,15 +13,21 @@ public sealed class SessionService : IAsyncDisposable
 {
     private readonly ClaudeCli cli;
 
-    public SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null, LiveSessionOptions? liveSessions = null)
+    /// <param name="store">The local store: the sessions' metadata, unless <paramref name="shared"/> is given; always the summary cache.</param>
+    /// <param name="shared">A PostgreSQL store shared with other machines: the sessions' metadata, locks and transcripts' copies.</param>
+    public SessionService(ClaudeCli cli, TranscriptLocator locator, SessionStore store, ISidecarLog log, TimeProvider? clock = null, LiveSessionOptions? liveSessions = null, PostgresStore? shared = null)
     {
         this.cli = cli;
         var time = clock ?? TimeProvider.System;
-        var locks = new SessionLocks(store.Directory);
-        Catalog = new SessionCatalog(locator, store, log, time);
+        var locks = new SessionLocks(store.Directory, shared);
+        Mirror = shared is null ? null : new TranscriptMirror(shared, store, locator, log, time);
+        Catalog = new SessionCatalog(locator, store, log, time, shared is null ? store : shared, Mirror);
         Turns = new SessionTurns(cli, Catalog, locks, log, time, liveSessions ?? new LiveSessionOptions());
         Edits = new SessionEdits(Catalog, Turns, locks, log, time);
     }
+
+    /// <summary>The transcripts' mirror to a PostgreSQL store; null with the embedded store.</summary>
+    public TranscriptMirror? Mirror { get; }
 
     /// <summary>create, resume, cancel, prepare.</summary>
     public SessionTurns Turns { get; }
@@ -42,5 +48,12 @@ public sealed class SessionService : IAsyncDisposable
     public Task<string?> GetClaudeVersionAsync() => cli.GetVersionAsync();
 
     /// <summary>Ends every live and spare CLI process the safe way (each session stays resumable), and waits for them.</summary>
-    public ValueTask DisposeAsync() => Turns.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Turns.DisposeAsync();
+        if (Mirror is not null)
+        {
+            await Mirror.DisposeAsync();
+        }
+    }
 }

@@ -37,7 +37,20 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages, chosenId, request.McpConfig)
             ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: chosenId ?? Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
         var sessionId = process.SessionId!;
-        using var sessionLock = locks.TryAcquire(sessionId);
+        IDisposable? sessionLock;
+        try
+        {
+            sessionLock = locks.TryAcquire(sessionId);
+        }
+        catch (StoreUnavailableException)
+        {
+            // Nothing has run: the shared store must hear of a session before it starts.
+            await process.DisposeAsync();
+            throw;
+        }
+
+        using var heldLock = sessionLock;
+        var transcriptPath = catalog.Mirror?.TranscriptPath(sessionId, realWorkingDirectory);
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         runningTurns[sessionId] = turnCancellation;
         var announced = new AnnouncingObserver(observer, announcedId =>
@@ -47,7 +60,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
             var now = clock.GetUtcNow();
             try
             {
-                catalog.Store.Insert(new SessionRecord(
+                catalog.Records.Insert(new SessionRecord(
                     announcedId,
                     request.UserId,
                     request.WorkingDirectory,
@@ -58,7 +71,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
                     FirstPrompt: request.Prompt));
                 log.Info($"Session {announcedId} started in {request.WorkingDirectory}.");
             }
-            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException or StoreUnavailableException)
             {
                 // The turn goes on regardless (stopping it could lose the session); the CLI's transcript still lists it as external.
                 log.Error($"Session {announcedId} started, but its metadata could not be stored: {exception.Message}");
@@ -67,7 +80,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
 
         try
         {
-            return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), announced, request.UserId, turnCancellation.Token);
+            return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), announced, request.UserId, transcriptPath, turnCancellation.Token);
         }
         finally
         {
@@ -93,13 +106,25 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         }
 
         using var sessionLock = locks.TryAcquire(request.SessionId) ?? throw new SessionBusyException(request.SessionId);
+        string? transcriptPath = null;
+        if (catalog.Mirror is { } mirror && catalog.Records.Get(request.SessionId) is { Shared: not null } record)
+        {
+            // Another machine may have taken turns since this one's live process last ran: it would not know them.
+            transcriptPath = status.FilePath!;
+            if (!mirror.IsLocalCurrent(record, transcriptPath))
+            {
+                await live.CloseAsync(request.SessionId);
+                mirror.Refresh(record, transcriptPath);
+            }
+        }
+
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         runningTurns[request.SessionId] = turnCancellation;
         try
         {
             var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig)
                 ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
-            return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), observer, request.UserId, turnCancellation.Token);
+            return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), observer, request.UserId, transcriptPath, turnCancellation.Token);
         }
         finally
         {
@@ -139,7 +164,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <returns>False when no turn of that session runs here.</returns>
     public bool Cancel(string sessionId, string userId)
     {
-        if (!runningTurns.TryGetValue(sessionId, out var turn) || catalog.Store.Get(sessionId) is { } record && record.UserId != userId)
+        if (!runningTurns.TryGetValue(sessionId, out var turn) || catalog.Records.Get(sessionId) is { } record && record.UserId != userId)
         {
             return false;
         }
@@ -156,17 +181,26 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     }
 
     /// <summary>Runs a turn in the process, then keeps the process for the session's next turn or closes it. The caller holds the session's lock.</summary>
-    private async Task<TurnResult> RunTurnAsync(CliProcess process, JToken prompt, ITurnObserver observer, string userId, CancellationToken cancellationToken)
+    /// <param name="transcriptPath">With a shared store, the transcript to mirror; null for none.</param>
+    private async Task<TurnResult> RunTurnAsync(CliProcess process, JToken prompt, ITurnObserver observer, string userId, string? transcriptPath, CancellationToken cancellationToken)
     {
         TurnResult? result = null;
+        var mirroring = catalog.Mirror is { } mirror && transcriptPath is not null ? mirror.Observe(observer, process.SessionId!, transcriptPath) : null;
         try
         {
-            var outcome = await process.RunTurnAsync(prompt, observer, keepRunning: live.Enabled, cancellationToken);
-            result = Finish(outcome, userId);
+            var outcome = await process.RunTurnAsync(prompt, (ITurnObserver?)mirroring ?? observer, keepRunning: live.Enabled, cancellationToken);
+            var mirrored = mirroring is null ? (bool?)null : await mirroring.FinishAsync();
+            result = Finish(outcome, userId) with { Mirrored = mirrored };
             return result;
         }
         finally
         {
+            if (result is null && mirroring is not null)
+            {
+                // A failed turn may still have written: that much is mirrored too.
+                await mirroring.FinishAsync();
+            }
+
             if (result is { Status.Resumable: true })
             {
                 await live.KeepOrCloseAsync(result.SessionId, process, result.Status.FilePath);
@@ -180,8 +214,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
 
     private TurnResult Finish(CliTurnOutcome outcome, string userId)
     {
-        catalog.Store.Touch(outcome.SessionId, clock.GetUtcNow());
-        var record = catalog.Store.Get(outcome.SessionId);
+        catalog.Records.Touch(outcome.SessionId, clock.GetUtcNow());
+        var record = catalog.Records.Get(outcome.SessionId);
         var status = record is not null && record.UserId == userId ? catalog.StatusOf(record) : catalog.GetStatus(outcome.SessionId, userId, workingDirectory: null);
         return new TurnResult(outcome.SessionId, status, outcome, record);
     }
@@ -191,7 +225,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     private string RequireNewSessionId(string sessionId)
     {
         var normalized = SessionId.Normalize(sessionId) ?? throw new InvalidSessionRequestException("sessionId", $"sessionId must be a UUID: {sessionId}");
-        return catalog.Store.Get(normalized) is null && catalog.Locator.Locate(normalized, realWorkingDirectory: null) is null
+        return catalog.Records.Get(normalized) is null && catalog.Locator.Locate(normalized, realWorkingDirectory: null) is null
             ? normalized
             : throw new InvalidSessionRequestException("sessionId", $"A session with id {normalized} exists already.");
     }

@@ -6,12 +6,12 @@ namespace ClaudeSessionSidecar.Engine.Store;
 /// Session metadata in SQLite (WAL mode), shared safely by several server processes: every write is one
 /// statement or one immediate transaction, and a busy database is waited for rather than failed.
 /// </summary>
-public sealed class SessionStore
+public sealed class SessionStore : ISessionRecords
 {
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private static readonly string[] Migrations =
     [
@@ -58,6 +58,22 @@ public sealed class SessionStore
 
         // 3: the title of a transcript the SDK does not list (SummaryIndex.Format 2).
         "ALTER TABLE transcript_summaries ADD COLUMN fallback_title TEXT;",
+
+        // 4: with a PostgreSQL store, this machine's side of the mirror (TranscriptMirror): the sessions whose local turns
+        // the database has not yet got, and the store version each local transcript was last made equal to.
+        """
+        CREATE TABLE pending_mirrors (
+            session_id TEXT PRIMARY KEY NOT NULL,
+            transcript_path TEXT NOT NULL,
+            since_ms INTEGER NOT NULL
+        );
+        CREATE TABLE mirrored_transcripts (
+            session_id TEXT PRIMARY KEY NOT NULL,
+            version INTEGER NOT NULL,
+            file_size INTEGER NOT NULL,
+            modified_ticks INTEGER NOT NULL
+        );
+        """,
     ];
 
     private readonly string connectionString;
@@ -271,6 +287,52 @@ public sealed class SessionStore
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>Remembers that a session's local transcript may hold lines the shared store lacks (a turn is running, or its mirror failed).</summary>
+    public void MarkPendingMirror(string sessionId, string transcriptPath, DateTimeOffset since) =>
+        Execute("INSERT INTO pending_mirrors (session_id, transcript_path, since_ms) VALUES ($id, $path, $since) ON CONFLICT (session_id) DO UPDATE SET transcript_path = $path",
+            ("$id", sessionId), ("$path", transcriptPath), ("$since", since.ToUnixTimeMilliseconds()));
+
+    public void ClearPendingMirror(string sessionId) => Execute("DELETE FROM pending_mirrors WHERE session_id = $id", ("$id", sessionId));
+
+    public List<(string SessionId, string TranscriptPath)> PendingMirrors()
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT session_id, transcript_path FROM pending_mirrors ORDER BY since_ms";
+        using var reader = command.ExecuteReader();
+        var pending = new List<(string, string)>();
+        while (reader.Read())
+        {
+            pending.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return pending;
+    }
+
+    public bool IsPendingMirror(string sessionId)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM pending_mirrors WHERE session_id = $id";
+        command.Parameters.AddWithValue("$id", sessionId);
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>Records that the local transcript (as stamped) equals the shared store's copy at <paramref name="version"/>.</summary>
+    public void SaveMirrored(string sessionId, long version, long fileSize, long modifiedTicks) =>
+        Execute("INSERT OR REPLACE INTO mirrored_transcripts (session_id, version, file_size, modified_ticks) VALUES ($id, $version, $size, $modified)",
+            ("$id", sessionId), ("$version", version), ("$size", fileSize), ("$modified", modifiedTicks));
+
+    public (long Version, long FileSize, long ModifiedTicks)? GetMirrored(string sessionId)
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, file_size, modified_ticks FROM mirrored_transcripts WHERE session_id = $id";
+        command.Parameters.AddWithValue("$id", sessionId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
     }
 
     private void Execute(string sql, params (string Name, object Value)[] parameters)

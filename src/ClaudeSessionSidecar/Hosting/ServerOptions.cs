@@ -38,7 +38,11 @@ public sealed class ServerOptions
         Options:
           --claude-path <path>         The claude executable (default: $CLAUDE_SIDECAR_CLAUDE_PATH, PATH, usual places)
           --claude-config-dir <dir>    The CLI's config folder (default: $CLAUDE_CONFIG_DIR, $CLAUDE_HOME, ~/.claude)
-          --store <dir>                The metadata store folder (default: ~/.local/share/claude-session-sidecar)
+          --store <dir|postgres-url>   The metadata store: a folder for the embedded SQLite store (default:
+                                       ~/.local/share/claude-session-sidecar), or PostgreSQL shared by several
+                                       machines: postgres://user:password@host:port/database, or an Npgsql
+                                       connection string (docs/postgres-store.md)
+          --local-store <dir>          With PostgreSQL: this machine's own cache folder (default: the folder above)
           --protocol <stdio|acp>       stdio: this project's methods (default); acp: the Agent Client Protocol v1,
                                        newline-delimited (--framing does not apply)
           --framing <content-length|newline>
@@ -61,6 +65,9 @@ public sealed class ServerOptions
     public string? ClaudeConfigDirectory { get; private set; }
 
     public string? StoreDirectory { get; private set; }
+
+    /// <summary>A PostgreSQL store (URL or connection string); null for the embedded one.</summary>
+    public string? PostgresStore { get; private set; }
 
     public Protocol Protocol { get; private set; } = Protocol.Stdio;
 
@@ -91,7 +98,19 @@ public sealed class ServerOptions
             {
                 case "--claude-path": options.ClaudePath = Value(); break;
                 case "--claude-config-dir": options.ClaudeConfigDirectory = Value(); break;
-                case "--store": options.StoreDirectory = Value(); break;
+                case "--store":
+                    var store = Value();
+                    if (Engine.Store.PostgresStore.IsPostgres(store))
+                    {
+                        options.PostgresStore = store;
+                    }
+                    else
+                    {
+                        options.StoreDirectory = store;
+                    }
+
+                    break;
+                case "--local-store": options.StoreDirectory = Value(); break;
                 case "--protocol":
                     options.Protocol = Value() switch
                     {

@@ -85,6 +85,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
                 ExecutablePath = ClaudeCliLocator.Locate(options.ClaudePath, Environment.GetEnvironmentVariable),
                 ConfigDirectoryOverride = configDirectory.IsCliDefault ? null : configDirectory.Path,
                 TurnTimeout = options.TurnTimeout,
+                SessionMirror = options.PostgresStore is not null,
             },
             log);
 
@@ -96,8 +97,13 @@ public sealed class SidecarHost : System.IAsyncDisposable
         }
 
         var store = SessionStore.Open(options.StoreDirectory ?? SessionStore.DefaultDirectory());
+        var shared = options.PostgresStore is { } postgres ? PostgresStore.Open(postgres) : null;
         var liveSessions = oneRequest ? options.LiveSessions with { MaxProcesses = 0 } : options.LiveSessions;
-        return new SessionService(cli, new TranscriptLocator(configDirectory), store, log, liveSessions: liveSessions);
+        var services = new SessionService(cli, new TranscriptLocator(configDirectory), store, log, liveSessions: liveSessions, shared: shared);
+
+        // Turns that ran here while the database was away (or before this server was killed) reach it when it answers.
+        services.Mirror?.StartRetrying(TimeSpan.FromSeconds(oneRequest ? 3600 : 5));
+        return services;
     }
 
     public void Start()

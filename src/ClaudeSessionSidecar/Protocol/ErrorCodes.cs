@@ -29,4 +29,7 @@ public static class ErrorCodes
 
     /// <summary>A method that works on an existing session named one this user has not got.</summary>
     public const int SessionNotFound = -31005;
+
+    /// <summary>The PostgreSQL store cannot be reached, or its schema is newer than the server's; nothing was run.</summary>
+    public const int StoreUnavailable = -31006;
 }

@@ -1,6 +1,7 @@
 using ClaudeSessionSidecar.Engine.Cli;
 using ClaudeSessionSidecar.Engine.Resumability;
 using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Engine.Store;
 using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Protocol;
@@ -57,6 +58,16 @@ public static class RpcErrors
                 Stderr = failed.StderrTail,
                 Errors = failed.Errors,
             },
+        },
+        StoreUnavailableException unavailable => new LocalRpcException(unavailable.Message)
+        {
+            ErrorCode = ErrorCodes.StoreUnavailable,
+            ErrorData = new ErrorData { Reason = "store_unavailable" },
+        },
+        StoreSchemaException newer => new LocalRpcException(newer.Message)
+        {
+            ErrorCode = ErrorCodes.StoreUnavailable,
+            ErrorData = new ErrorData { Reason = "store_schema_newer" },
         },
         IOException or UnauthorizedAccessException => new LocalRpcException($"A file could not be read or written: {exception.Message}")
         {

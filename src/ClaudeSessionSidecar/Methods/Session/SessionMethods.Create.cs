@@ -36,6 +36,9 @@ public sealed class CreateResult
     public required SessionStatusDto Status { get; init; }
 
     public required TurnResultDto Result { get; init; }
+
+    /// <summary>With a PostgreSQL store: whether the turn reached it (false: it will, once the database is back). Absent otherwise.</summary>
+    public bool? Mirrored { get; init; }
 }
 
 public sealed partial class SessionMethods
@@ -64,6 +67,7 @@ public sealed partial class SessionMethods
             Title = turn.Record?.Title ?? request.Title ?? string.Empty,
             Status = SessionStatusDto.From(turn.Status),
             Result = TurnResultDto.From(turn.Outcome),
+            Mirrored = turn.Mirrored,
         };
     }
 }

@@ -26,6 +26,9 @@ public sealed class ResumeResult
     public required SessionStatusDto Status { get; init; }
 
     public required TurnResultDto Result { get; init; }
+
+    /// <summary>With a PostgreSQL store: whether the turn reached it (false: it will, once the database is back). Absent otherwise.</summary>
+    public bool? Mirrored { get; init; }
 }
 
 public sealed partial class SessionMethods
@@ -49,6 +52,7 @@ public sealed partial class SessionMethods
             SessionId = turn.SessionId,
             Status = SessionStatusDto.From(turn.Status),
             Result = TurnResultDto.From(turn.Outcome),
+            Mirrored = turn.Mirrored,
         };
     }
 }

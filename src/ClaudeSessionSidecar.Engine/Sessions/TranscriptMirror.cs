@@ -1,0 +1,455 @@
+using System.Threading.Channels;
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
+using ClaudeSessionSidecar.Engine.Resumability;
+using ClaudeSessionSidecar.Engine.Store;
+using ClaudeSessionSidecar.Engine.Transcripts;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace ClaudeSessionSidecar.Engine.Sessions;
+
+/// <summary>
+/// With a PostgreSQL store: keeps the store's copy of each session's transcripts equal to the files the CLI writes
+/// here, and the files here up to date with the store's copy before a turn (docs/postgres-store.md). The local file is
+/// the truth at the end of a turn run here; the store's is the truth before one.
+/// </summary>
+public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, TranscriptLocator locator, ISidecarLog log, TimeProvider clock) : IAsyncDisposable
+{
+    /// <summary>The CLI's cache lines: not in its mirror frames, and not needed to resume.</summary>
+    private static readonly HashSet<string> UnmirroredTypes = new(["api-request", "api-request-shape", "api-request-blob"], StringComparer.Ordinal);
+
+    private const string MetaSuffix = ".meta.json";
+
+    private readonly CancellationTokenSource stopping = new();
+    private Task? retrying;
+
+    public PostgresStore Shared => shared;
+
+    private ISidecarLog Log => log;
+
+    /// <summary>Where the CLI's path rule puts the session's transcript on this machine.</summary>
+    public string TranscriptPath(SessionRecord record) => TranscriptPath(record.SessionId, SessionCatalog.RealWorkingDirectoryOf(record));
+
+    public string TranscriptPath(string sessionId, string realWorkingDirectory) =>
+        Path.Combine(locator.ConfigDirectory.ProjectsPath, ProjectDirectoryName.Encode(realWorkingDirectory), sessionId + TranscriptLocator.Extension);
+
+    /// <summary>
+    /// A turn is about to write the local transcript: until it is reconciled the local copy is ahead of the store's
+    /// (remembered here, so that a server killed mid-turn mirrors it when it starts again). The returned observer
+    /// stores the turn's <c>transcript_mirror</c> frames as they arrive, off the reading loop.
+    /// </summary>
+    public MirroringObserver Observe(ITurnObserver inner, string sessionId, string transcriptPath)
+    {
+        local.MarkPendingMirror(sessionId, transcriptPath, clock.GetUtcNow());
+        return new(inner, this, transcriptPath);
+    }
+
+    /// <summary>Mirrors a change made here outside a turn (a title, a tag, a fork); pending until the database takes it.</summary>
+    public bool MirrorEdit(string sessionId, string transcriptPath)
+    {
+        local.MarkPendingMirror(sessionId, transcriptPath, clock.GetUtcNow());
+        return Reconcile(sessionId, transcriptPath);
+    }
+
+    /// <summary>
+    /// Makes the store's copy equal to the local files (the missing tail appended, or replaced where they differ), and
+    /// judges the session again for the listings. The caller holds the session's lock.
+    /// </summary>
+    /// <returns>False when the database could not be reached: the session stays pending, mirrored when it is back.</returns>
+    public bool Reconcile(string sessionId, string transcriptPath)
+    {
+        try
+        {
+            var record = shared.Get(sessionId);
+            if (record?.Shared is not { } before)
+            {
+                local.ClearPendingMirror(sessionId);
+                return true;
+            }
+
+            if (File.Exists(transcriptPath))
+            {
+                foreach (var (subpath, path) in LocalFiles(sessionId, transcriptPath))
+                {
+                    var lines = ReadLocal(subpath, path);
+                    var stored = shared.Load(before.ProjectKey, sessionId, subpath);
+                    var prefix = CommonPrefix(stored, lines);
+                    if (prefix == stored.Count && prefix == lines.Count)
+                    {
+                        continue;
+                    }
+
+                    shared.Write(before.ProjectKey, sessionId, subpath, prefix == stored.Count ? lines.Skip(prefix).ToList() : lines, prefix == stored.Count ? MirrorWrite.AppendAll : MirrorWrite.Replace);
+                }
+            }
+
+            var version = shared.Get(sessionId)?.Shared?.Version ?? before.Version;
+            if (File.Exists(transcriptPath))
+            {
+                shared.SaveJudgement(sessionId, Judge(before.ProjectKey, version, transcriptPath));
+                var file = new FileInfo(transcriptPath);
+                local.SaveMirrored(sessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
+            }
+
+            local.ClearPendingMirror(sessionId);
+            return true;
+        }
+        catch (StoreUnavailableException exception)
+        {
+            log.Warning($"Session {sessionId}: its transcript could not be mirrored ({exception.Message}); it will be when the database is back.");
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the local transcript is at least as new as the store's copy: it has turns the store has not got yet, it
+    /// changed here since it was last made equal to the store's, or the store has not changed since.
+    /// </summary>
+    public bool IsLocalCurrent(SessionRecord record, string transcriptPath)
+    {
+        if (!File.Exists(transcriptPath))
+        {
+            return false;
+        }
+
+        if (local.IsPendingMirror(record.SessionId))
+        {
+            return true;
+        }
+
+        if (local.GetMirrored(record.SessionId) is not { } mirrored)
+        {
+            // Never made equal here: the store's copy is the one to trust, unless it has none.
+            return record.Shared is not { Version: > 0 };
+        }
+
+        var file = new FileInfo(transcriptPath);
+        return mirrored.Version == record.Shared?.Version || file.Length != mirrored.FileSize || file.LastWriteTimeUtc.Ticks != mirrored.ModifiedTicks;
+    }
+
+    /// <summary>
+    /// Brings the local transcript up to date with the store's copy: written from it when missing or behind; mirrored
+    /// to it when ahead; when both moved on, the store's copy wins and the local file is kept beside it
+    /// (<c>.diverged-&lt;ms&gt;</c>) if it held conversation the store lacks. The caller holds the session's lock.
+    /// </summary>
+    /// <exception cref="StoreUnavailableException">The database cannot be reached.</exception>
+    public void Refresh(SessionRecord record, string transcriptPath)
+    {
+        if (record.Shared is not { } sharedCopy)
+        {
+            return;
+        }
+
+        var stored = shared.Load(sharedCopy.ProjectKey, record.SessionId, subpath: string.Empty);
+        var lines = File.Exists(transcriptPath) ? ReadLocal(string.Empty, transcriptPath) : [];
+        var prefix = CommonPrefix(stored, lines);
+        if (stored.Count == 0 || (prefix == stored.Count && prefix == lines.Count))
+        {
+            return;
+        }
+
+        if (prefix == stored.Count)
+        {
+            Reconcile(record.SessionId, transcriptPath);
+            return;
+        }
+
+        if (prefix < lines.Count)
+        {
+            var storedUuids = stored.Select(UuidOf).ToHashSet(StringComparer.Ordinal);
+            if (lines.Skip(prefix).Any(line => line.Uuid is { } uuid && !storedUuids.Contains(uuid)))
+            {
+                var kept = $"{transcriptPath}.diverged-{clock.GetUtcNow().ToUnixTimeMilliseconds()}";
+                File.Copy(transcriptPath, kept, overwrite: true);
+                log.Warning($"Session {record.SessionId}: the local transcript and the store's both moved on; the store's copy is used, the local one kept as {kept}.");
+            }
+        }
+
+        Materialize(record, sharedCopy.ProjectKey, transcriptPath);
+    }
+
+    /// <summary>The store's verdict on its copy, judged now if it changed since it was last judged (written by the SDK, say).</summary>
+    /// <exception cref="StoreUnavailableException">The database cannot be reached.</exception>
+    public SharedTranscript Judged(SessionRecord record)
+    {
+        var sharedCopy = record.Shared!;
+        if (sharedCopy.IsJudged)
+        {
+            return sharedCopy;
+        }
+
+        var lines = shared.Load(sharedCopy.ProjectKey, record.SessionId, string.Empty);
+        if (lines.Count == 0)
+        {
+            return sharedCopy with { JudgedVersion = sharedCopy.Version, Reason = NotResumableReason.SessionFileMissing };
+        }
+
+        var folder = Directory.CreateTempSubdirectory("sidecar-judge-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, record.SessionId + TranscriptLocator.Extension);
+            File.WriteAllLines(path, lines);
+            var judged = Judge(sharedCopy.ProjectKey, sharedCopy.Version, path);
+            shared.SaveJudgement(record.SessionId, judged);
+            return judged;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Mirrors, in the background, the sessions whose local turns the store has not got; every few seconds while some wait.</summary>
+    public void StartRetrying(TimeSpan period)
+    {
+        retrying = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(period, clock);
+            do
+            {
+                ReconcilePending();
+            }
+            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false));
+        });
+    }
+
+    /// <summary>Mirrors every pending session that no turn holds now.</summary>
+    public void ReconcilePending()
+    {
+        try
+        {
+            foreach (var (sessionId, transcriptPath) in local.PendingMirrors())
+            {
+                using var sessionLock = shared.TryLock(sessionId);
+                if (sessionLock is not null && Reconcile(sessionId, transcriptPath))
+                {
+                    log.Info($"Session {sessionId}: its local turns are mirrored now.");
+                }
+            }
+        }
+        catch (StoreUnavailableException)
+        {
+            // Still away; the next round tries again.
+        }
+        catch (Exception exception) when (exception is IOException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            log.Warning($"Mirroring pending sessions failed: {exception.Message}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        if (retrying is not null)
+        {
+            try
+            {
+                await retrying;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        stopping.Dispose();
+    }
+
+    /// <summary>Writes the store's copy (main transcript and subagent files) where the CLI's path rule looks.</summary>
+    private void Materialize(SessionRecord record, string projectKey, string transcriptPath)
+    {
+        foreach (var subpath in shared.Subpaths(projectKey, record.SessionId))
+        {
+            var path = PathOf(record.SessionId, transcriptPath, subpath);
+            if (path is null)
+            {
+                log.Warning($"Session {record.SessionId}: skipped the stored subpath '{subpath}', which would leave the session's folder.");
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temporary = path + ".materializing";
+            File.WriteAllLines(temporary, shared.Load(projectKey, record.SessionId, subpath));
+            File.Move(temporary, path, overwrite: true);
+        }
+
+        var version = shared.Get(record.SessionId)?.Shared?.Version ?? 0;
+        var file = new FileInfo(transcriptPath);
+        local.SaveMirrored(record.SessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
+        log.Info($"Session {record.SessionId}: its transcript was written from the store ({file.Length} bytes).");
+    }
+
+    /// <summary>The local file of a stored subpath: "" is the transcript, "subagents/agent-x" its folder's <c>subagents/agent-x.jsonl</c>.</summary>
+    private static string? PathOf(string sessionId, string transcriptPath, string subpath)
+    {
+        if (subpath.Length == 0)
+        {
+            return transcriptPath;
+        }
+
+        var folder = Path.Combine(Path.GetDirectoryName(transcriptPath)!, sessionId);
+        var path = Path.GetFullPath(Path.Combine(folder, subpath.EndsWith(MetaSuffix, StringComparison.Ordinal) ? subpath : subpath + TranscriptLocator.Extension));
+        return path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? path : null;
+    }
+
+    /// <summary>The session's local files and their subpaths: the transcript, then each subagent's transcript and metadata.</summary>
+    private static IEnumerable<(string Subpath, string Path)> LocalFiles(string sessionId, string transcriptPath)
+    {
+        yield return (string.Empty, transcriptPath);
+        var subagents = Path.Combine(Path.GetDirectoryName(transcriptPath)!, sessionId, "subagents");
+        if (!Directory.Exists(subagents))
+        {
+            yield break;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(subagents).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(path);
+            if (name.EndsWith(TranscriptLocator.Extension, StringComparison.Ordinal))
+            {
+                yield return ("subagents/" + Path.GetFileNameWithoutExtension(name), path);
+            }
+            else if (name.EndsWith(MetaSuffix, StringComparison.Ordinal))
+            {
+                yield return ("subagents/" + name, path);
+            }
+        }
+    }
+
+    /// <summary>A local file's lines as the store keeps them: each JSON object rewritten compactly; cache lines and broken lines left out.</summary>
+    private static List<MirrorEntry> ReadLocal(string subpath, string path)
+    {
+        var entries = new List<MirrorEntry>();
+        if (subpath.EndsWith(MetaSuffix, StringComparison.Ordinal))
+        {
+            if (TranscriptLines.TryParseObject(File.ReadAllText(path)) is { } meta)
+            {
+                entries.Add(new MirrorEntry(null, meta.ToString(Formatting.None)));
+            }
+
+            return entries;
+        }
+
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length > 0 && TranscriptLines.TryParseObject(line) is { } entry && ToEntry(entry) is { } mirrored)
+            {
+                entries.Add(mirrored);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>A transcript entry as the store keeps it; null for the lines it does not keep.</summary>
+    internal static MirrorEntry? ToEntry(JObject entry) =>
+        (string?)entry["type"] is { } type && UnmirroredTypes.Contains(type) ? null : new MirrorEntry(entry["uuid"]?.Type == JTokenType.String ? (string?)entry["uuid"] : null, entry.ToString(Formatting.None));
+
+    private static string? UuidOf(string json) => TranscriptLines.TryParseObject(json)?["uuid"] is { Type: JTokenType.String } uuid ? (string?)uuid : null;
+
+    /// <summary>How many leading lines the store's copy and the local one share (compared as the store keeps them).</summary>
+    private static int CommonPrefix(List<string> stored, List<MirrorEntry> lines)
+    {
+        var count = 0;
+        while (count < stored.Count && count < lines.Count && Canonical(stored[count]) == lines[count].Json)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>A stored line as <see cref="ReadLocal"/> writes it (a line another writer stored may be spaced differently).</summary>
+    private static string Canonical(string json) => TranscriptLines.TryParseObject(json)?.ToString(Formatting.None) ?? json;
+
+    private static SharedTranscript Judge(string projectKey, long version, string path)
+    {
+        var verdict = TranscriptJudge.Judge(path);
+        var summary = TranscriptSummary.Read(path);
+        return new SharedTranscript(projectKey, version, version, verdict.Reason, verdict.FileSize, summary.LastModified, summary.CustomTitle, summary.Tag, summary.Archived,
+            summary.GitBranch, summary.FirstPrompt, summary.IsProgrammatic);
+    }
+
+    /// <summary>Passes a turn on, storing its mirror frames' entries as they arrive (on one background writer, so the stream never waits for the database).</summary>
+    public sealed class MirroringObserver(ITurnObserver inner, TranscriptMirror mirror, string transcriptPath) : ITurnObserver
+    {
+        private readonly Channel<(string Subpath, List<MirrorEntry> Entries)> frames = Channel.CreateUnbounded<(string, List<MirrorEntry>)>(new UnboundedChannelOptions { SingleReader = true });
+        private Task<string>? writer;
+
+        public ValueTask OnSessionStartedAsync(string sessionId)
+        {
+            writer ??= Task.Run(() => WriteAsync(sessionId));
+            return inner.OnSessionStartedAsync(sessionId);
+        }
+
+        public ValueTask OnMessageAsync(string sessionId, JObject message) => inner.OnMessageAsync(sessionId, message);
+
+        public ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken) =>
+            inner.RequestPermissionAsync(sessionId, request, cancellationToken);
+
+        public ValueTask OnTranscriptMirrorAsync(string sessionId, JObject frame)
+        {
+            if ((string?)frame["filePath"] is { } filePath && frame["entries"] is JArray entries && PathToSubpath(sessionId, filePath) is { } subpath)
+            {
+                frames.Writer.TryWrite((subpath, entries.OfType<JObject>().Select(ToEntry).OfType<MirrorEntry>().ToList()));
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>Waits for the frames received to be stored (or given up on), then reconciles the store's copy with the local files.</summary>
+        /// <returns>False when the database could not be reached (the session is mirrored when it is back).</returns>
+        public async Task<bool> FinishAsync()
+        {
+            frames.Writer.TryComplete();
+            var sessionId = writer is null ? null : await writer;
+            return sessionId is null || await Task.Run(() => mirror.Reconcile(sessionId, transcriptPath));
+        }
+
+        private async Task<string> WriteAsync(string sessionId)
+        {
+            string? projectKey = null;
+            var failed = false;
+            await foreach (var (subpath, entries) in frames.Reader.ReadAllAsync())
+            {
+                if (failed)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    // The session's key as stored: its record exists once the CLI has announced it.
+                    projectKey ??= mirror.Shared.Get(sessionId)?.Shared?.ProjectKey;
+                    if (projectKey is not null)
+                    {
+                        mirror.Shared.Write(projectKey, sessionId, subpath, entries, MirrorWrite.Append);
+                    }
+                }
+                catch (Exception exception) when (exception is StoreUnavailableException or Npgsql.PostgresException)
+                {
+                    // The local file keeps everything; the end of the turn (or the retry after it) mirrors it.
+                    failed = true;
+                    mirror.Log.Warning($"Session {sessionId}: mirroring stopped for this turn: {exception.Message}");
+                }
+            }
+
+            return sessionId;
+        }
+
+        /// <summary>The subpath of a file the CLI mirrored: "" for the transcript, "subagents/agent-x" inside its folder; null for any other.</summary>
+        private string? PathToSubpath(string sessionId, string filePath)
+        {
+            var full = Path.GetFullPath(filePath);
+            if (full == Path.GetFullPath(transcriptPath))
+            {
+                return string.Empty;
+            }
+
+            var folder = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(transcriptPath))!, sessionId) + Path.DirectorySeparatorChar;
+            return full.StartsWith(folder, StringComparison.Ordinal) && full.EndsWith(TranscriptLocator.Extension, StringComparison.Ordinal)
+                ? Path.GetRelativePath(folder, full)[..^TranscriptLocator.Extension.Length].Replace(Path.DirectorySeparatorChar, '/')
+                : null;
+        }
+    }
+}
