@@ -16,7 +16,8 @@ fi
 
 # The official TypeScript Agent SDK, the interoperability oracle of the C# suite.
 SDK_ORACLE=tests/ClaudeSessionSidecar.Tests/TestData/sdk-interop
-if [ ! -d "$SDK_ORACLE/node_modules/@anthropic-ai/claude-agent-sdk" ]; then
+if [ ! -d "$SDK_ORACLE/node_modules/@anthropic-ai/claude-agent-sdk" ] || [ ! -d "$SDK_ORACLE/node_modules/pg" ] \
+   || [ "$SDK_ORACLE/package-lock.json" -nt "$SDK_ORACLE/node_modules/.package-lock.json" ]; then
   echo "Installing the Agent SDK oracle into $SDK_ORACLE ..."
   npm install --prefix "$SDK_ORACLE" --no-audit --no-fund --loglevel=error
 fi
@@ -64,7 +65,8 @@ fi
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
 # The ACP face runs a second time against the NativeAOT build ("aot:"), the editors' clients once (JIT).
-for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh aot:tests/acp/run.sh; do
+# The last suite is the Agent SDK SessionStore adapter over the PostgreSQL store's tables (its own PostgreSQL).
+for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh aot:tests/acp/run.sh "$SDK_ORACLE/run-store-tests.sh"; do
   server=()
   if [ "${suite#aot:}" != "$suite" ]; then
     suite=${suite#aot:}

@@ -345,6 +345,8 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     internal static MirrorEntry? ToEntry(JObject entry) =>
         (string?)entry["type"] is { } type && UnmirroredTypes.Contains(type) ? null : new MirrorEntry(entry["uuid"]?.Type == JTokenType.String ? (string?)entry["uuid"] : null, entry.ToString(Formatting.None));
 
+    private static bool IsAgentMetadata(JObject entry) => (string?)entry["type"] == "agent_metadata";
+
     private static string? UuidOf(string json) => TranscriptLines.TryParseObject(json)?["uuid"] is { Type: JTokenType.String } uuid ? (string?)uuid : null;
 
     /// <summary>How many leading lines the store's copy and the local one share (compared as the store keeps them).</summary>
@@ -373,7 +375,8 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     /// <summary>Passes a turn on, storing its mirror frames' entries as they arrive (on one background writer, so the stream never waits for the database).</summary>
     public sealed class MirroringObserver(ITurnObserver inner, TranscriptMirror mirror, string transcriptPath) : ITurnObserver
     {
-        private readonly Channel<(string Subpath, List<MirrorEntry> Entries)> frames = Channel.CreateUnbounded<(string, List<MirrorEntry>)>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Channel<(string Subpath, List<MirrorEntry> Entries, MirrorWrite Mode)> frames =
+            Channel.CreateUnbounded<(string, List<MirrorEntry>, MirrorWrite)>(new UnboundedChannelOptions { SingleReader = true });
         private Task<string>? writer;
 
         public ValueTask OnSessionStartedAsync(string sessionId)
@@ -391,7 +394,16 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         {
             if ((string?)frame["filePath"] is { } filePath && frame["entries"] is JArray entries && PathToSubpath(sessionId, filePath) is { } subpath)
             {
-                frames.Writer.TryWrite((subpath, entries.OfType<JObject>().Select(ToEntry).OfType<MirrorEntry>().ToList()));
+                // A subagent's metadata file comes as {"type":"agent_metadata", ...the file} entries of its transcript;
+                // the store keeps the file itself, under its own subpath (the SDK adapter translates back).
+                var lines = entries.OfType<JObject>().ToList();
+                frames.Writer.TryWrite((subpath, lines.Where(line => !IsAgentMetadata(line)).Select(ToEntry).OfType<MirrorEntry>().ToList(), MirrorWrite.Append));
+                if (subpath.Length > 0 && lines.LastOrDefault(IsAgentMetadata) is { } metadata)
+                {
+                    var file = (JObject)metadata.DeepClone();
+                    file.Remove("type");
+                    frames.Writer.TryWrite((subpath + MetaSuffix, [new MirrorEntry(null, file.ToString(Formatting.None))], MirrorWrite.Replace));
+                }
             }
 
             return ValueTask.CompletedTask;
@@ -410,7 +422,7 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         {
             string? projectKey = null;
             var failed = false;
-            await foreach (var (subpath, entries) in frames.Reader.ReadAllAsync())
+            await foreach (var (subpath, entries, mode) in frames.Reader.ReadAllAsync())
             {
                 if (failed)
                 {
@@ -423,7 +435,7 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
                     projectKey ??= mirror.Shared.Get(sessionId)?.Shared?.ProjectKey;
                     if (projectKey is not null)
                     {
-                        mirror.Shared.Write(projectKey, sessionId, subpath, entries, MirrorWrite.Append);
+                        mirror.Shared.Write(projectKey, sessionId, subpath, entries, mode);
                     }
                 }
                 catch (Exception exception) when (exception is StoreUnavailableException or Npgsql.PostgresException)
