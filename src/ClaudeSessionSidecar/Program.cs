@@ -48,7 +48,7 @@ try
     host.Start();
     return await host.WaitForExitAsync();
 }
-catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or Microsoft.Data.Sqlite.SqliteException or ClaudeSessionSidecar.Engine.Store.StoreSchemaException)
+catch (Exception exception) when (SidecarHost.IsStartFailure(exception))
 {
     log.Error($"The server could not start: {exception.Message}");
     return 1;

@@ -23,8 +23,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <summary>CLI processes kept between turns, and spares started ahead of a create.</summary>
     private readonly LiveProcesses live = new(cli, liveSessions, log, clock);
 
-    /// <summary>The turns running in this process, by session, so that <see cref="Cancel"/> can stop one.</summary>
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> runningTurns = new(StringComparer.Ordinal);
+    /// <summary>The turns running in this process, by session, with the user who runs each, so that <see cref="Cancel"/> can stop one.</summary>
+    private readonly ConcurrentDictionary<string, (CancellationTokenSource Stop, string UserId)> runningTurns = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Runs the first turn of a new session, in the folder's spare process when one waits there (see
@@ -52,11 +52,11 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         using var heldLock = sessionLock;
         var transcriptPath = catalog.Mirror?.TranscriptPath(sessionId, realWorkingDirectory);
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        runningTurns[sessionId] = turnCancellation;
+        runningTurns[sessionId] = (turnCancellation, request.UserId);
         var announced = new AnnouncingObserver(observer, announcedId =>
         {
             // The CLI takes the id given; should one ever name another, cancels by that name reach the turn too.
-            runningTurns[announcedId] = turnCancellation;
+            runningTurns[announcedId] = (turnCancellation, request.UserId);
             var now = clock.GetUtcNow();
             try
             {
@@ -86,7 +86,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         {
             foreach (var (id, turn) in runningTurns)
             {
-                if (turn == turnCancellation)
+                if (turn.Stop == turnCancellation)
                 {
                     runningTurns.TryRemove(id, out _);
                 }
@@ -119,7 +119,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         }
 
         using var turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        runningTurns[request.SessionId] = turnCancellation;
+        runningTurns[request.SessionId] = (turnCancellation, request.UserId);
         try
         {
             var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig)
@@ -164,14 +164,15 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <returns>False when no turn of that session runs here.</returns>
     public bool Cancel(string sessionId, string userId)
     {
-        if (!runningTurns.TryGetValue(sessionId, out var turn) || catalog.Records.Get(sessionId) is { } record && record.UserId != userId)
+        // The turn knows its user: no store is asked, so a cancel works with the database away.
+        if (!runningTurns.TryGetValue(sessionId, out var turn) || turn.UserId != userId)
         {
             return false;
         }
 
         try
         {
-            turn.Cancel();
+            turn.Stop.Cancel();
             return true;
         }
         catch (ObjectDisposedException)

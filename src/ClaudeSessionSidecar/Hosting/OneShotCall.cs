@@ -63,7 +63,7 @@ public static class OneShotCall
         {
             services = SidecarHost.CreateServices(options, log, oneRequest: true);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception exception) when (SidecarHost.IsStartFailure(exception))
         {
             await stderr.WriteLineAsync($"The server could not start: {exception.Message}");
             return 1;

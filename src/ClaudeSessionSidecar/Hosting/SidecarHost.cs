@@ -74,6 +74,10 @@ public sealed class SidecarHost : System.IAsyncDisposable
     /// <summary>Cancelled at the end of the client's input: from then on no answer from the client can arrive.</summary>
     internal CancellationToken ClientInputEnded => messageHandler.InputEnded;
 
+    /// <summary>Why <see cref="CreateServices"/> can fail on a good command line: an unusable store (a folder, a PostgreSQL URL, a newer schema).</summary>
+    public static bool IsStartFailure(Exception exception) =>
+        exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or Microsoft.Data.Sqlite.SqliteException or StoreSchemaException;
+
     /// <summary>Builds the engine from the options: the CLI, the path rule's config folder, and the store.</summary>
     /// <param name="oneRequest">For <c>call</c>: no process outlives the one request, so none is kept between turns.</param>
     public static SessionService CreateServices(ServerOptions options, ISidecarLog log, bool oneRequest = false)
