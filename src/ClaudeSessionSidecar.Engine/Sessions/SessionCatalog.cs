@@ -439,6 +439,9 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         return Judge(sessionId, recordedDirectory, RealPath.Resolve(recordedDirectory) ?? recordedDirectory);
     }
 
+    /// <summary>The verdict on the session's transcript on this machine alone, without asking the store.</summary>
+    internal SessionStatus JudgeHere(string sessionId, string workingDirectory) => Judge(sessionId, workingDirectory, RealPath.Resolve(workingDirectory) ?? workingDirectory);
+
     private SessionStatus Judge(string sessionId, string workingDirectory, string realWorkingDirectory)
     {
         if (string.IsNullOrEmpty(workingDirectory))

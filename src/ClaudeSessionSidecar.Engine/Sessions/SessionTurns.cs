@@ -191,7 +191,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         {
             var outcome = await process.RunTurnAsync(prompt, (ITurnObserver?)mirroring ?? observer, keepRunning: live.Enabled, cancellationToken);
             var mirrored = mirroring is null ? (bool?)null : await mirroring.FinishAsync();
-            result = Finish(outcome, userId) with { Mirrored = mirrored };
+            result = Finish(outcome, userId, process.Launch.WorkingDirectory) with { Mirrored = mirrored };
             return result;
         }
         finally
@@ -213,10 +213,20 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         }
     }
 
-    private TurnResult Finish(CliTurnOutcome outcome, string userId)
+    private TurnResult Finish(CliTurnOutcome outcome, string userId, string workingDirectory)
     {
-        catalog.Records.Touch(outcome.SessionId, clock.GetUtcNow());
-        var record = catalog.Records.Get(outcome.SessionId);
+        SessionRecord? record;
+        try
+        {
+            catalog.Records.Touch(outcome.SessionId, clock.GetUtcNow());
+            record = catalog.Records.Get(outcome.SessionId);
+        }
+        catch (StoreUnavailableException)
+        {
+            // The turn ran and is kept here: its answer stands, judged from the local transcript; the store hears of it when it is back.
+            return new TurnResult(outcome.SessionId, catalog.JudgeHere(outcome.SessionId, workingDirectory), outcome, Record: null);
+        }
+
         var status = record is not null && record.UserId == userId ? catalog.StatusOf(record) : catalog.GetStatus(outcome.SessionId, userId, workingDirectory: null);
         return new TurnResult(outcome.SessionId, status, outcome, record);
     }

@@ -378,6 +378,7 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         private readonly Channel<(string Subpath, List<MirrorEntry> Entries, MirrorWrite Mode)> frames =
             Channel.CreateUnbounded<(string, List<MirrorEntry>, MirrorWrite)>(new UnboundedChannelOptions { SingleReader = true });
         private Task<string>? writer;
+        private Task<bool>? finished;
 
         public ValueTask OnSessionStartedAsync(string sessionId)
         {
@@ -411,7 +412,9 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
 
         /// <summary>Waits for the frames received to be stored (or given up on), then reconciles the store's copy with the local files.</summary>
         /// <returns>False when the database could not be reached (the session is mirrored when it is back).</returns>
-        public async Task<bool> FinishAsync()
+        public Task<bool> FinishAsync() => finished ??= FinishOnceAsync();
+
+        private async Task<bool> FinishOnceAsync()
         {
             frames.Writer.TryComplete();
             var sessionId = writer is null ? null : await writer;

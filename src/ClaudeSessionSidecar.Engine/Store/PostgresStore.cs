@@ -343,7 +343,11 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
 
     public void Dispose() => dataSource.Dispose();
 
-    /// <summary>Runs <paramref name="work"/> on a pooled connection, turning "cannot reach the database" into <see cref="StoreUnavailableException"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on a pooled connection, turning "cannot reach the database" into
+    /// <see cref="StoreUnavailableException"/>. A failure on a connection the pool kept from before the database went
+    /// away is tried once more on a new one (work that failed midway was rolled back).
+    /// </summary>
     private T Run<T>(Func<NpgsqlConnection, T> work, bool migrate = true, bool keepConnection = false)
     {
         if (migrate)
@@ -351,22 +355,30 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
             EnsureReady();
         }
 
-        NpgsqlConnection? connection = null;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            connection = dataSource.OpenConnection();
-            return work(connection);
-        }
-        catch (Exception exception) when (IsUnavailable(exception))
-        {
-            keepConnection = false;
-            throw new StoreUnavailableException($"The PostgreSQL store {Description} is unavailable: {exception.Message}", exception);
-        }
-        finally
-        {
-            if (!keepConnection)
+            NpgsqlConnection? connection = null;
+            var keep = keepConnection;
+            try
             {
-                connection?.Dispose();
+                connection = dataSource.OpenConnection();
+                return work(connection);
+            }
+            catch (Exception exception) when (IsUnavailable(exception))
+            {
+                keep = false;
+                dataSource.Clear();
+                if (attempt == 2)
+                {
+                    throw new StoreUnavailableException($"The PostgreSQL store {Description} is unavailable: {exception.Message}", exception);
+                }
+            }
+            finally
+            {
+                if (!keep)
+                {
+                    connection?.Dispose();
+                }
             }
         }
     }
