@@ -31,12 +31,12 @@ dotnet test ClaudeSessionSidecar.sln -c Release --no-build -nologo \
 
 # The same server as users install it (NativeAOT, as `dotnet publish` and the tool package build it): the tests
 # that launch the server process run again against the native executable. That is the process-level namespaces
-# (EndToEnd, Reliability, Protocol); the engine's in-process tests (Discovery, PathRule, Resumability, Sessions,
+# (EndToEnd, Reliability, Protocol, and the PostgreSQL store's multi-machine tests); the engine's in-process tests (Discovery, PathRule, Resumability, Sessions,
 # Store) never start the server, so a second run of them would test nothing new.
 aot="$PWD/artifacts/aot"
 if dotnet publish src/ClaudeSessionSidecar -c Release -o "$aot" -nologo -v quiet; then
   SIDECAR_SERVER="$aot/ClaudeSessionSidecar" dotnet test tests/ClaudeSessionSidecar.Tests -c Release --no-build -nologo \
-    --filter "FullyQualifiedName~.EndToEnd.|FullyQualifiedName~.Reliability.|FullyQualifiedName~.Protocol." \
+    --filter "FullyQualifiedName~.EndToEnd.|FullyQualifiedName~.Reliability.|FullyQualifiedName~.Protocol.|FullyQualifiedName~.Postgres.MultiMachine" \
     --logger "trx;LogFileName=server-aot.trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 else
   echo "The NativeAOT publish failed"
