@@ -198,6 +198,29 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
     }
 
     [Fact]
+    public async Task Connections_lost_mid_turn_lose_nothing_and_release_the_lock()
+    {
+        await using var a = Start("A");
+        await using var b = Start("B");
+        var cwd = a.Environment.Workspace;
+        var sessionId = (string)(await a.CallAsync("session/create", new { workingDirectory = cwd, prompt = "before the connections drop" }))["sessionId"]!;
+
+        // Every connection of the database is cut while a turn runs: the turn's lock connection and the pooled ones.
+        const string Cut = "[slow:3000] a turn whose connections are cut";
+        var running = a.Server.InvokeAsync("session/resume", new { sessionId, prompt = Cut });
+        await WaitForPromptInFileAsync(a.TranscriptPath(sessionId, cwd), Cut);
+        await postgres.KillConnectionsAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
+        var answer = await running.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.Equal(FakeMessagesApi.ReplyTo(Cut), (string?)answer["result"]!["text"]);
+        Assert.True((bool)answer["mirrored"]!, answer.ToString());
+        Assert.Equal(LocalEntries(a.TranscriptPath(sessionId, cwd)), await StoredEntriesAsync(sessionId));
+        var after = await b.CallAsync("session/resume", new { sessionId, prompt = "after the cut on B" });
+        Assert.Equal(FakeMessagesApi.ReplyTo("after the cut on B"), (string?)after["result"]!["text"]);
+        Assert.Equal(Conversation("before the connections drop", Cut, "after the cut on B"), await ConversationAsync(b, sessionId));
+    }
+
+    [Fact]
     public async Task Another_users_session_is_neither_listed_nor_resumed_on_B()
     {
         await using var a = Start("A");

@@ -1,0 +1,105 @@
+using ClaudeSessionSidecar.Engine.Store;
+using Npgsql;
+
+namespace ClaudeSessionSidecar.Tests.Postgres;
+
+/// <summary>The PostgreSQL store on its own: addresses, the schema's version, lines by key, and the advisory lock.</summary>
+public sealed class PostgresStoreTests(PostgresServer server) : IClassFixture<PostgresServer>
+{
+    private const string SessionId = "5b7f2c1e-0a4d-4c7e-9a61-3f1d2e8b9c00";
+
+    [Fact]
+    public void A_postgres_url_becomes_a_connection_string_with_each_part()
+    {
+        var parsed = new NpgsqlConnectionStringBuilder(PostgresStore.ToConnectionString("postgres://me:p%40ss@db.example:6543/team%20sessions?sslmode=require&application_name=sidecar"));
+
+        Assert.Equal("db.example", parsed.Host);
+        Assert.Equal(6543, parsed.Port);
+        Assert.Equal("me", parsed.Username);
+        Assert.Equal("p@ss", parsed.Password);
+        Assert.Equal("team sessions", parsed.Database);
+        Assert.Equal(SslMode.Require, parsed.SslMode);
+        Assert.Equal("sidecar", parsed.ApplicationName);
+        Assert.Equal(5432, new NpgsqlConnectionStringBuilder(PostgresStore.ToConnectionString("postgresql://db/x")).Port);
+    }
+
+    [Theory]
+    [InlineData("postgres:///nohost")]
+    [InlineData("mysql://db/x")]
+    [InlineData("postgres://db/x?no_such_option=1")]
+    public void An_unusable_address_is_refused_with_what_it_must_be(string store)
+    {
+        Assert.ThrowsAny<ArgumentException>(() => PostgresStore.ToConnectionString(store));
+    }
+
+    [Fact]
+    public void Lines_are_kept_in_order_by_key_once_per_uuid_and_bump_the_version()
+    {
+        using var store = PostgresStore.Open(server.CreateDatabase());
+        store.Insert(Record());
+        MirrorEntry Line(string? uuid, string text) => new(uuid, $$"""{"type":"user","uuid":{{(uuid is null ? "null" : $"\"{uuid}\"")}},"text":"{{text}}"}""");
+
+        store.Write("-work", SessionId, "", [Line("u1", "one"), Line("u2", "two")], MirrorWrite.Append);
+        store.Write("-work", SessionId, "", [Line("u2", "two again"), Line(null, "no uuid"), Line(null, "no uuid")], MirrorWrite.Append);
+        store.Write("-work", SessionId, "subagents/agent-a1", [Line("s1", "inside")], MirrorWrite.Append);
+
+        Assert.Equal(["one", "two", "no uuid", "no uuid"], store.Load("-work", SessionId, "").Select(TextOf));
+        Assert.Equal(["", "subagents/agent-a1"], store.Subpaths("-work", SessionId));
+        Assert.Equal(3, store.Get(SessionId)!.Shared!.Version);
+
+        store.Write("-work", SessionId, "", [Line("u1", "replaced")], MirrorWrite.Replace);
+        Assert.Equal(["replaced"], store.Load("-work", SessionId, "").Select(TextOf));
+        Assert.Empty(store.Load("-other", SessionId, ""));
+
+        store.Delete(SessionId);
+        Assert.Null(store.Get(SessionId));
+        Assert.Empty(store.Subpaths("-work", SessionId));
+    }
+
+    [Fact]
+    public void The_advisory_lock_is_held_once_until_released()
+    {
+        var database = server.CreateDatabase();
+        using var first = PostgresStore.Open(database);
+        using var second = PostgresStore.Open(database);
+
+        var held = first.TryLock(SessionId);
+        Assert.NotNull(held);
+        Assert.Null(second.TryLock(SessionId));
+        Assert.Null(first.TryLock(SessionId));
+        held.Dispose();
+        using var again = second.TryLock(SessionId);
+        Assert.NotNull(again);
+    }
+
+    [Fact]
+    public async Task A_newer_schema_is_refused_and_a_database_that_is_down_is_unavailable()
+    {
+        var database = server.CreateDatabase();
+        PostgresStore.Open(database).Dispose();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("UPDATE sidecar_schema SET version = 99", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var newer = Assert.Throws<StoreSchemaException>(() => PostgresStore.Open(database));
+        Assert.Contains("newer than this server's", newer.Message, StringComparison.Ordinal);
+
+        var elsewhere = new NpgsqlConnectionStringBuilder(server.CreateDatabase()) { Port = FreePort() }.ConnectionString;
+        using var unreachable = PostgresStore.Open(elsewhere);
+        Assert.Throws<StoreUnavailableException>(() => unreachable.Get(SessionId));
+    }
+
+    private static SessionRecord Record() => new(SessionId, "alice", "/work", "/work", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "title", "prompt");
+
+    private static string TextOf(string json) => (string)Engine.Transcripts.TranscriptLines.Parse(json)["text"]!;
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
