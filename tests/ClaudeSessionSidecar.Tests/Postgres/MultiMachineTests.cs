@@ -203,7 +203,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         await using var a = Start("A");
         await using var b = Start("B");
         var cwd = a.Environment.Workspace;
-        var sessionId = (string)(await a.CallAsync("session/create", new { workingDirectory = cwd, prompt = "before the connections drop" }))["sessionId"]!;
+        var sessionId = await CreateAsync(a, cwd, "before the connections drop");
 
         // Every connection of the database is cut while a turn runs: the turn's lock connection and the pooled ones.
         const string Cut = "[slow:3000] a turn whose connections are cut";
@@ -215,8 +215,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         Assert.Equal(FakeMessagesApi.ReplyTo(Cut), (string?)answer["result"]!["text"]);
         Assert.True((bool)answer["mirrored"]!, answer.ToString());
         Assert.Equal(LocalEntries(a.TranscriptPath(sessionId, cwd)), await StoredEntriesAsync(sessionId));
-        var after = await b.CallAsync("session/resume", new { sessionId, prompt = "after the cut on B" });
-        Assert.Equal(FakeMessagesApi.ReplyTo("after the cut on B"), (string?)after["result"]!["text"]);
+        await ResumeAsync(b, sessionId, "after the cut on B");
         Assert.Equal(Conversation("before the connections drop", Cut, "after the cut on B"), await ConversationAsync(b, sessionId));
     }
 
