@@ -9,6 +9,8 @@ export class RpcProcess {
     this.pending = new Map();
     this.nextId = 1;
     this.stderr = '';
+    /** Called with each notification and the time it arrived, when set. */
+    this.onNotification = null;
     this.child.stderr.on('data', (chunk) => { this.stderr += chunk; });
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
       const message = JSON.parse(line);
@@ -17,6 +19,8 @@ export class RpcProcess {
         this.pending.delete(message.id);
         if (message.error) reject(new Error(`${JSON.stringify(message.error)}\n${this.stderr}`));
         else resolve({ result: message.result, ms: performance.now() - sentAt, at: performance.now() });
+      } else if (message.method !== undefined && this.onNotification) {
+        this.onNotification(message, performance.now());
       }
     });
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
@@ -58,3 +62,5 @@ function readStatus(pid, field) {
 }
 
 export const median = (values) => { const s = [...values].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+/** The nearest-rank percentile (p in 0..100): the smallest value at least p% of the values do not exceed. */
+export const percentile = (values, p) => { const s = [...values].sort((a, b) => a - b); return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)]; };
