@@ -79,7 +79,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     private IEnumerable<SessionView> AllSessions(string userId, string? workingDirectory, bool includeExternal)
     {
         var realFilter = workingDirectory is null ? null : RequireDirectory(workingDirectory);
-        var own = Records.List(userId, realFilter).Select(View).ToList();
+        var mirrorState = Mirror?.ReadLocalState();
+        var own = Records.List(userId, realFilter).Select(record => View(record, mirrorState)).ToList();
         if (!includeExternal)
         {
             return own.OrderByDescending(session => session.LastActiveAt).ThenByDescending(session => session.SessionId, StringComparer.Ordinal);
@@ -306,9 +307,11 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         status,
         summary.IsProgrammatic);
 
-    private SessionView View(SessionRecord record)
+    private SessionView View(SessionRecord record) => View(record, mirrorState: null);
+
+    private SessionView View(SessionRecord record, TranscriptMirror.LocalMirrorState? mirrorState)
     {
-        var (status, storeCopy) = StatusAndSource(record);
+        var (status, storeCopy) = StatusAndSource(record, mirrorState);
         if (storeCopy is not null)
         {
             // No current copy here: the view is the shared store's listing index, judged from its copy.
@@ -481,14 +484,14 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     }
 
     /// <summary>The status of a session the store knows: judged where it ran (by its real path now, else as recorded).</summary>
-    internal SessionStatus StatusOf(SessionRecord record) => StatusAndSource(record).Status;
+    internal SessionStatus StatusOf(SessionRecord record) => StatusAndSource(record, mirrorState: null).Status;
 
     /// <summary>
     /// The status of a stored session, and the shared store's copy when that is what was judged: with a shared store,
     /// a machine whose local transcript is missing or behind judges the store's copy (the verdict the store keeps,
     /// made by the same judge), after the checks only this machine can make (its working directory).
     /// </summary>
-    private (SessionStatus Status, SharedTranscript? StoreCopy) StatusAndSource(SessionRecord record)
+    private (SessionStatus Status, SharedTranscript? StoreCopy) StatusAndSource(SessionRecord record, TranscriptMirror.LocalMirrorState? mirrorState)
     {
         var realWorkingDirectory = RealWorkingDirectoryOf(record);
         if (Mirror is null || record.Shared is null)
@@ -497,7 +500,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
 
         var path = Locator.Locate(record.SessionId, realWorkingDirectory) ?? Mirror.TranscriptPath(record);
-        if (Mirror.IsLocalCurrent(record, path))
+        if (Mirror.IsLocalCurrent(record, path, mirrorState))
         {
             return (Judge(record.SessionId, record.WorkingDirectory, realWorkingDirectory), null);
         }

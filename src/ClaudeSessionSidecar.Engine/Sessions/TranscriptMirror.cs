@@ -68,23 +68,15 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
                 return true;
             }
 
+            var version = before.Version;
             if (File.Exists(transcriptPath))
             {
                 foreach (var (subpath, path) in LocalFiles(sessionId, transcriptPath))
                 {
-                    var lines = ReadLocal(subpath, path);
-                    var stored = shared.Load(before.ProjectKey, sessionId, subpath);
-                    var prefix = CommonPrefix(stored, lines);
-                    if (prefix == stored.Count && prefix == lines.Count)
-                    {
-                        continue;
-                    }
-
-                    shared.Write(before.ProjectKey, sessionId, subpath, prefix == stored.Count ? lines.Skip(prefix).ToList() : lines, prefix == stored.Count ? MirrorWrite.AppendAll : MirrorWrite.Replace);
+                    version = MakeEqual(before.ProjectKey, sessionId, subpath, ReadLocal(subpath, path)) ?? version;
                 }
             }
 
-            var version = shared.Get(sessionId)?.Shared?.Version ?? before.Version;
             if (File.Exists(transcriptPath))
             {
                 shared.SaveJudgement(sessionId, Judge(before.ProjectKey, version, transcriptPath));
@@ -103,30 +95,59 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     }
 
     /// <summary>
+    /// Makes one file's stored lines equal to the local ones: nothing when they are, the missing tail when the local file
+    /// only added lines (seen from the stored count and last line, without reading the store's copy), else all replaced.
+    /// </summary>
+    /// <returns>The session's version after a write; null when nothing was written.</returns>
+    private long? MakeEqual(string projectKey, string sessionId, string subpath, List<MirrorEntry> lines)
+    {
+        var (count, last) = shared.Tail(projectKey, sessionId, subpath);
+        if (count <= lines.Count && (count == 0 || Canonical(last!) == lines[count - 1].Json))
+        {
+            return count == lines.Count ? null : shared.Write(projectKey, sessionId, subpath, lines.Skip(count).ToList(), MirrorWrite.AppendAll);
+        }
+
+        var stored = shared.Load(projectKey, sessionId, subpath);
+        var prefix = CommonPrefix(stored, lines);
+        if (prefix == stored.Count && prefix == lines.Count)
+        {
+            return null;
+        }
+
+        return shared.Write(projectKey, sessionId, subpath, prefix == stored.Count ? lines.Skip(prefix).ToList() : lines, prefix == stored.Count ? MirrorWrite.AppendAll : MirrorWrite.Replace);
+    }
+
+    /// <summary>
     /// Whether the local transcript is at least as new as the store's copy: it has turns the store has not got yet, it
     /// changed here since it was last made equal to the store's, or the store has not changed since.
     /// </summary>
-    public bool IsLocalCurrent(SessionRecord record, string transcriptPath)
+    /// <param name="state">This machine's side of the mirror read once for many sessions (a listing); null to read it for this one.</param>
+    public bool IsLocalCurrent(SessionRecord record, string transcriptPath, LocalMirrorState? state = null)
     {
         if (!File.Exists(transcriptPath))
         {
             return false;
         }
 
-        if (local.IsPendingMirror(record.SessionId))
+        if (state is not null ? state.Pending.Contains(record.SessionId) : local.IsPendingMirror(record.SessionId))
         {
             return true;
         }
 
-        if (local.GetMirrored(record.SessionId) is not { } mirrored)
+        var mirrored = state is not null ? state.Mirrored.TryGetValue(record.SessionId, out var row) ? row : default((long, long, long)?) : local.GetMirrored(record.SessionId);
+        if (mirrored is null)
         {
             // Never made equal here: the store's copy is the one to trust, unless it has none.
             return record.Shared is not { Version: > 0 };
         }
 
+        var (version, fileSize, modifiedTicks) = mirrored.Value;
         var file = new FileInfo(transcriptPath);
-        return mirrored.Version == record.Shared?.Version || file.Length != mirrored.FileSize || file.LastWriteTimeUtc.Ticks != mirrored.ModifiedTicks;
+        return version == record.Shared?.Version || file.Length != fileSize || file.LastWriteTimeUtc.Ticks != modifiedTicks;
     }
+
+    /// <summary>This machine's side of the mirror, read in two queries: what a listing's <see cref="IsLocalCurrent"/> asks of each session.</summary>
+    public LocalMirrorState ReadLocalState() => new(local.PendingMirrors().Select(pending => pending.SessionId).ToHashSet(StringComparer.Ordinal), local.AllMirrored());
 
     /// <summary>
     /// Brings the local transcript up to date with the store's copy: written from it when missing or behind; mirrored
@@ -371,6 +392,9 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         return new SharedTranscript(projectKey, version, version, verdict.Reason, verdict.FileSize, summary.LastModified, summary.CustomTitle, summary.Tag, summary.Archived,
             summary.GitBranch, summary.FirstPrompt, summary.IsProgrammatic);
     }
+
+    /// <summary>The sessions whose local turns the store has not got, and the store version each local copy was last made equal to.</summary>
+    public sealed record LocalMirrorState(HashSet<string> Pending, Dictionary<string, (long Version, long FileSize, long ModifiedTicks)> Mirrored);
 
     /// <summary>Passes a turn on, storing its mirror frames' entries as they arrive (on one background writer, so the stream never waits for the database).</summary>
     public sealed class MirroringObserver(ITurnObserver inner, TranscriptMirror mirror, string transcriptPath) : ITurnObserver

@@ -72,6 +72,13 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
             builder.Timeout = 5;
         }
 
+        if (!connectionString.Contains("reset", StringComparison.OrdinalIgnoreCase))
+        {
+            // No DISCARD ALL each time a pooled connection is taken (a dozen a turn): the one session state this
+            // store leaves, an advisory lock, is released explicitly (or the connection is broken and dropped).
+            builder.NoResetOnClose = true;
+        }
+
         Description = $"{builder.Host}:{builder.Port}/{builder.Database}";
         dataSource = new NpgsqlSlimDataSourceBuilder(builder.ConnectionString).Build();
     }
@@ -288,15 +295,16 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     });
 
     /// <summary>Writes lines of one file after the last one stored (or in place of all, with <see cref="MirrorWrite.Replace"/>), and bumps the session's version.</summary>
-    public void Write(string projectKey, string sessionId, string subpath, IReadOnlyList<MirrorEntry> entries, MirrorWrite mode)
+    /// <returns>The session's version after the write; null when it has no row (lines of a session no server created).</returns>
+    public long? Write(string projectKey, string sessionId, string subpath, IReadOnlyList<MirrorEntry> entries, MirrorWrite mode)
     {
         var replace = mode == MirrorWrite.Replace;
         if (entries.Count == 0 && !replace)
         {
-            return;
+            return Get(sessionId)?.Shared?.Version;
         }
 
-        Run(connection =>
+        return Run(connection =>
         {
             using var transaction = connection.BeginTransaction();
             var key = new (string, object)[] { ("project", projectKey), ("id", sessionId), ("subpath", subpath) };
@@ -324,11 +332,24 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
                 insert.ExecuteNonQuery();
             }
 
-            Execute(connection, "UPDATE sidecar_sessions SET transcript_version = transcript_version + 1 WHERE session_id = @id", key);
+            using var bump = Command(connection, "UPDATE sidecar_sessions SET transcript_version = transcript_version + 1 WHERE session_id = @id RETURNING transcript_version", key);
+            var version = bump.ExecuteScalar() as long?;
             transaction.Commit();
-            return 0;
+            return version;
         });
     }
+
+    /// <summary>How many lines one file has in the store, and its last one: enough to see that a local file only added lines.</summary>
+    public (int Count, string? Last) Tail(string projectKey, string sessionId, string subpath) => Run(connection =>
+    {
+        using var command = Command(connection, """
+            SELECT count(*)::int, (SELECT entry::text FROM sidecar_transcript_entries WHERE project_key = @project AND session_id = @id AND subpath = @subpath ORDER BY seq DESC LIMIT 1)
+            FROM sidecar_transcript_entries WHERE project_key = @project AND session_id = @id AND subpath = @subpath
+            """, ("project", projectKey), ("id", sessionId), ("subpath", subpath));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    });
 
     /// <summary>Saves the listing index of a session: its transcript at <paramref name="version"/>, as judged.</summary>
     public void SaveJudgement(string sessionId, SharedTranscript judged) => Run(connection => Execute(connection, """

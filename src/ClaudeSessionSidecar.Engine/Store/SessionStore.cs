@@ -325,6 +325,22 @@ public sealed class SessionStore : ISessionRecords
         Execute("INSERT OR REPLACE INTO mirrored_transcripts (session_id, version, file_size, modified_ticks) VALUES ($id, $version, $size, $modified)",
             ("$id", sessionId), ("$version", version), ("$size", fileSize), ("$modified", modifiedTicks));
 
+    /// <summary>Every row <see cref="SaveMirrored"/> wrote, by session.</summary>
+    public Dictionary<string, (long Version, long FileSize, long ModifiedTicks)> AllMirrored()
+    {
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT session_id, version, file_size, modified_ticks FROM mirrored_transcripts";
+        using var reader = command.ExecuteReader();
+        var rows = new Dictionary<string, (long, long, long)>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            rows[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        }
+
+        return rows;
+    }
+
     public (long Version, long FileSize, long ModifiedTicks)? GetMirrored(string sessionId)
     {
         using var connection = OpenConnection();
