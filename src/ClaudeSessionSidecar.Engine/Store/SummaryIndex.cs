@@ -60,10 +60,69 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
     /// <summary>
     /// The transcripts (<c>&lt;uuid&gt;.jsonl</c>) of one project folder in directory order, each with its index entry
     /// when its stamp holds: one directory read and one <c>stat</c> per transcript, nothing read. Transcripts gone
-    /// since the last scan leave the index.
+    /// since the last scan leave the index. Where the kernel says (inotify) that nothing in the folder changed since
+    /// the last scan, that scan is reused, and only the session folders beside transcripts are looked at again: a
+    /// warm listing then costs no <c>stat</c> per transcript.
     /// </summary>
     public IReadOnlyList<ScannedTranscript> Scan(string folder)
     {
+        var changes = FolderChanges.Shared;
+        if (changes is not null && lastScans.TryGetValue(folder, out var last) && changes.Changes(folder) == last.ChangeCount)
+        {
+            return Rescan(folder, last);
+        }
+
+        var changeCount = changes?.Watch(folder);
+        var scanned = ScanFolder(folder, out var sidecarFolders);
+        if (changeCount is not null)
+        {
+            lastScans[folder] = new FolderScan(scanned, sidecarFolders, changeCount.Value);
+        }
+        else
+        {
+            lastScans.TryRemove(folder, out _);
+        }
+
+        return scanned;
+    }
+
+    /// <summary>A folder's last scan, reused while its change count holds.</summary>
+    private sealed record FolderScan(List<ScannedTranscript> Transcripts, HashSet<string> SidecarFolders, long ChangeCount);
+
+    private readonly ConcurrentDictionary<string, FolderScan> lastScans = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The last scan of an unchanged folder, with the stamps of session folders taken again (their files are not in
+    /// the folder watched) and each transcript's index entry as it is now (transcripts read since were remembered).
+    /// </summary>
+    private List<ScannedTranscript> Rescan(string folder, FolderScan last)
+    {
+        var known = Folder(folder);
+        var scanned = new List<ScannedTranscript>(last.Transcripts.Count);
+        foreach (var transcript in last.Transcripts)
+        {
+            if (transcript.Stamp is not { } stamp)
+            {
+                scanned.Add(transcript);
+                continue;
+            }
+
+            if (last.SidecarFolders.Contains(transcript.SessionId))
+            {
+                stamp = stamp with { Sidecar = SidecarStamp(Path.Combine(folder, transcript.SessionId)) };
+            }
+
+            scanned.Add(transcript.Entry is { } entry && entry.Stamp == stamp && transcript.Stamp == stamp
+                ? transcript
+                : transcript with { Stamp = stamp, Entry = known.TryGetValue(transcript.Path, out var current) && current.Stamp == stamp ? current : null });
+        }
+
+        return scanned;
+    }
+
+    private List<ScannedTranscript> ScanFolder(string folder, out HashSet<string> sidecarFolders)
+    {
+        sidecarFolders = [];
         List<FolderItem> items;
         try
         {
@@ -75,7 +134,7 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
             return [];
         }
 
-        var sidecarFolders = items.Where(item => item.IsDirectoryOrLink).Select(item => item.Name).ToHashSet(StringComparer.Ordinal);
+        sidecarFolders = items.Where(item => item.IsDirectoryOrLink).Select(item => item.Name).ToHashSet(StringComparer.Ordinal);
         var known = Folder(folder);
         var scanned = new List<ScannedTranscript>(items.Count);
         var knownAndPresent = 0;
