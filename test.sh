@@ -64,9 +64,10 @@ fi
 # a skipped test counted as failed.
 export SIDECAR_DLL="$PWD/src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll"
 export CLAUDE_SIDECAR_CLAUDE_PATH="$PWD/$CLAUDE_BIN"
-# The ACP face runs a second time against the NativeAOT build ("aot:"), the editors' clients once (JIT).
+# The editors' clients run against the NativeAOT build ("aot:", what users install; the C# suite covers the JIT build);
+# the ACP face runs against both.
 # The last suite is the Agent SDK SessionStore adapter over the PostgreSQL store's tables (its own PostgreSQL).
-for suite in editors/nvim/test/run.sh editors/vscode/test/run.sh tests/acp/run.sh aot:tests/acp/run.sh "$SDK_ORACLE/run-store-tests.sh"; do
+for suite in aot:editors/nvim/test/run.sh aot:editors/vscode/test/run.sh tests/acp/run.sh aot:tests/acp/run.sh "$SDK_ORACLE/run-store-tests.sh"; do
   server=()
   if [ "${suite#aot:}" != "$suite" ]; then
     suite=${suite#aot:}

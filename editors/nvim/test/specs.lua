@@ -116,7 +116,8 @@ spec('the plugin loads, defines its commands, and setup() validates its options'
   expect(not pcall(cs.setup, { open = 'sideways' }), "open = 'sideways' was accepted")
   expect(not pcall(cs.setup, { no_such_option = true }), 'an unknown option was accepted')
   cs.setup({
-    server_cmd = { 'dotnet', env.SIDECAR_DLL },
+    -- SIDECAR_SERVER: a native executable (the NativeAOT build test.sh runs the suite on); else the dll.
+    server_cmd = env.SIDECAR_SERVER and { env.SIDECAR_SERVER } or { 'dotnet', env.SIDECAR_DLL },
     server_args = { '--store', env.SPEC_STORE, '--turn-timeout', '120' },
     claude_path = env.CLAUDE_SIDECAR_CLAUDE_PATH,
     env = { CLAUDE_CONFIG_DIR = env.SPEC_CLAUDE_CONFIG_DIR },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
-import { claudePath, extensionDir, fakeApi, sidecarDll, sidecarEnv, tempDir, withTimeout } from './helpers.mjs';
+import { claudePath, extensionDir, fakeApi, serverPath, sidecarEnv, tempDir, withTimeout } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { SidecarClient, resolveServerCommand } = require(path.join(extensionDir, 'out/client.js'));
@@ -26,7 +26,7 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
   const permissionRequests = [];
 
   before(async () => {
-    assert.ok(fs.existsSync(sidecarDll), `server not built: ${sidecarDll}`);
+    assert.ok(fs.existsSync(serverPath), `server not built: ${serverPath}`);
     assert.ok(fs.existsSync(claudePath), `Claude Code CLI missing: ${claudePath}`);
     api = await fakeApi();
     const root = tempDir('client');
@@ -38,7 +38,7 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
     client = new SidecarClient({
       server: () =>
         resolveServerCommand({
-          serverPath: sidecarDll,
+          serverPath,
           claudePath,
           serverArgs: ['--store', store, '--log-level', 'info'],
           baseEnv: sidecarEnv(api.port, configDir),

