@@ -237,7 +237,12 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         var records = new List<SessionRecord>();
         while (reader.Read())
         {
-            records.Add(ReadRecord(reader));
+            // Another writer of the database may have stored anything: an id that is not a session id never names a path here.
+            var record = ReadRecord(reader);
+            if (Identifiers.SessionId.Normalize(record.SessionId) == record.SessionId)
+            {
+                records.Add(record);
+            }
         }
 
         return (IReadOnlyList<SessionRecord>)records;

@@ -57,6 +57,24 @@ public sealed class PostgresStoreTests(PostgresServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task A_row_whose_id_is_not_a_session_id_is_never_listed()
+    {
+        var database = server.CreateDatabase();
+        using var store = PostgresStore.Open(database);
+        store.Insert(Record());
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "INSERT INTO sidecar_sessions (session_id, user_id, project_key, working_directory, real_working_directory, created_at_ms, last_active_at_ms, title, first_prompt) VALUES ('../../../etc/passwd', 'alice', 'x', '/work', '/work', 0, 1, 't', 'p')",
+                connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([SessionId], store.List("alice", realWorkingDirectory: null).Select(record => record.SessionId));
+    }
+
+    [Fact]
     public void The_advisory_lock_is_held_once_until_released()
     {
         var database = server.CreateDatabase();
