@@ -58,20 +58,27 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
             // The CLI takes the id given; should one ever name another, cancels by that name reach the turn too.
             runningTurns[announcedId] = (turnCancellation, request.UserId);
             var now = clock.GetUtcNow();
+            var record = new SessionRecord(
+                announcedId,
+                request.UserId,
+                request.WorkingDirectory,
+                realWorkingDirectory,
+                CreatedAt: now,
+                LastActiveAt: now,
+                Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
+                FirstPrompt: request.Prompt);
             try
             {
-                catalog.Records.Insert(new SessionRecord(
-                    announcedId,
-                    request.UserId,
-                    request.WorkingDirectory,
-                    realWorkingDirectory,
-                    CreatedAt: now,
-                    LastActiveAt: now,
-                    Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
-                    FirstPrompt: request.Prompt));
+                catalog.Records.Insert(record);
                 log.Info($"Session {announcedId} started in {request.WorkingDirectory}.");
             }
-            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException or StoreUnavailableException)
+            catch (StoreUnavailableException exception) when (catalog.Mirror is { } mirror)
+            {
+                // The shared store went away since this turn took its lock: the record waits with the turn's mirror.
+                mirror.KeepUnsaved(record);
+                log.Error($"Session {announcedId} started, but the database went away before it heard of it: {exception.Message}");
+            }
+            catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 // The turn goes on regardless (stopping it could lose the session); the CLI's transcript still lists it as external.
                 log.Error($"Session {announcedId} started, but its metadata could not be stored: {exception.Message}");

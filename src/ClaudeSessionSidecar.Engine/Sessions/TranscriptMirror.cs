@@ -22,6 +22,9 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     private const string MetaSuffix = ".meta.json";
 
     private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Sessions started here whose record the database has not got yet (it went away as they started).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SessionRecord> unsaved = new(StringComparer.Ordinal);
     private Task? retrying;
 
     public PostgresStore Shared => shared;
@@ -45,6 +48,9 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         return new(inner, this, transcriptPath);
     }
 
+    /// <summary>Keeps a new session's record until the database takes it, with its transcript (at its reconciliation).</summary>
+    public void KeepUnsaved(SessionRecord record) => unsaved[record.SessionId] = record;
+
     /// <summary>Mirrors a change made here outside a turn (a title, a tag, a fork); pending until the database takes it.</summary>
     public bool MirrorEdit(string sessionId, string transcriptPath)
     {
@@ -62,8 +68,16 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         try
         {
             var record = shared.Get(sessionId);
+            if (record is null && unsaved.TryGetValue(sessionId, out var waiting))
+            {
+                shared.Insert(waiting);
+                unsaved.TryRemove(sessionId, out _);
+                record = shared.Get(sessionId);
+            }
+
             if (record?.Shared is not { } before)
             {
+                // Not a session of the store (nor one this process started): its transcript stays this machine's.
                 local.ClearPendingMirror(sessionId);
                 return true;
             }
