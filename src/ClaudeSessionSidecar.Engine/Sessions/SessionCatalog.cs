@@ -108,6 +108,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
         // Known now: the store's sessions, and the few transcripts whose time is not known before reading (links) or
         // that share their id with another (the first that lists, in folder order, wins). The rest wait in order.
+        var scanning = Stopwatch.GetElapsedTime(started);
         var items = own.Select(view => new ListingItem(view.LastActiveAt, view.SessionId, view, null, null)).ToList();
         var seen = new HashSet<string>(transcripts.Count, StringComparer.Ordinal);
         var shared = transcripts.Where(pair => !seen.Add(pair.Transcript.SessionId)).Select(pair => pair.Transcript.SessionId).ToHashSet(StringComparer.Ordinal);
@@ -129,7 +130,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
 
         items.Sort(static (a, b) => b.Time != a.Time ? b.Time.CompareTo(a.Time) : string.CompareOrdinal(b.SessionId, a.SessionId));
-        log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
+        log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned ({scanning.TotalMilliseconds:F1} ms) and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
         return InOrder(items, realFilter, scope);
     }
 

@@ -69,7 +69,14 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
         var changes = FolderChanges.Shared;
         if (changes is not null && lastScans.TryGetValue(folder, out var last) && changes.Changes(folder) == last.ChangeCount)
         {
-            return Rescan(folder, last);
+            // Kept as the folder's last scan: the entries found since are not looked up (nor copied) again.
+            var rescanned = Rescan(folder, last);
+            if (!ReferenceEquals(rescanned, last.Transcripts))
+            {
+                lastScans.TryUpdate(folder, last with { Transcripts = rescanned }, last);
+            }
+
+            return rescanned;
         }
 
         var changeCount = changes?.Watch(folder);
@@ -98,26 +105,39 @@ public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvid
     private List<ScannedTranscript> Rescan(string folder, FolderScan last)
     {
         var known = Folder(folder);
-        var scanned = new List<ScannedTranscript>(last.Transcripts.Count);
-        foreach (var transcript in last.Transcripts)
+        List<ScannedTranscript>? scanned = null;
+        for (var i = 0; i < last.Transcripts.Count; i++)
         {
-            if (transcript.Stamp is not { } stamp)
+            var transcript = last.Transcripts[i];
+            var current = transcript;
+            if (transcript.Stamp is { } stamp)
             {
-                scanned.Add(transcript);
-                continue;
+                if (last.SidecarFolders.Contains(transcript.SessionId))
+                {
+                    stamp = stamp with { Sidecar = SidecarStamp(Path.Combine(folder, transcript.SessionId)) };
+                }
+
+                if (transcript.Entry is not { } entry || entry.Stamp != stamp || transcript.Stamp != stamp)
+                {
+                    var found = known.TryGetValue(transcript.Path, out var remembered) && remembered.Stamp == stamp ? remembered : null;
+                    if (found != transcript.Entry || transcript.Stamp != stamp)
+                    {
+                        current = transcript with { Stamp = stamp, Entry = found };
+                    }
+                }
             }
 
-            if (last.SidecarFolders.Contains(transcript.SessionId))
+            // The last scan's list itself while nothing differs from it (no copy of thousands of rows a listing).
+            if (scanned is null && !ReferenceEquals(current, transcript))
             {
-                stamp = stamp with { Sidecar = SidecarStamp(Path.Combine(folder, transcript.SessionId)) };
+                scanned = new List<ScannedTranscript>(last.Transcripts.Count);
+                scanned.AddRange(last.Transcripts.Take(i));
             }
 
-            scanned.Add(transcript.Entry is { } entry && entry.Stamp == stamp && transcript.Stamp == stamp
-                ? transcript
-                : transcript with { Stamp = stamp, Entry = known.TryGetValue(transcript.Path, out var current) && current.Stamp == stamp ? current : null });
+            scanned?.Add(current);
         }
 
-        return scanned;
+        return scanned ?? last.Transcripts;
     }
 
     private List<ScannedTranscript> ScanFolder(string folder, out HashSet<string> sidecarFolders)
