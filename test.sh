@@ -22,6 +22,17 @@ if [ ! -d "$SDK_ORACLE/node_modules/@anthropic-ai/claude-agent-sdk" ] || [ ! -d 
   npm install --prefix "$SDK_ORACLE" --no-audit --no-fund --loglevel=error
 fi
 
+# PostgreSQL 15 for the PostgreSQL store's tests (each starts a throw-away server in a temp folder): from apt when
+# missing and this runs as root; otherwise those tests fail and say what to install.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing postgresql with apt ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+  else
+    echo "PostgreSQL is missing (apt-get install postgresql): the PostgreSQL store's tests will fail"
+  fi
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 dotnet build ClaudeSessionSidecar.sln -c Release -nologo -v quiet
