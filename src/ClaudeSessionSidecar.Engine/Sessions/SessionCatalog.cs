@@ -398,12 +398,16 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
     /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
     /// <param name="workingDirectory">Where to look for a session the store does not know.</param>
-    public SessionStatus GetStatus(string sessionId, string userId, string? workingDirectory)
+    public SessionStatus GetStatus(string sessionId, string userId, string? workingDirectory) => GetStatus(sessionId, userId, workingDirectory, out _);
+
+    /// <param name="record">The user's record of the session, when the store has one (read once, for the caller too).</param>
+    internal SessionStatus GetStatus(string sessionId, string userId, string? workingDirectory, out SessionRecord? record)
     {
-        var record = Records.Get(sessionId);
+        record = Records.Get(sessionId);
         if (record is not null && record.UserId != userId)
         {
             // Another user's session is not to be seen, not even as "exists".
+            record = null;
             return SessionStatus.NotResumable(NotResumableReason.MetadataNotFound);
         }
 
@@ -500,7 +504,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             return (Judge(record.SessionId, record.WorkingDirectory, realWorkingDirectory), null);
         }
 
-        var path = Locator.Locate(record.SessionId, realWorkingDirectory) ?? Mirror.TranscriptPath(record);
+        var path = Mirror.LocalTranscriptPath(record);
         if (Mirror.IsLocalCurrent(record, path, mirrorState))
         {
             return (Judge(record.SessionId, record.WorkingDirectory, realWorkingDirectory), null);
@@ -557,7 +561,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         if (Mirror is not null && record?.Shared is not null)
         {
             // A session from another machine, or one that moved on there: its transcript is brought here first.
-            var local = Locator.Locate(sessionId, where) ?? Mirror.TranscriptPath(record);
+            var local = Mirror.LocalTranscriptPath(record);
             if (!Mirror.IsLocalCurrent(record, local))
             {
                 Mirror.Refresh(record, local);

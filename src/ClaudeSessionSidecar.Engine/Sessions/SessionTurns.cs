@@ -106,7 +106,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <exception cref="SessionBusyException">A turn is already running on it, here or in another process.</exception>
     public async Task<TurnResult> ResumeAsync(ResumeSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
     {
-        var status = catalog.GetStatus(request.SessionId, request.UserId, workingDirectory: null);
+        var status = catalog.GetStatus(request.SessionId, request.UserId, workingDirectory: null, out var record);
         if (!status.Resumable)
         {
             throw new SessionNotResumableException(request.SessionId, status);
@@ -114,7 +114,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
 
         using var sessionLock = locks.TryAcquire(request.SessionId) ?? throw new SessionBusyException(request.SessionId);
         string? transcriptPath = null;
-        if (catalog.Mirror is { } mirror && catalog.Records.Get(request.SessionId) is { Shared: not null } record)
+        if (catalog.Mirror is { } mirror && record is { Shared: not null })
         {
             // Another machine may have taken turns since this one's live process last ran: it would not know them.
             transcriptPath = status.FilePath!;

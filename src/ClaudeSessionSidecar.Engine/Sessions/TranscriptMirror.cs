@@ -34,6 +34,10 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     /// <summary>Where the CLI's path rule puts the session's transcript on this machine.</summary>
     public string TranscriptPath(SessionRecord record) => TranscriptPath(record.SessionId, SessionCatalog.RealWorkingDirectoryOf(record));
 
+    /// <summary>The session's transcript here: the one the CLI would resume (it looks in other project folders too), else where its path rule puts it.</summary>
+    public string LocalTranscriptPath(SessionRecord record) =>
+        locator.Locate(record.SessionId, SessionCatalog.RealWorkingDirectoryOf(record)) ?? TranscriptPath(record);
+
     public string TranscriptPath(string sessionId, string realWorkingDirectory) =>
         Path.Combine(locator.ConfigDirectory.ProjectsPath, ProjectDirectoryName.Encode(realWorkingDirectory), sessionId + TranscriptLocator.Extension);
 
@@ -82,17 +86,14 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
                 return true;
             }
 
-            var version = before.Version;
             if (File.Exists(transcriptPath))
             {
+                var version = before.Version;
                 foreach (var (subpath, path) in LocalFiles(sessionId, transcriptPath))
                 {
                     version = MakeEqual(before.ProjectKey, sessionId, subpath, ReadLocal(subpath, path)) ?? version;
                 }
-            }
 
-            if (File.Exists(transcriptPath))
-            {
                 shared.SaveJudgement(sessionId, Judge(before.ProjectKey, version, transcriptPath));
                 var file = new FileInfo(transcriptPath);
                 local.SaveMirrored(sessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);

@@ -300,13 +300,13 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     });
 
     /// <summary>Writes lines of one file after the last one stored (or in place of all, with <see cref="MirrorWrite.Replace"/>), and bumps the session's version.</summary>
-    /// <returns>The session's version after the write; null when it has no row (lines of a session no server created).</returns>
+    /// <returns>The session's version after the write; null when nothing was written, or the session has no row (lines of a session no server created).</returns>
     public long? Write(string projectKey, string sessionId, string subpath, IReadOnlyList<MirrorEntry> entries, MirrorWrite mode)
     {
         var replace = mode == MirrorWrite.Replace;
         if (entries.Count == 0 && !replace)
         {
-            return Get(sessionId)?.Shared?.Version;
+            return null;
         }
 
         return Run(connection =>
