@@ -106,8 +106,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         var cwd = a.Environment.Workspace;
         var sessionId = await CreateAsync(a, cwd, "before the race");
         const string Slow = "[slow:4000] the long turn on A";
-        var running = a.Server.InvokeAsync("session/resume", new { sessionId, prompt = Slow });
-        await WaitForPromptInFileAsync(a.TranscriptPath(sessionId, cwd), Slow);
+        var running = await StartTurnAsync(a, sessionId, cwd, Slow);
 
         var busy = await b.FailAsync("session/resume", new { sessionId, prompt = "too early on B" });
 
@@ -130,8 +129,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         var sessionId = await CreateAsync(a, cwd, "before the kill");
         var local = a.TranscriptPath(sessionId, cwd);
         const string Killed = "[slow:3000] the turn A's server dies in";
-        var running = a.Server.InvokeAsync("session/resume", new { sessionId, prompt = Killed });
-        await WaitForPromptInFileAsync(local, Killed);
+        var running = await StartTurnAsync(a, sessionId, cwd, Killed);
         var orphans = a.Server.CliChildren();
         Assert.NotEmpty(orphans);
 
@@ -175,8 +173,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
 
             // The database goes away in the middle of a turn.
             const string Missed = "[slow:5000] a turn the database misses";
-            var running = a.Server.InvokeAsync("session/resume", new { sessionId, prompt = Missed });
-            await WaitForPromptInFileAsync(a.TranscriptPath(sessionId, cwd), Missed);
+            var running = await StartTurnAsync(a, sessionId, cwd, Missed);
             await postgres.StopAsync();
             var answer = await running.WaitAsync(TimeSpan.FromSeconds(90));
 
@@ -207,8 +204,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
 
         // Every connection of the database is cut while a turn runs: the turn's lock connection and the pooled ones.
         const string Cut = "[slow:3000] a turn whose connections are cut";
-        var running = a.Server.InvokeAsync("session/resume", new { sessionId, prompt = Cut });
-        await WaitForPromptInFileAsync(a.TranscriptPath(sessionId, cwd), Cut);
+        var running = await StartTurnAsync(a, sessionId, cwd, Cut);
         await postgres.KillConnectionsAsync(new NpgsqlConnectionStringBuilder(connectionString).Database!);
         var answer = await running.WaitAsync(TimeSpan.FromSeconds(90));
 
@@ -415,9 +411,17 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
     /// <summary>The last request the fake model got for this prompt.</summary>
     private JObject LastRequest(string prompt) => api.Requests.Last(request => FakeMessagesApi.PromptOf(request) == prompt);
 
-    /// <summary>Waits until the CLI has written the prompt to the transcript: the turn holds the session's lock.</summary>
-    private static Task WaitForPromptInFileAsync(string transcript, string prompt) =>
-        Polling.WaitUntilAsync(() => File.Exists(transcript) && File.ReadAllText(transcript).Contains(prompt, StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"'{prompt}' in {transcript}");
+    /// <summary>
+    /// Starts a resume of the session on the machine, and waits until the CLI has written its prompt to the transcript
+    /// (the turn then holds the session's lock); the task answers when the turn ends.
+    /// </summary>
+    private static async Task<Task<JToken>> StartTurnAsync(Machine machine, string sessionId, string workingDirectory, string prompt)
+    {
+        var running = machine.Server.InvokeAsync("session/resume", new { sessionId, prompt });
+        var transcript = machine.TranscriptPath(sessionId, workingDirectory);
+        await Polling.WaitUntilAsync(() => File.Exists(transcript) && File.ReadAllText(transcript).Contains(prompt, StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"'{prompt}' in {transcript}");
+        return running;
+    }
 
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string waitingFor)
     {
