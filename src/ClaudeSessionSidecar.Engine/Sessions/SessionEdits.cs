@@ -93,7 +93,9 @@ public sealed class SessionEdits(SessionCatalog catalog, SessionTurns turns, Ses
         string forkId, forkPath;
         try
         {
-            (forkId, forkPath) = TranscriptEditor.Fork(path, sessionId, upToMessageId, title, clock.GetUtcNow());
+            // The title the session's view shows: its transcript's custom title, else the one given at create.
+            var sourceTitle = record is null ? null : TranscriptSummary.Read(path).CustomTitle ?? record.Title;
+            (forkId, forkPath) = TranscriptEditor.Fork(path, sessionId, upToMessageId, title, sourceTitle, clock.GetUtcNow());
         }
         catch (ArgumentException exception)
         {

@@ -35,11 +35,13 @@ public static class TranscriptEditor
     /// <summary>
     /// Copies a session into a new one beside it, as the SDK's <c>forkSession</c> does: the main-chain entries (up to
     /// and including <paramref name="upToMessageId"/> when given) with new uuids, the new session id, a
-    /// <c>forkedFrom</c> link, and a custom title "… (fork)".
+    /// <c>forkedFrom</c> link, and a custom title: <paramref name="title"/>, or else "<paramref name="sourceTitle"/> (fork)".
     /// </summary>
+    /// <param name="sourceTitle">The source session's title as its listings show it (a title given at create lives in
+    /// the store, not in the transcript); null reads the transcript's own.</param>
     /// <returns>The new session's id and path.</returns>
     /// <exception cref="ArgumentException"><paramref name="upToMessageId"/> is not a message of the session.</exception>
-    public static (string SessionId, string FilePath) Fork(string sourcePath, string sourceSessionId, string? upToMessageId, string? title, DateTimeOffset now)
+    public static (string SessionId, string FilePath) Fork(string sourcePath, string sourceSessionId, string? upToMessageId, string? title, string? sourceTitle, DateTimeOffset now)
     {
         var entries = ConversationChain.ReadEntries(sourcePath)
             .Where(entry => (string?)entry["type"] is "user" or "assistant" or "attachment" or "system" or "progress" && !(entry["isSidechain"]?.Type == JTokenType.Boolean && (bool)entry["isSidechain"]!))
@@ -73,7 +75,12 @@ public static class TranscriptEditor
         var newIds = kept.ToDictionary(entry => (string)entry["uuid"]!, _ => Guid.NewGuid().ToString(), StringComparer.Ordinal);
         var forkId = Guid.NewGuid().ToString();
         var forkPath = Path.Combine(Path.GetDirectoryName(sourcePath)!, forkId + TranscriptLocator.Extension);
-        var sourceTitle = title is { Length: > 0 } ? null : TranscriptSummary.Read(sourcePath) is var summary ? summary.CustomTitle ?? summary.FirstPrompt : null;
+        if (title is not { Length: > 0 } && sourceTitle is null)
+        {
+            var summary = TranscriptSummary.Read(sourcePath);
+            sourceTitle = summary.CustomTitle ?? summary.FirstPrompt;
+        }
+
         var timestamp = Timestamp(now);
 
         var output = new StringBuilder();

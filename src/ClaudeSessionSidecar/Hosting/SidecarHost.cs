@@ -152,16 +152,21 @@ public sealed class SidecarHost : System.IAsyncDisposable
 
     public void RequestShutdown() => shutdownRequested = true;
 
-    public void RequestExit() => exitRequested.TrySetResult();
-
-    /// <summary>Runs a turn so that a client's cancel, a disconnect or <c>exit</c> stops it safely, and the host waits for it before exiting.</summary>
-    internal async Task<T> RunTurnAsync<T>(Func<CancellationToken, Task<T>> turn, CancellationToken requestToken)
+    /// <summary>After <c>shutdown</c>, whatever only serves a turn (a turn, a spare CLI for one) is refused with -32600 <c>shutting_down</c>.</summary>
+    internal void RefuseNewTurnsAfterShutdown()
     {
         if (shutdownRequested || stopping.IsCancellationRequested)
         {
             throw new LocalRpcException("The server is shutting down and takes no new turns.") { ErrorCode = ErrorCodes.InvalidRequest, ErrorData = new ErrorData { Reason = "shutting_down" } };
         }
+    }
 
+    public void RequestExit() => exitRequested.TrySetResult();
+
+    /// <summary>Runs a turn so that a client's cancel, a disconnect or <c>exit</c> stops it safely, and the host waits for it before exiting.</summary>
+    internal async Task<T> RunTurnAsync<T>(Func<CancellationToken, Task<T>> turn, CancellationToken requestToken)
+    {
+        RefuseNewTurnsAfterShutdown();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestToken, stopping.Token);
         var running = turn(linked.Token);
         turnsInFlight.TryAdd(running, true);

@@ -23,6 +23,8 @@ public sealed class NotResumableErrorData : ErrorData
 /// <summary><c>data</c> of -31002: what the CLI said.</summary>
 public sealed class CliFailedErrorData : ErrorData
 {
+    /// <summary>Null while the CLI still runs (a turn stopped at the timeout whose process was kept): sent as null, not left out.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Include)]
     public int? ExitCode { get; init; }
 
     public required string Stderr { get; init; }

@@ -126,7 +126,11 @@ public sealed class CliFaultTests(ITestOutputHelper output)
 
         var error = await Assert.ThrowsAsync<StreamJsonRpc.RemoteInvocationException>(() => turn.WaitAsync(TimeSpan.FromSeconds(90)));
         Assert.Equal(-31002, error.ErrorCode);
-        Assert.Equal("turn_timeout", (string?)((JToken)error.ErrorData!)["reason"]);
+        var data = (JObject)error.ErrorData!;
+        Assert.Equal("turn_timeout", (string?)data["reason"]);
+        // As the protocol lists it: the CLI's exit code, here that of the kill that ended it.
+        Assert.Equal(JTokenType.Integer, data["exitCode"]?.Type);
+        Assert.Equal(ScriptedCli.SessionId, (string?)data["sessionId"]);
         Assert.NotNull(await server.InvokeAsync("initialize", new { }));
     }
 

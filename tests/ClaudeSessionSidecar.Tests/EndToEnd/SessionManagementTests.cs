@@ -205,6 +205,49 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task Rename_and_tag_are_allowed_while_a_turn_runs_and_neither_the_turn_nor_the_edit_is_lost()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var server = ServerProcess.Start(environment, output);
+        var sessionId = (string)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "first" }))["sessionId"]!;
+        var messagesBefore = server.Messages.Count;
+
+        var running = server.InvokeAsync("session/resume", new { sessionId, prompt = "[slow:4000] busy" });
+        await Polling.WaitUntilAsync(() => server.Messages.Count > messagesBefore, TimeSpan.FromSeconds(60), "the resumed turn's first message");
+        Assert.Equal("During", (string?)(await server.InvokeAsync("session/rename", new { sessionId, title = "During" }))["title"]);
+        Assert.Equal("mid-turn", (string?)(await server.InvokeAsync("session/tag", new { sessionId, tag = "mid-turn" }))["tag"]);
+        Assert.False(running.IsCompleted);
+        Assert.Equal(FakeMessagesApi.ReplyTo("[slow:4000] busy"), (string?)(await running)["result"]!["text"]);
+
+        var info = await server.InvokeAsync("session/info", new { sessionId });
+        Assert.Equal("During", (string?)info["title"]);
+        Assert.Equal("mid-turn", (string?)info["tag"]);
+        var sdk = await SdkOracle.RunAsync(environment, "info", new JObject { ["sessionId"] = sessionId, ["dir"] = environment.Workspace });
+        Assert.Equal("During", (string?)sdk["customTitle"]);
+        Assert.Equal("mid-turn", (string?)sdk["tag"]);
+        var resumed = await server.InvokeAsync("session/resume", new { sessionId, prompt = "after the edits" });
+        Assert.Contains("[slow:4000] busy", FakeMessagesApi.TextsOf(fixture.Api.Requests.Last(r => FakeMessagesApi.PromptOf(r) == "after the edits")));
+        Assert.True((bool)resumed["status"]!["resumable"]!);
+    }
+
+    [Fact]
+    public async Task Fork_is_named_after_the_title_the_session_shows_the_one_given_at_create_or_a_rename()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var server = ServerProcess.Start(environment, output);
+        var sessionId = (string)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "Say hello", title = "Demo" }))["sessionId"]!;
+
+        var fork = await server.InvokeAsync("session/fork", new { sessionId });
+        Assert.Equal("Demo (fork)", (string?)fork["title"]);
+        Assert.Equal("Demo (fork)", (string?)(await server.InvokeAsync("session/info", new { sessionId = (string)fork["sessionId"]! }))["title"]);
+        Assert.Equal("Demo (fork)", (string?)(await SdkOracle.RunAsync(environment, "info", new JObject { ["sessionId"] = (string)fork["sessionId"]!, ["dir"] = environment.Workspace }))["customTitle"]);
+
+        await server.InvokeAsync("session/rename", new { sessionId, title = "Renamed" });
+        Assert.Equal("Renamed (fork)", (string?)(await server.InvokeAsync("session/fork", new { sessionId }))["title"]);
+        Assert.Equal("Chosen", (string?)(await server.InvokeAsync("session/fork", new { sessionId, title = "Chosen" }))["title"]);
+    }
+
+    [Fact]
     public async Task Delete_removes_transcript_and_metadata_and_refuses_while_a_turn_runs()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);

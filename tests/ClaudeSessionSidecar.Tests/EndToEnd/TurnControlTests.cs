@@ -26,6 +26,25 @@ public sealed class TurnControlTests(FakeApiFixture fixture, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_turn_past_the_timeout_is_interrupted_answers_turn_timeout_with_a_null_exitCode_and_the_session_resumes()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        await using var server = ServerProcess.Start(environment, output, extraArguments: ["--turn-timeout", "3"]);
+
+        var error = await server.InvokeExpectingErrorAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "[slow:20000] too long" });
+
+        Assert.Equal(-31002, error.ErrorCode);
+        var data = (JObject)error.ErrorData!;
+        Assert.Equal("turn_timeout", (string?)data["reason"]);
+        // The CLI was interrupted, not ended: it is still running, so its exit code is null, and present.
+        Assert.True(data.TryGetValue("exitCode", out var exitCode), data.ToString());
+        Assert.Equal(JTokenType.Null, exitCode!.Type);
+        var sessionId = (string)data["sessionId"]!;
+        var resumed = await server.InvokeAsync("session/resume", new { sessionId, prompt = "after the timeout" });
+        Assert.Equal(FakeMessagesApi.ReplyTo("after the timeout"), (string?)resumed["result"]!["text"]);
+    }
+
+    [Fact]
     public async Task A_JSON_RPC_cancelRequest_on_a_resume_interrupts_it_the_same_way()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);

@@ -175,6 +175,22 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         var refused = await ErrorOfAsync("session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = "late" });
         Assert.Equal(-32600, (int?)refused["code"]);
         Assert.Equal("shutting_down", (string?)refused["data"]!["reason"]);
+
+        // A spare CLI only serves a turn, and a fork with a prompt is refused before its copy is made.
+        foreach (var (method, parameters) in new[]
+        {
+            ("session/prepare", new JObject { ["workingDirectory"] = environment.Workspace }),
+            ("session/fork", new JObject { ["sessionId"] = Guid.NewGuid().ToString(), ["prompt"] = "late" }),
+        })
+        {
+            var late = await ErrorOfAsync(method, parameters);
+            Assert.Equal(-32600, (int?)late["code"]);
+            Assert.Equal("shutting_down", (string?)late["data"]!["reason"]);
+        }
+
+        // Everything else still answers.
+        var listing = await client.RequestAsync("session/list", new JObject { ["workingDirectory"] = environment.Workspace });
+        Assert.NotNull(listing["result"]?["sessions"]);
     }
 
     private async Task<JObject> ErrorOfAsync(string method, JToken? parameters)

@@ -46,6 +46,11 @@ public sealed partial class SessionMethods
         var prompt = p.Prompt is null ? null : Require.Text(p.Prompt, "prompt");
         var title = p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength);
         var userId = UserIdOrDefault(p.UserId);
+        if (prompt is not null)
+        {
+            // Refused before the copy is made: a fork whose turn would then be refused is not left behind.
+            host.RefuseNewTurnsAfterShutdown();
+        }
 
         var fork = await Task.Run(() => Sessions.Edits.Fork(sessionId, userId, upTo, title), CancellationToken.None);
         var turn = prompt is null

@@ -29,6 +29,7 @@ public sealed partial class SessionMethods
         var workingDirectory = Require.AbsolutePath(p.WorkingDirectory, "workingDirectory");
         var model = Require.OptionalToken(p.Model, "model");
         var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
+        host.RefuseNewTurnsAfterShutdown();
         return new PrepareResult { Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false) };
     }
 }
