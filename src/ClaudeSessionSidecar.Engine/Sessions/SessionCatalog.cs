@@ -53,6 +53,10 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             : new SessionPage(page, null);
     }
 
+    /// <summary>Every session visible to the user, resumable or not, in the listings' order (what a search looks through).</summary>
+    internal IEnumerable<SessionView> Visible(string userId, string? workingDirectory, bool includeExternal) =>
+        AllSessions(userId, workingDirectory, includeExternal);
+
     /// <summary>One session's view, or null when this user cannot see it.</summary>
     /// <param name="workingDirectory">Where to look first for a session the store does not know.</param>
     public SessionView? Info(string sessionId, string userId, string? workingDirectory)
@@ -393,7 +397,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
     }
 
-    private static (long Time, string SessionId) DecodeCursor(string cursor) =>
+    internal static (long Time, string SessionId) DecodeCursor(string cursor) =>
         ListingCursor.TryDecode(cursor) ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
 
     /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>

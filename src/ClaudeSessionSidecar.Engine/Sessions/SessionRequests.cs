@@ -54,3 +54,15 @@ public sealed record ListSessionsRequest(
     bool IncludeArchived,
     bool IncludeProgrammatic,
     string? Cursor);
+
+/// <summary>A full-text search over the conversations of the sessions a listing would show.</summary>
+/// <param name="Query">As the user typed it (see <see cref="Store.SearchQuery"/>).</param>
+/// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SearchPage.NextCursor"/>).</param>
+public sealed record SearchSessionsRequest(
+    string Query,
+    string UserId,
+    string? WorkingDirectory,
+    int Limit,
+    bool IncludeExternal,
+    bool IncludeArchived,
+    string? Cursor);

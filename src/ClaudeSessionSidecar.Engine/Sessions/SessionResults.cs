@@ -42,3 +42,9 @@ public sealed record SessionView(
 
 /// <summary>One page of a listing; <see cref="NextCursor"/> is null on the last page.</summary>
 public sealed record SessionPage(IReadOnlyList<SessionView> Sessions, string? NextCursor);
+
+/// <summary>A session that holds every term of a search, with the messages that hold them.</summary>
+public sealed record SearchHit(SessionView Session, IReadOnlyList<SearchMatch> Matches);
+
+/// <summary>One page of a search's hits, in the listings' order; <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record SearchPage(IReadOnlyList<SearchHit> Sessions, string? NextCursor);

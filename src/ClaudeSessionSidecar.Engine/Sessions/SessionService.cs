@@ -24,6 +24,7 @@ public sealed class SessionService : IAsyncDisposable
         Catalog = new SessionCatalog(locator, store, log, time, shared is null ? store : shared, Mirror);
         Turns = new SessionTurns(cli, Catalog, locks, log, time, liveSessions ?? new LiveSessionOptions());
         Edits = new SessionEdits(Catalog, Turns, locks, log, time);
+        Search = new SessionSearch(Catalog, SearchIndex.Open(store, log, time));
     }
 
     /// <summary>The transcripts' mirror to a PostgreSQL store; null with the embedded store.</summary>
@@ -37,6 +38,9 @@ public sealed class SessionService : IAsyncDisposable
 
     /// <summary>rename, tag, archive, delete, fork.</summary>
     public SessionEdits Edits { get; }
+
+    /// <summary>full-text search over the conversations.</summary>
+    public SessionSearch Search { get; }
 
     /// <summary>The CLI's executable; null when none was found (turns then fail with "not found").</summary>
     public string? ClaudePath => cli.Options.ExecutablePath;

@@ -420,7 +420,7 @@ public sealed class SessionStore : ISessionRecords
         FirstPrompt: reader.GetString(reader.GetOrdinal("first_prompt")));
 
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static void CreateOwnerOnlyFile(string path)
+    internal static void CreateOwnerOnlyFile(string path)
     {
         if (File.Exists(path))
         {

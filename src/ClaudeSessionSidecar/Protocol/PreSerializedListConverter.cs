@@ -6,7 +6,7 @@ using Newtonsoft.Json;
 namespace ClaudeSessionSidecar.Protocol;
 
 /// <summary>
-/// Writes a listing's sessions (<c>session/list</c>, <c>session/listResumable</c>) straight to JSON text handed on
+/// Writes a listing's sessions (<c>session/list</c>, <c>session/listResumable</c>, <c>session/search</c>) straight to JSON text handed on
 /// whole (a <c>JRaw</c>). The formatter turns a result into a token tree before writing it, and asks each of its
 /// converters (StreamJsonRpc's own look for progress and async-enumerable interfaces by reflection) about every
 /// value: together about 28 µs a session, most of a warm listing of thousands. Here each field is written by hand,
@@ -80,6 +80,23 @@ public sealed class PreSerializedListConverter : JsonConverter
         Optional(json, "filePath", session.Status.FilePath);
         Optional(json, "workingDirectory", session.Status.WorkingDirectory);
         json.WriteEndObject();
+        if (session is SearchHitDto hit)
+        {
+            json.WritePropertyName("matches");
+            json.WriteStartArray();
+            foreach (var match in hit.Matches)
+            {
+                json.WriteStartObject();
+                Property(json, "uuid", match.Uuid);
+                Property(json, "type", match.Type);
+                Property(json, "timestamp", match.Timestamp);
+                Property(json, "snippet", match.Snippet);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
         json.WriteEndObject();
     }
 

@@ -20,7 +20,7 @@ public sealed class SessionManagementTests(FakeApiFixture fixture, ITestOutputHe
         var methods = (await server.InvokeAsync("initialize", new { }))["capabilities"]!["methods"]!.Values<string>().ToList();
 
         string[] expected = ["initialize", "shutdown", "session/create", "session/resume", "session/listResumable", "session/status", "session/list", "session/info",
-            "session/messages", "session/rename", "session/tag", "session/archive", "session/unarchive", "session/delete", "session/fork", "session/cancel", "session/prepare"];
+            "session/messages", "session/rename", "session/tag", "session/archive", "session/unarchive", "session/delete", "session/fork", "session/cancel", "session/prepare", "session/search"];
         Assert.Equal(expected.Order(), methods.Order());
     }
 

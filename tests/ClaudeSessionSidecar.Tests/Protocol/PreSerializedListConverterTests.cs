@@ -45,6 +45,17 @@ public sealed class PreSerializedListConverterTests
     }
 
     [Fact]
+    public void Search_hits_are_written_as_the_formatter_writes_them()
+    {
+        SearchHitDto[] hits =
+        [
+            new(Full, [new SearchMatchDto { Uuid = "u1", Type = "user", Timestamp = "2026-01-02T03:04:05.000Z", Snippet = "…the \"zebrafish\"\n…" }, new SearchMatchDto { Uuid = "u2", Type = "assistant", Snippet = "s" }]),
+            new(Sparse, []),
+        ];
+        Assert.Equal(Serialize(new SearchResult { Sessions = hits, NextCursor = "c" }, handWritten: false), Serialize(new SearchResult { Sessions = hits, NextCursor = "c" }, handWritten: true));
+    }
+
+    [Fact]
     public void Resumable_sessions_are_written_as_the_formatter_writes_them()
     {
         var sessions = new[] { Full with { WorkingDirectory = "/w" }, Sparse with { WorkingDirectory = "/v", FilePath = "/f" } }

@@ -27,6 +27,7 @@ public sealed partial class SessionMethods(SidecarHost host)
         methods.Add<StatusParams, SessionStatusDto>(Status, GetStatus);
         methods.Add<ListResumableParams, ListResumableResult>(ListResumable, ListResumableSessions, paramsOptional: true);
         methods.Add<ListParams, ListResult>(List, ListSessions, paramsOptional: true);
+        methods.Add<SearchParams, SearchResult>(Search, SearchSessions);
         methods.Add<InfoParams, InfoResult>(Info, GetInfo);
         methods.Add<MessagesParams, MessagesResult>(Messages, GetMessages);
         methods.Add<RenameParams, RenameResult>(Rename, RenameSession);
