@@ -566,7 +566,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         {
             // A session from another machine, or one that moved on there: its transcript is brought here first.
             var local = Mirror.LocalTranscriptPath(record);
-            if (!Mirror.IsLocalCurrent(record, local))
+            if (Mirror.NeedsRefresh(record, local))
             {
                 Mirror.Refresh(record, local);
             }

@@ -116,9 +116,9 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         string? transcriptPath = null;
         if (catalog.Mirror is { } mirror && record is { Shared: not null })
         {
-            // Another machine may have taken turns since this one's live process last ran: it would not know them.
+            // Another machine (or another config folder here) may have taken turns since this one's live process last ran: it would not know them.
             transcriptPath = status.FilePath!;
-            if (!mirror.IsLocalCurrent(record, transcriptPath))
+            if (mirror.NeedsRefresh(record, transcriptPath))
             {
                 await live.CloseAsync(request.SessionId);
                 mirror.Refresh(record, transcriptPath);
@@ -209,7 +209,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
                 await mirroring.FinishAsync();
             }
 
-            if (result is { Status.Resumable: true })
+            // A process whose transcript the reconcile rewrote from the store's copy would not know it: closed, not kept.
+            if (result is { Status.Resumable: true } && mirroring is not { LocalRewritten: true })
             {
                 await live.KeepOrCloseAsync(result.SessionId, process, result.Status.FilePath);
             }

@@ -48,7 +48,7 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     /// </summary>
     public MirroringObserver Observe(ITurnObserver inner, string sessionId, string transcriptPath)
     {
-        local.MarkPendingMirror(sessionId, transcriptPath, clock.GetUtcNow());
+        local.MarkPendingMirror(sessionId, Key(transcriptPath), clock.GetUtcNow());
         return new(inner, this, transcriptPath);
     }
 
@@ -58,17 +58,27 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     /// <summary>Mirrors a change made here outside a turn (a title, a tag, a fork); pending until the database takes it.</summary>
     public bool MirrorEdit(string sessionId, string transcriptPath)
     {
-        local.MarkPendingMirror(sessionId, transcriptPath, clock.GetUtcNow());
+        local.MarkPendingMirror(sessionId, Key(transcriptPath), clock.GetUtcNow());
         return Reconcile(sessionId, transcriptPath);
     }
 
+    /// <inheritdoc cref="Reconcile(string, string, out bool)"/>
+    public bool Reconcile(string sessionId, string transcriptPath) => Reconcile(sessionId, transcriptPath, out _);
+
     /// <summary>
     /// Makes the store's copy equal to the local files (the missing tail appended, or replaced where they differ), and
-    /// judges the session again for the listings. The caller holds the session's lock.
+    /// judges the session again for the listings. The caller holds the session's lock. A store's copy that has lines a
+    /// local file lacks is never replaced (another writer moved it on): then, as before a turn, the store's copy wins and
+    /// is written here, the local file kept beside it (<c>.diverged-&lt;ms&gt;</c>) if it held lines the store lacks.
     /// </summary>
-    /// <returns>False when the database could not be reached: the session stays pending, mirrored when it is back.</returns>
-    public bool Reconcile(string sessionId, string transcriptPath)
+    /// <param name="rewritten">Whether the local files were written from the store's copy (a live process no longer knows them).</param>
+    /// <returns>
+    /// False when the store's copy does not hold the local lines: the database could not be reached (the session stays
+    /// pending, mirrored when it is back), or both copies had moved on (the local one is kept beside the store's).
+    /// </returns>
+    public bool Reconcile(string sessionId, string transcriptPath, out bool rewritten)
     {
+        rewritten = false;
         try
         {
             var record = shared.Get(sessionId);
@@ -82,25 +92,52 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
             if (record?.Shared is not { } before)
             {
                 // Not a session of the store (nor one this process started): its transcript stays this machine's.
-                local.ClearPendingMirror(sessionId);
+                local.ClearPendingMirror(Key(transcriptPath));
                 return true;
             }
 
+            var mirrored = true;
             if (File.Exists(transcriptPath))
             {
                 var version = before.Version;
+                var storeAhead = new List<(string Path, bool HasOwnLines)>();
                 foreach (var (subpath, path) in LocalFiles(sessionId, transcriptPath))
                 {
-                    version = MakeEqual(before.ProjectKey, sessionId, subpath, ReadLocal(subpath, path)) ?? version;
+                    var lines = ReadLocal(subpath, path);
+                    var (written, missingHere, ownLines) = MakeEqual(before.ProjectKey, sessionId, subpath, lines);
+                    version = written ?? version;
+                    if (missingHere)
+                    {
+                        storeAhead.Add((path, ownLines));
+                    }
+                }
+
+                if (storeAhead.Count > 0)
+                {
+                    foreach (var (path, _) in storeAhead.Where(file => file.HasOwnLines))
+                    {
+                        var kept = KeepDiverged(path);
+                        log.Warning($"Session {sessionId}: the local transcript and the store's both moved on (the store's without the session's lock); the store's copy is used, the local one kept as {kept}.");
+                    }
+
+                    if (storeAhead.All(file => !file.HasOwnLines))
+                    {
+                        log.Warning($"Session {sessionId}: the store's copy has lines the local one lacks; it is written here rather than replaced.");
+                    }
+
+                    mirrored = storeAhead.All(file => !file.HasOwnLines);
+                    rewritten = true;
+                    Materialize(sessionId, before.ProjectKey, transcriptPath);
+                    version = shared.Get(sessionId)?.Shared?.Version ?? version;
                 }
 
                 shared.SaveJudgement(sessionId, Judge(before.ProjectKey, version, transcriptPath));
                 var file = new FileInfo(transcriptPath);
-                local.SaveMirrored(sessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
+                local.SaveMirrored(Key(transcriptPath), sessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
             }
 
-            local.ClearPendingMirror(sessionId);
-            return true;
+            local.ClearPendingMirror(Key(transcriptPath));
+            return mirrored;
         }
         catch (StoreUnavailableException exception)
         {
@@ -111,25 +148,41 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
 
     /// <summary>
     /// Makes one file's stored lines equal to the local ones: nothing when they are, the missing tail when the local file
-    /// only added lines (seen from the stored count and last line, without reading the store's copy), else all replaced.
+    /// only added lines (seen from the stored count and last line, without reading the store's copy), all replaced when
+    /// they differ elsewhere but the local file holds every stored line; else nothing (the store's copy is ahead).
     /// </summary>
-    /// <returns>The session's version after a write; null when nothing was written.</returns>
-    private long? MakeEqual(string projectKey, string sessionId, string subpath, List<MirrorEntry> lines)
+    /// <returns>
+    /// The session's version after a write (null when nothing was written); whether the store has lines the local file
+    /// lacks (it was then left as it is); and if so, whether the local file has lines the store lacks too.
+    /// </returns>
+    private (long? Version, bool MissingHere, bool OwnLines) MakeEqual(string projectKey, string sessionId, string subpath, List<MirrorEntry> lines)
     {
         var (count, last) = shared.Tail(projectKey, sessionId, subpath);
         if (count <= lines.Count && (count == 0 || Canonical(last!) == lines[count - 1].Json))
         {
-            return count == lines.Count ? null : shared.Write(projectKey, sessionId, subpath, lines.Skip(count).ToList(), MirrorWrite.AppendAll);
+            return (count == lines.Count ? null : shared.Write(projectKey, sessionId, subpath, lines.Skip(count).ToList(), MirrorWrite.AppendAll), false, false);
         }
 
         var stored = shared.Load(projectKey, sessionId, subpath);
         var prefix = CommonPrefix(stored, lines);
         if (prefix == stored.Count && prefix == lines.Count)
         {
-            return null;
+            return (null, false, false);
         }
 
-        return shared.Write(projectKey, sessionId, subpath, prefix == stored.Count ? lines.Skip(prefix).ToList() : lines, prefix == stored.Count ? MirrorWrite.AppendAll : MirrorWrite.Replace);
+        if (prefix == stored.Count)
+        {
+            return (shared.Write(projectKey, sessionId, subpath, lines.Skip(prefix).ToList(), MirrorWrite.AppendAll), false, false);
+        }
+
+        // A subagent's metadata file is one object the CLI rewrites: the local one replaces the stored one.
+        var storedEntries = stored.Skip(prefix).Select(StoredEntry).ToList();
+        if (!subpath.EndsWith(MetaSuffix, StringComparison.Ordinal) && AnyMissing(storedEntries, lines))
+        {
+            return (null, true, AnyMissing(lines.Skip(prefix), storedEntries, conversationOnly: true));
+        }
+
+        return (shared.Write(projectKey, sessionId, subpath, lines, MirrorWrite.Replace), false, false);
     }
 
     /// <summary>
@@ -137,6 +190,10 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     /// changed here since it was last made equal to the store's, or the store has not changed since.
     /// </summary>
     /// <param name="state">This machine's side of the mirror read once for many sessions (a listing); null to read it for this one.</param>
+    /// <remarks>
+    /// This is bookkeeping, not a look at the store's lines: before a turn, <see cref="NeedsRefresh"/> also compares them,
+    /// so that bookkeeping that is wrong can cost a refresh but never a turn the store has.
+    /// </remarks>
     public bool IsLocalCurrent(SessionRecord record, string transcriptPath, LocalMirrorState? state = null)
     {
         if (!File.Exists(transcriptPath))
@@ -144,12 +201,13 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
             return false;
         }
 
-        if (state is not null ? state.Pending.Contains(record.SessionId) : local.IsPendingMirror(record.SessionId))
+        var key = Key(transcriptPath);
+        if (state is not null ? state.Pending.Contains(key) : local.IsPendingMirror(key))
         {
             return true;
         }
 
-        var mirrored = state is not null ? state.Mirrored.TryGetValue(record.SessionId, out var row) ? row : default((long, long, long)?) : local.GetMirrored(record.SessionId);
+        var mirrored = state is not null ? state.Mirrored.TryGetValue(key, out var row) ? row : default((long, long, long)?) : local.GetMirrored(key);
         if (mirrored is null)
         {
             // Never made equal here: the store's copy is the one to trust, unless it has none.
@@ -162,7 +220,40 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     }
 
     /// <summary>This machine's side of the mirror, read in two queries: what a listing's <see cref="IsLocalCurrent"/> asks of each session.</summary>
-    public LocalMirrorState ReadLocalState() => new(local.PendingMirrors().Select(pending => pending.SessionId).ToHashSet(StringComparer.Ordinal), local.AllMirrored());
+    public LocalMirrorState ReadLocalState() => new(local.PendingMirrors().Select(pending => pending.TranscriptPath).ToHashSet(StringComparer.Ordinal), local.AllMirrored());
+
+    /// <summary>
+    /// Whether the local transcript must be refreshed from the store's copy before a turn or an edit: the bookkeeping says
+    /// it is not current, or it lacks the store's last line where the store has it (one query, and a read of the local file).
+    /// </summary>
+    /// <exception cref="StoreUnavailableException">The database cannot be reached.</exception>
+    public bool NeedsRefresh(SessionRecord record, string transcriptPath)
+    {
+        if (!IsLocalCurrent(record, transcriptPath))
+        {
+            return true;
+        }
+
+        if (record.Shared is not { } sharedCopy)
+        {
+            return false;
+        }
+
+        var (count, last) = shared.Tail(sharedCopy.ProjectKey, record.SessionId, string.Empty);
+        if (count == 0)
+        {
+            return false;
+        }
+
+        var lines = ReadLocal(string.Empty, transcriptPath);
+        if (lines.Count >= count && Canonical(last!) == lines[count - 1].Json)
+        {
+            return false;
+        }
+
+        log.Info($"Session {record.SessionId}: the local transcript lacks lines of the store's copy ({lines.Count} lines here, {count} there); refreshing it.");
+        return true;
+    }
 
     /// <summary>
     /// Brings the local transcript up to date with the store's copy: written from it when missing or behind; mirrored
@@ -180,8 +271,16 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         var stored = shared.Load(sharedCopy.ProjectKey, record.SessionId, subpath: string.Empty);
         var lines = File.Exists(transcriptPath) ? ReadLocal(string.Empty, transcriptPath) : [];
         var prefix = CommonPrefix(stored, lines);
-        if (stored.Count == 0 || (prefix == stored.Count && prefix == lines.Count))
+        if (stored.Count == 0)
         {
+            return;
+        }
+
+        if (prefix == stored.Count && prefix == lines.Count)
+        {
+            // Equal: said so, so that the next turn need not look again.
+            var file = new FileInfo(transcriptPath);
+            local.SaveMirrored(Key(transcriptPath), record.SessionId, sharedCopy.Version, file.Length, file.LastWriteTimeUtc.Ticks);
             return;
         }
 
@@ -191,18 +290,13 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
             return;
         }
 
-        if (prefix < lines.Count)
+        if (prefix < lines.Count && AnyMissing(lines.Skip(prefix), stored.Skip(prefix).Select(StoredEntry).ToList(), conversationOnly: true))
         {
-            var storedUuids = stored.Select(UuidOf).ToHashSet(StringComparer.Ordinal);
-            if (lines.Skip(prefix).Any(line => line.Uuid is { } uuid && !storedUuids.Contains(uuid)))
-            {
-                var kept = $"{transcriptPath}.diverged-{clock.GetUtcNow().ToUnixTimeMilliseconds()}";
-                File.Copy(transcriptPath, kept, overwrite: true);
-                log.Warning($"Session {record.SessionId}: the local transcript and the store's both moved on; the store's copy is used, the local one kept as {kept}.");
-            }
+            var kept = KeepDiverged(transcriptPath);
+            log.Warning($"Session {record.SessionId}: the local transcript and the store's both moved on; the store's copy is used, the local one kept as {kept}.");
         }
 
-        Materialize(record, sharedCopy.ProjectKey, transcriptPath);
+        Materialize(record.SessionId, sharedCopy.ProjectKey, transcriptPath);
     }
 
     /// <summary>The store's verdict on its copy, judged now if it changed since it was last judged (written by the SDK, say).</summary>
@@ -255,7 +349,9 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     {
         try
         {
-            foreach (var (sessionId, transcriptPath) in local.PendingMirrors())
+            // The local store may be another config folder's too (its default folder is shared): its server mirrors those.
+            var projects = Key(locator.ConfigDirectory.ProjectsPath) + Path.DirectorySeparatorChar;
+            foreach (var (sessionId, transcriptPath) in local.PendingMirrors().Where(pending => pending.TranscriptPath.StartsWith(projects, StringComparison.Ordinal)))
             {
                 using var sessionLock = shared.TryLock(sessionId);
                 if (sessionLock is not null && Reconcile(sessionId, transcriptPath))
@@ -292,28 +388,39 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
     }
 
     /// <summary>Writes the store's copy (main transcript and subagent files) where the CLI's path rule looks.</summary>
-    private void Materialize(SessionRecord record, string projectKey, string transcriptPath)
+    private void Materialize(string sessionId, string projectKey, string transcriptPath)
     {
-        foreach (var subpath in shared.Subpaths(projectKey, record.SessionId))
+        foreach (var subpath in shared.Subpaths(projectKey, sessionId))
         {
-            var path = PathOf(record.SessionId, transcriptPath, subpath);
+            var path = PathOf(sessionId, transcriptPath, subpath);
             if (path is null)
             {
-                log.Warning($"Session {record.SessionId}: skipped the stored subpath '{subpath}', which would leave the session's folder.");
+                log.Warning($"Session {sessionId}: skipped the stored subpath '{subpath}', which would leave the session's folder.");
                 continue;
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var temporary = path + ".materializing";
-            File.WriteAllLines(temporary, shared.Load(projectKey, record.SessionId, subpath));
+            File.WriteAllLines(temporary, shared.Load(projectKey, sessionId, subpath));
             File.Move(temporary, path, overwrite: true);
         }
 
-        var version = shared.Get(record.SessionId)?.Shared?.Version ?? 0;
+        var version = shared.Get(sessionId)?.Shared?.Version ?? 0;
         var file = new FileInfo(transcriptPath);
-        local.SaveMirrored(record.SessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
-        log.Info($"Session {record.SessionId}: its transcript was written from the store ({file.Length} bytes).");
+        local.SaveMirrored(Key(transcriptPath), sessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
+        log.Info($"Session {sessionId}: its transcript was written from the store ({file.Length} bytes).");
     }
+
+    /// <summary>Keeps a copy of a local file beside it, <c>&lt;file&gt;.diverged-&lt;ms&gt;</c>, before the store's copy is written over it.</summary>
+    private string KeepDiverged(string path)
+    {
+        var kept = $"{path}.diverged-{clock.GetUtcNow().ToUnixTimeMilliseconds()}";
+        File.Copy(path, kept, overwrite: true);
+        return kept;
+    }
+
+    /// <summary>The bookkeeping's key of a local transcript: its full path (each config folder has its own copy of a session).</summary>
+    private static string Key(string transcriptPath) => Path.GetFullPath(transcriptPath);
 
     /// <summary>The local file of a stored subpath: "" is the transcript, "subagents/agent-x" its folder's <c>subagents/agent-x.jsonl</c>.</summary>
     private static string? PathOf(string sessionId, string transcriptPath, string subpath)
@@ -383,7 +490,18 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
 
     private static bool IsAgentMetadata(JObject entry) => (string?)entry["type"] == "agent_metadata";
 
-    private static string? UuidOf(string json) => TranscriptLines.TryParseObject(json)?["uuid"] is { Type: JTokenType.String } uuid ? (string?)uuid : null;
+    /// <summary>A stored line as <see cref="ReadLocal"/> reads a local one: its uuid, and the line compacted.</summary>
+    private static MirrorEntry StoredEntry(string json) =>
+        TranscriptLines.TryParseObject(json) is { } entry ? new MirrorEntry(entry["uuid"]?.Type == JTokenType.String ? (string?)entry["uuid"] : null, entry.ToString(Formatting.None)) : new MirrorEntry(null, json);
+
+    /// <summary>Whether some of the lines are not among the others: a line with a uuid looked for by its uuid, one without by its content.</summary>
+    /// <param name="conversationOnly">Only lines with a uuid count: the conversation, not the CLI's bookkeeping (the <c>cost-state</c> a live CLI writes as it closes, say).</param>
+    private static bool AnyMissing(IEnumerable<MirrorEntry> lines, IReadOnlyCollection<MirrorEntry> among, bool conversationOnly = false)
+    {
+        var uuids = among.Select(line => line.Uuid).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var others = among.Where(line => line.Uuid is null).Select(line => line.Json).ToHashSet(StringComparer.Ordinal);
+        return lines.Any(line => line.Uuid is { } uuid ? !uuids.Contains(uuid) : !conversationOnly && !others.Contains(line.Json));
+    }
 
     /// <summary>How many leading lines the store's copy and the local one share (compared as the store keeps them).</summary>
     private static int CommonPrefix(List<string> stored, List<MirrorEntry> lines)
@@ -449,15 +567,23 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
             return ValueTask.CompletedTask;
         }
 
+        /// <summary>Whether the reconcile wrote the local files from the store's copy (it had moved on): the turn's process does not know them.</summary>
+        public bool LocalRewritten { get; private set; }
+
         /// <summary>Waits for the frames received to be stored (or given up on), then reconciles the store's copy with the local files.</summary>
-        /// <returns>False when the database could not be reached (the session is mirrored when it is back).</returns>
+        /// <returns>False when the store's copy does not hold the turn: the database could not be reached (the session is mirrored when it is back), or the store's copy had moved on too.</returns>
         public Task<bool> FinishAsync() => finished ??= FinishOnceAsync();
 
         private async Task<bool> FinishOnceAsync()
         {
             frames.Writer.TryComplete();
             var sessionId = writer is null ? null : await writer;
-            return sessionId is null || await Task.Run(() => mirror.Reconcile(sessionId, transcriptPath));
+            return sessionId is null || await Task.Run(() =>
+            {
+                var mirrored = mirror.Reconcile(sessionId, transcriptPath, out var rewritten);
+                LocalRewritten = rewritten;
+                return mirrored;
+            });
         }
 
         private async Task<string> WriteAsync(string sessionId)

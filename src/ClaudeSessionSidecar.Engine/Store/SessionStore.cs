@@ -11,7 +11,7 @@ public sealed class SessionStore : ISessionRecords
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     private static readonly string[] Migrations =
     [
@@ -69,6 +69,29 @@ public sealed class SessionStore : ISessionRecords
         );
         CREATE TABLE mirrored_transcripts (
             session_id TEXT PRIMARY KEY NOT NULL,
+            version INTEGER NOT NULL,
+            file_size INTEGER NOT NULL,
+            modified_ticks INTEGER NOT NULL
+        );
+        """,
+
+        // 5: the mirror's rows are the local transcript's, by its path: two servers with their own config folders share
+        // one local store (its default folder), and a session's copy in one folder is not its copy in the other. The
+        // version-4 rows of mirrored_transcripts cannot say whose they were and go: without one, a turn compares its
+        // copy with the store's first.
+        """
+        CREATE TABLE pending_mirrors_by_path (
+            transcript_path TEXT PRIMARY KEY NOT NULL,
+            session_id TEXT NOT NULL,
+            since_ms INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO pending_mirrors_by_path (transcript_path, session_id, since_ms) SELECT transcript_path, session_id, since_ms FROM pending_mirrors;
+        DROP TABLE pending_mirrors;
+        ALTER TABLE pending_mirrors_by_path RENAME TO pending_mirrors;
+        DROP TABLE mirrored_transcripts;
+        CREATE TABLE mirrored_transcripts (
+            transcript_path TEXT PRIMARY KEY NOT NULL,
+            session_id TEXT NOT NULL,
             version INTEGER NOT NULL,
             file_size INTEGER NOT NULL,
             modified_ticks INTEGER NOT NULL
@@ -290,12 +313,14 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <summary>Remembers that a session's local transcript may hold lines the shared store lacks (a turn is running, or its mirror failed).</summary>
+    /// <param name="transcriptPath">The local transcript, a full path: the key (each config folder has its own copy of a session).</param>
     public void MarkPendingMirror(string sessionId, string transcriptPath, DateTimeOffset since) =>
-        Execute("INSERT INTO pending_mirrors (session_id, transcript_path, since_ms) VALUES ($id, $path, $since) ON CONFLICT (session_id) DO UPDATE SET transcript_path = $path",
+        Execute("INSERT INTO pending_mirrors (transcript_path, session_id, since_ms) VALUES ($path, $id, $since) ON CONFLICT (transcript_path) DO NOTHING",
             ("$id", sessionId), ("$path", transcriptPath), ("$since", since.ToUnixTimeMilliseconds()));
 
-    public void ClearPendingMirror(string sessionId) => Execute("DELETE FROM pending_mirrors WHERE session_id = $id", ("$id", sessionId));
+    public void ClearPendingMirror(string transcriptPath) => Execute("DELETE FROM pending_mirrors WHERE transcript_path = $path", ("$path", transcriptPath));
 
+    /// <summary>Every pending local transcript, of every config folder that uses this store, oldest first.</summary>
     public List<(string SessionId, string TranscriptPath)> PendingMirrors()
     {
         using var connection = OpenConnection();
@@ -311,26 +336,26 @@ public sealed class SessionStore : ISessionRecords
         return pending;
     }
 
-    public bool IsPendingMirror(string sessionId)
+    public bool IsPendingMirror(string transcriptPath)
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM pending_mirrors WHERE session_id = $id";
-        command.Parameters.AddWithValue("$id", sessionId);
+        command.CommandText = "SELECT 1 FROM pending_mirrors WHERE transcript_path = $path";
+        command.Parameters.AddWithValue("$path", transcriptPath);
         return command.ExecuteScalar() is not null;
     }
 
     /// <summary>Records that the local transcript (as stamped) equals the shared store's copy at <paramref name="version"/>.</summary>
-    public void SaveMirrored(string sessionId, long version, long fileSize, long modifiedTicks) =>
-        Execute("INSERT OR REPLACE INTO mirrored_transcripts (session_id, version, file_size, modified_ticks) VALUES ($id, $version, $size, $modified)",
-            ("$id", sessionId), ("$version", version), ("$size", fileSize), ("$modified", modifiedTicks));
+    public void SaveMirrored(string transcriptPath, string sessionId, long version, long fileSize, long modifiedTicks) =>
+        Execute("INSERT OR REPLACE INTO mirrored_transcripts (transcript_path, session_id, version, file_size, modified_ticks) VALUES ($path, $id, $version, $size, $modified)",
+            ("$path", transcriptPath), ("$id", sessionId), ("$version", version), ("$size", fileSize), ("$modified", modifiedTicks));
 
-    /// <summary>Every row <see cref="SaveMirrored"/> wrote, by session.</summary>
+    /// <summary>Every row <see cref="SaveMirrored"/> wrote, by local transcript.</summary>
     public Dictionary<string, (long Version, long FileSize, long ModifiedTicks)> AllMirrored()
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT session_id, version, file_size, modified_ticks FROM mirrored_transcripts";
+        command.CommandText = "SELECT transcript_path, version, file_size, modified_ticks FROM mirrored_transcripts";
         using var reader = command.ExecuteReader();
         var rows = new Dictionary<string, (long, long, long)>(StringComparer.Ordinal);
         while (reader.Read())
@@ -341,12 +366,12 @@ public sealed class SessionStore : ISessionRecords
         return rows;
     }
 
-    public (long Version, long FileSize, long ModifiedTicks)? GetMirrored(string sessionId)
+    public (long Version, long FileSize, long ModifiedTicks)? GetMirrored(string transcriptPath)
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, file_size, modified_ticks FROM mirrored_transcripts WHERE session_id = $id";
-        command.Parameters.AddWithValue("$id", sessionId);
+        command.CommandText = "SELECT version, file_size, modified_ticks FROM mirrored_transcripts WHERE transcript_path = $path";
+        command.Parameters.AddWithValue("$path", transcriptPath);
         using var reader = command.ExecuteReader();
         return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)) : null;
     }

@@ -7,6 +7,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using Npgsql;
 using Xunit.Abstractions;
+using static ClaudeSessionSidecar.Tests.Postgres.MultiMachineSteps;
 
 namespace ClaudeSessionSidecar.Tests.Postgres;
 
@@ -17,9 +18,6 @@ namespace ClaudeSessionSidecar.Tests.Postgres;
 /// </summary>
 public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFixture<FakeApiFixture>
 {
-    /// <summary>How long the background retry (every 5 s) and a busy machine may take to make a change visible.</summary>
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
-
     private readonly PostgresServer postgres;
     private readonly FakeMessagesApi api;
     private readonly ITestOutputHelper output;
@@ -60,7 +58,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
 
         Assert.Equal(FakeMessagesApi.ReplyTo("second turn on B"), (string?)resumed["result"]!["text"]);
         Assert.True((bool)resumed["mirrored"]!);
-        Assert.Contains("first turn on A", FakeMessagesApi.TextsOf(LastRequest("second turn on B")));
+        Assert.Contains("first turn on A", FakeMessagesApi.TextsOf(LastRequest(api, "second turn on B")));
         Assert.Equal(Conversation("first turn on A", "second turn on B"), await ConversationAsync(b, sessionId));
         Assert.True(File.Exists(onB));
     }
@@ -78,7 +76,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         var third = await ResumeAsync(a, sessionId, "three on A");
 
         Assert.Equal(FakeMessagesApi.ReplyTo("three on A"), (string?)third["result"]!["text"]);
-        Assert.Contains("two on B", FakeMessagesApi.TextsOf(LastRequest("three on A")));
+        Assert.Contains("two on B", FakeMessagesApi.TextsOf(LastRequest(api, "three on A")));
         var all = Conversation("one on A", "two on B", "three on A");
         Assert.Equal(all, await ConversationAsync(a, sessionId));
         Assert.Equal(all, await ConversationAsync(b, sessionId));
@@ -94,7 +92,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
             Assert.False((bool)result["is_error"]!, stdout);
             Assert.Equal(FakeMessagesApi.ReplyTo(prompt), (string?)result["result"]);
             Assert.Equal(sessionId, (string?)result["session_id"]);
-            Assert.Contains("three on A", FakeMessagesApi.TextsOf(LastRequest(prompt)));
+            Assert.Contains("three on A", FakeMessagesApi.TextsOf(LastRequest(api, prompt)));
         }
     }
 
@@ -140,13 +138,13 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         // The orphaned CLI finishes its turn into A's transcript (no server reads its mirror frames any more), then exits.
         await Polling.WaitUntilAsync(() => File.ReadAllText(local).Contains(FakeMessagesApi.ReplyTo(Killed), StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the orphaned CLI's answer in A's transcript");
         await WaitForExitOrKillAsync(orphans);
-        output.WriteLine($"Before the restart: {(await StoredEntriesAsync(sessionId)).Count} entries stored, {LocalEntries(local).Count} in A's file.");
-        Assert.NotEqual(LocalEntries(local), await StoredEntriesAsync(sessionId));
+        output.WriteLine($"Before the restart: {(await StoredEntriesAsync(connectionString, sessionId)).Count} entries stored, {LocalEntries(local).Count} in A's file.");
+        Assert.NotEqual(LocalEntries(local), await StoredEntriesAsync(connectionString, sessionId));
 
         await a.RestartAsync();
 
-        await EventuallyAsync(async () => LocalEntries(local).SequenceEqual(await StoredEntriesAsync(sessionId)), "the store to hold A's transcript");
-        Assert.Equal(LocalEntries(local), await StoredEntriesAsync(sessionId));
+        await EventuallyAsync(async () => LocalEntries(local).SequenceEqual(await StoredEntriesAsync(connectionString, sessionId)), "the store to hold A's transcript");
+        Assert.Equal(LocalEntries(local), await StoredEntriesAsync(connectionString, sessionId));
         Assert.Equal(Conversation("before the kill", Killed), await ConversationAsync(b, sessionId));
     }
 
@@ -210,7 +208,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
 
         Assert.Equal(FakeMessagesApi.ReplyTo(Cut), (string?)answer["result"]!["text"]);
         Assert.True((bool)answer["mirrored"]!, answer.ToString());
-        Assert.Equal(LocalEntries(a.TranscriptPath(sessionId, cwd)), await StoredEntriesAsync(sessionId));
+        Assert.Equal(LocalEntries(a.TranscriptPath(sessionId, cwd)), await StoredEntriesAsync(connectionString, sessionId));
         await ResumeAsync(b, sessionId, "after the cut on B");
         Assert.Equal(Conversation("before the connections drop", Cut, "after the cut on B"), await ConversationAsync(b, sessionId));
     }
@@ -246,7 +244,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
             // The schema is made before the server serves its first request.
             await first.CallAsync("initialize", new { clientInfo = new { name = "test", version = "1" } });
             Assert.Equal(0, await first.Server.ShutdownAsync());
-            await ExecuteAsync("UPDATE sidecar_schema SET version = 99");
+            await ExecuteAsync(connectionString, "UPDATE sidecar_schema SET version = 99");
 
             await using var refused = first.Launch();
             var exitCode = await refused.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -255,7 +253,7 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
             await Polling.WaitUntilAsync(() => first.Log.Lines.Any(line => line.Contains("schema version 99, newer than", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the stderr line that says the schema is newer");
         }
 
-        Assert.Equal(99, await ScalarAsync("SELECT version FROM sidecar_schema"));
+        Assert.Equal(99, await ScalarAsync(connectionString, "SELECT version FROM sidecar_schema"));
     }
 
     [Fact]
@@ -281,111 +279,12 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         var resumed = await ResumeAsync(a, sessionId, "A again after the SDK");
 
         Assert.Equal(FakeMessagesApi.ReplyTo("A again after the SDK"), (string?)resumed["result"]!["text"]);
-        Assert.Contains("turn by the SDK", FakeMessagesApi.TextsOf(LastRequest("A again after the SDK")));
+        Assert.Contains("turn by the SDK", FakeMessagesApi.TextsOf(LastRequest(api, "A again after the SDK")));
         Assert.Equal(Conversation("made by server A", "turn by the SDK", "A again after the SDK"), await ConversationAsync(a, sessionId));
     }
 
     /// <summary>A machine: its own config folder and local store, its server on this test's database.</summary>
     private Machine Start(string name) => new(name, url, api.BaseUrl, output);
-
-    private sealed class Machine : IAsyncDisposable
-    {
-        private readonly string store;
-
-        public Machine(string name, string store, string apiBaseUrl, ITestOutputHelper output)
-        {
-            Name = name;
-            this.store = store;
-            Environment = new TestEnvironment(apiBaseUrl);
-            Log = new CapturingOutput(output, name);
-            Server = Launch();
-        }
-
-        public string Name { get; }
-
-        public TestEnvironment Environment { get; }
-
-        /// <summary>The servers' stderr, also in the test's output.</summary>
-        public CapturingOutput Log { get; }
-
-        public ServerProcess Server { get; private set; }
-
-        /// <summary>Another server process on this machine's folders.</summary>
-        public ServerProcess Launch() => ServerProcess.Start(Environment, Log, extraArguments:
-            ["--store", store, "--local-store", Environment.StoreDirectory, "--claude-config-dir", Environment.ConfigDirectory]);
-
-        public async Task RestartAsync()
-        {
-            await Server.DisposeAsync();
-            Server = Launch();
-        }
-
-        /// <summary>Where the CLI's path rule puts the session's transcript on this machine.</summary>
-        public string TranscriptPath(string sessionId, string workingDirectory) =>
-            Path.Combine(Environment.ProjectsDirectory, ProjectDirectoryName.Encode(workingDirectory), sessionId + ".jsonl");
-
-        public Task<JToken> CallAsync(string method, object parameters) => Server.InvokeAsync(method, parameters).WaitAsync(TimeSpan.FromSeconds(90));
-
-        public Task<RpcError> FailAsync(string method, object parameters) => Server.InvokeExpectingErrorAsync(method, parameters).WaitAsync(TimeSpan.FromSeconds(90));
-
-        public async ValueTask DisposeAsync()
-        {
-            await Server.DisposeAsync();
-            Environment.Dispose();
-        }
-    }
-
-    /// <summary>Passes a server's stderr to the test's output, marked with the machine's name, and keeps it.</summary>
-    private sealed class CapturingOutput(ITestOutputHelper inner, string name) : ITestOutputHelper
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public void WriteLine(string message)
-        {
-            Lines.Enqueue(message);
-            try
-            {
-                inner.WriteLine($"[{name}] {message}");
-            }
-            catch (InvalidOperationException)
-            {
-                // The test has ended.
-            }
-        }
-
-        public void WriteLine(string format, params object[] args) => WriteLine(string.Format(CultureInfo.InvariantCulture, format, args));
-    }
-
-    private static async Task<string> CreateAsync(Machine machine, string workingDirectory, string prompt, string? userId = null)
-    {
-        var parameters = new JObject { ["workingDirectory"] = workingDirectory, ["prompt"] = prompt };
-        if (userId is not null)
-        {
-            parameters["userId"] = userId;
-        }
-
-        var created = await machine.CallAsync("session/create", parameters);
-        Assert.Equal(FakeMessagesApi.ReplyTo(prompt), (string?)created["result"]!["text"]);
-        Assert.True((bool)created["mirrored"]!, created.ToString());
-        return (string)created["sessionId"]!;
-    }
-
-    private static async Task<JToken> ResumeAsync(Machine machine, string sessionId, string prompt)
-    {
-        var resumed = await machine.CallAsync("session/resume", new { sessionId, prompt });
-        Assert.False((bool)resumed["result"]!["isError"]!, resumed.ToString());
-        return resumed;
-    }
-
-    /// <summary>The conversation of turns with these prompts, as <see cref="ConversationAsync"/> shows it.</summary>
-    private static List<string> Conversation(params string[] prompts) =>
-        prompts.SelectMany(prompt => new[] { "user: " + prompt, "assistant: " + FakeMessagesApi.ReplyTo(prompt) }).ToList();
-
-    /// <summary>The machine's session/messages, one "type: text" a message.</summary>
-    private static async Task<List<string>> ConversationAsync(Machine machine, string sessionId) =>
-        (await machine.CallAsync("session/messages", new { sessionId }))["messages"]!
-            .Select(message => $"{(string?)message["type"]}: {TextOf(message["message"]!["content"])}")
-            .ToList();
 
     /// <summary>As <see cref="ConversationAsync"/>; empty while the machine cannot show it (the database away, the session not there yet).</summary>
     private async Task<List<string>> TryConversationAsync(Machine machine, string sessionId)
@@ -398,42 +297,6 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         {
             output.WriteLine($"session/messages on {machine.Name}: {exception.ErrorCode} {exception.Message}");
             return [];
-        }
-    }
-
-    private static string TextOf(JToken? content) => content switch
-    {
-        JValue text => (string?)text ?? string.Empty,
-        JArray blocks => string.Concat(blocks.OfType<JObject>().Where(block => (string?)block["type"] == "text").Select(block => (string?)block["text"])),
-        _ => string.Empty,
-    };
-
-    /// <summary>The last request the fake model got for this prompt.</summary>
-    private JObject LastRequest(string prompt) => api.Requests.Last(request => FakeMessagesApi.PromptOf(request) == prompt);
-
-    /// <summary>
-    /// Starts a resume of the session on the machine, and waits until the CLI has written its prompt to the transcript
-    /// (the turn then holds the session's lock); the task answers when the turn ends.
-    /// </summary>
-    private static async Task<Task<JToken>> StartTurnAsync(Machine machine, string sessionId, string workingDirectory, string prompt)
-    {
-        var running = machine.Server.InvokeAsync("session/resume", new { sessionId, prompt });
-        var transcript = machine.TranscriptPath(sessionId, workingDirectory);
-        await Polling.WaitUntilAsync(() => File.Exists(transcript) && File.ReadAllText(transcript).Contains(prompt, StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"'{prompt}' in {transcript}");
-        return running;
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string waitingFor)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > Deadline)
-            {
-                Assert.Fail($"Waited {Deadline.TotalSeconds:0} s for {waitingFor}, in vain.");
-            }
-
-            await Task.Delay(250);
         }
     }
 
@@ -455,79 +318,5 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
                 process.Kill();
             }
         }
-    }
-
-    /// <summary>A transcript file's entries as the store keeps them: every line but the CLI's <c>api-request*</c> cache lines, compacted.</summary>
-    private static List<string> LocalEntries(string path) =>
-        File.ReadAllLines(path)
-            .Where(line => line.Length > 0)
-            .Select(line => (JObject)TranscriptLines.Parse(line))
-            .Where(entry => !((string?)entry["type"] ?? string.Empty).StartsWith("api-request", StringComparison.Ordinal))
-            .Select(entry => entry.ToString(Formatting.None))
-            .ToList();
-
-    /// <summary>The store's lines of the session's main transcript, in order, compacted.</summary>
-    private async Task<List<string>> StoredEntriesAsync(string sessionId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT entry::text FROM sidecar_transcript_entries WHERE session_id = @id AND subpath = '' ORDER BY seq", connection);
-        command.Parameters.AddWithValue("id", sessionId);
-        await using var reader = await command.ExecuteReaderAsync();
-        var entries = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            entries.Add(TranscriptLines.Parse(reader.GetString(0)).ToString(Formatting.None));
-        }
-
-        return entries;
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
-    }
-
-    /// <summary>Runs a command to its end (at most two minutes).</summary>
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments, IDictionary<string, string?> variables, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in variables)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -45,8 +45,11 @@ public sealed class TranscriptMirrorTests(PostgresServer server) : IClassFixture
         Assert.Equal(Stored(shared), File.ReadAllLines(path));
     }
 
-    [Fact]
-    public void When_both_moved_on_the_store_wins_and_the_local_conversation_is_kept_beside_it()
+    /// <param name="atTheEndOfATurn">Seen by the reconcile at the end of a turn (another writer did not take the lock), else by the refresh before one.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void When_both_moved_on_the_store_wins_and_the_local_conversation_is_kept_beside_it(bool atTheEndOfATurn)
     {
         var (mirror, shared, record) = Open();
         var path = mirror.TranscriptPath(record);
@@ -55,8 +58,19 @@ public sealed class TranscriptMirrorTests(PostgresServer server) : IClassFixture
 
         shared.Write(ProjectKey, SessionId, "", [new MirrorEntry("there", Line("there"))], MirrorWrite.Append);
         File.AppendAllLines(path, [Line("here")]);
-        mirror.Refresh(shared.Get(SessionId)!, path);
+        if (atTheEndOfATurn)
+        {
+            // The turn's lines are not in the store: not mirrored, and nothing left pending either.
+            Assert.False(mirror.Reconcile(SessionId, path, out var rewritten));
+            Assert.True(rewritten);
+            Assert.False(SessionStore.Open(environment.StoreDirectory).IsPendingMirror(Path.GetFullPath(path)));
+        }
+        else
+        {
+            mirror.Refresh(shared.Get(SessionId)!, path);
+        }
 
+        Assert.Equal([Line("u1"), Line("there")], Stored(shared));
         Assert.Equal([Line("u1"), Line("there")], File.ReadAllLines(path));
         var kept = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!, SessionId + ".jsonl.diverged-*"));
         Assert.Equal([Line("u1"), Line("here")], File.ReadAllLines(kept));
@@ -85,16 +99,80 @@ public sealed class TranscriptMirrorTests(PostgresServer server) : IClassFixture
         Assert.Empty(Directory.GetFiles(environment.Root, "escaped*", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public void Two_config_folders_on_one_local_store_keep_their_own_bookkeeping()
+    {
+        var (mirror, shared, record) = Open();
+        var path = mirror.TranscriptPath(record);
+        WriteLines(path, Line("u1"));
+        Assert.True(mirror.Reconcile(SessionId, path));
+
+        // The other folder's server takes a turn: its copy is current, this one's is behind, and each knows which.
+        var other = OpenMirror(shared, environment.Create("claude-config-b"));
+        var otherPath = other.TranscriptPath(record);
+        other.Refresh(shared.Get(SessionId)!, otherPath);
+        File.AppendAllLines(otherPath, [Line("u2")]);
+        Assert.True(other.Reconcile(SessionId, otherPath));
+
+        record = shared.Get(SessionId)!;
+        Assert.True(other.IsLocalCurrent(record, otherPath));
+        Assert.False(mirror.IsLocalCurrent(record, path));
+        Assert.False(mirror.IsLocalCurrent(record, path, mirror.ReadLocalState()));
+        Assert.True(mirror.NeedsRefresh(record, path));
+        mirror.Refresh(record, path);
+        Assert.Equal([Line("u1"), Line("u2")], File.ReadAllLines(path));
+        Assert.False(mirror.NeedsRefresh(shared.Get(SessionId)!, path));
+    }
+
+    [Fact]
+    public void Bookkeeping_that_says_the_local_copy_is_current_cannot_hide_lines_the_store_has()
+    {
+        var (mirror, shared, record) = Open();
+        var path = mirror.TranscriptPath(record);
+        WriteLines(path, Line("u1"));
+        mirror.Reconcile(SessionId, path);
+        shared.Write(ProjectKey, SessionId, "", [new MirrorEntry("u2", Line("u2"))], MirrorWrite.Append);
+
+        // The bare CLI wrote here too: by its bookkeeping the local copy changed here, so it is current.
+        File.AppendAllLines(path, [Line("here")]);
+        record = shared.Get(SessionId)!;
+        Assert.True(mirror.IsLocalCurrent(record, path));
+
+        Assert.True(mirror.NeedsRefresh(record, path));
+    }
+
+    [Fact]
+    public void A_reconcile_never_replaces_a_store_copy_with_lines_the_local_file_lacks()
+    {
+        var (mirror, shared, record) = Open();
+        var path = mirror.TranscriptPath(record);
+        WriteLines(path, Line("u1"), Line("u2"));
+        mirror.Reconcile(SessionId, path);
+
+        // Another writer (one that did not take the session's lock) stored a line this file lacks.
+        shared.Write(ProjectKey, SessionId, "", [new MirrorEntry("there", Line("there"))], MirrorWrite.Append);
+        File.WriteAllLines(path, [Line("u1"), Line("u2")]);
+
+        Assert.True(mirror.Reconcile(SessionId, path, out var rewritten));
+
+        Assert.True(rewritten);
+        Assert.Equal([Line("u1"), Line("u2"), Line("there")], Stored(shared));
+        Assert.Equal(Stored(shared), File.ReadAllLines(path));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, SessionId + ".jsonl.diverged-*"));
+    }
+
     private string ProjectKey => ProjectDirectoryName.Encode(environment.Workspace);
 
     private (TranscriptMirror Mirror, PostgresStore Shared, SessionRecord Record) Open()
     {
         var shared = PostgresStore.Open(server.CreateDatabase());
         shared.Insert(new SessionRecord(SessionId, "alice", environment.Workspace, environment.Workspace, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "title", "prompt"));
-        var locator = new TranscriptLocator(new ClaudeConfigDirectory(environment.ConfigDirectory, IsCliDefault: false));
-        var mirror = new TranscriptMirror(shared, SessionStore.Open(environment.StoreDirectory), locator, new TestLog(null), TimeProvider.System);
-        return (mirror, shared, shared.Get(SessionId)!);
+        return (OpenMirror(shared, environment.ConfigDirectory), shared, shared.Get(SessionId)!);
     }
+
+    /// <summary>A mirror of a config folder, on the environment's one local store.</summary>
+    private TranscriptMirror OpenMirror(PostgresStore shared, string configDirectory) =>
+        new(shared, SessionStore.Open(environment.StoreDirectory), new TranscriptLocator(new ClaudeConfigDirectory(configDirectory, IsCliDefault: false)), new TestLog(null), TimeProvider.System);
 
     private static List<string> Stored(PostgresStore shared) => shared.Load(ProjectDirectoryName.Encode(shared.Get(SessionId)!.RealWorkingDirectory), SessionId, "");
 

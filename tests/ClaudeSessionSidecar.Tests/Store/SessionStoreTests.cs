@@ -57,6 +57,40 @@ public sealed class SessionStoreTests : IDisposable
     }
 
     [Fact]
+    public void Version_5_keys_the_mirror_bookkeeping_by_transcript_keeping_the_pending_ones()
+    {
+        // The version-4 tables, keyed by session alone.
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(environment.StoreDirectory, SessionStore.FileName)};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE pending_mirrors (session_id TEXT PRIMARY KEY NOT NULL, transcript_path TEXT NOT NULL, since_ms INTEGER NOT NULL);
+                CREATE TABLE mirrored_transcripts (session_id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, file_size INTEGER NOT NULL, modified_ticks INTEGER NOT NULL);
+                INSERT INTO pending_mirrors VALUES ('s1', '/config-a/projects/p/s1.jsonl', 1);
+                INSERT INTO mirrored_transcripts VALUES ('s2', 7, 100, 200);
+                PRAGMA user_version = 4;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        var store = SessionStore.Open(environment.StoreDirectory);
+
+        Assert.Equal(SessionStore.SchemaVersion, store.ReadSchemaVersion());
+        Assert.Equal([("s1", "/config-a/projects/p/s1.jsonl")], store.PendingMirrors());
+        Assert.Empty(store.AllMirrored());
+
+        // One session, two config folders: two rows, neither the other's.
+        store.MarkPendingMirror("s1", "/config-b/projects/p/s1.jsonl", DateTimeOffset.UnixEpoch.AddMilliseconds(2));
+        store.SaveMirrored("/config-a/projects/p/s2.jsonl", "s2", 8, 1, 2);
+        store.SaveMirrored("/config-b/projects/p/s2.jsonl", "s2", 9, 3, 4);
+        store.ClearPendingMirror("/config-a/projects/p/s1.jsonl");
+        Assert.Equal([("s1", "/config-b/projects/p/s1.jsonl")], store.PendingMirrors());
+        Assert.Equal((8L, 1L, 2L), store.GetMirrored("/config-a/projects/p/s2.jsonl"));
+        Assert.Equal((9L, 3L, 4L), store.GetMirrored("/config-b/projects/p/s2.jsonl"));
+    }
+
+    [Fact]
     public void Refuses_a_store_written_by_a_newer_schema()
     {
         SessionStore.Open(environment.StoreDirectory);
