@@ -29,6 +29,6 @@ public sealed partial class SessionMethods
         var workingDirectory = Require.AbsolutePath(p.WorkingDirectory, "workingDirectory");
         var model = Require.OptionalToken(p.Model, "model");
         var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
-        return new PrepareResult { Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false) };
+        return new PrepareResult { Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false, entrypoint: host.Entrypoint.Name) };
     }
 }
