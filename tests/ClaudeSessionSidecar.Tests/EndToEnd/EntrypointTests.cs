@@ -127,6 +127,37 @@ public sealed class EntrypointTests(FakeApiFixture fixture, ITestOutputHelper ou
         Assert.Equal(2, await bad.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>Each name the server may write, and the near misses around the SDK's set, judged by the server and the SDK alike.</summary>
+    [Fact]
+    public async Task The_server_and_the_SDK_agree_on_every_name_the_server_writes_and_its_neighbours()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        string[] names = [.. SessionEntrypoint.AllNames, "sdk-ts", "sdk-py", "sdk-other", "SDK-CLI", "cli", "claude-vscode"];
+        Assert.All(SessionEntrypoint.AllNames, name => Assert.True(CliEntrypoint.IsSafe(name), name));
+        Assert.Equal([CliEntrypoint.Programmatic], SessionEntrypoint.AllNames.Where(CliEntrypoint.IsProgrammatic));
+        var ids = new Dictionary<string, string>();
+        foreach (var name in names)
+        {
+            var sessionId = Guid.NewGuid().ToString();
+            var path = global::ClaudeSessionSidecar.Tests.Protocol.PlantedTranscript.Write(environment, sessionId, firstTimestamp: "2026-01-01T00:00:00.000Z");
+            File.WriteAllLines(path, File.ReadLines(path).ToList().Select(line =>
+            {
+                var entry = TranscriptLines.TryParseObject(line)!;
+                entry["entrypoint"] = name;
+                return entry.ToString(Newtonsoft.Json.Formatting.None);
+            }));
+            ids[sessionId] = name;
+        }
+
+        await using var server = ServerProcess.Start(environment, output);
+        var serverListed = await ListIdsAsync(server, environment, includeProgrammatic: false);
+        var sdkListed = await SdkListIdsAsync(environment, includeProgrammatic: false);
+        var shown = names.Except(["sdk-cli", "sdk-ts", "sdk-py"]).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(shown, serverListed.Select(id => ids[id]).Order(StringComparer.Ordinal));
+        Assert.Equal(shown, sdkListed.Select(id => ids[id]).Order(StringComparer.Ordinal));
+        Assert.Equal(names.Length, (await ListIdsAsync(server, environment, includeProgrammatic: true)).Count);
+    }
+
     /// <summary>Every distinct <c>entrypoint</c> of the transcript's lines, in the order they first appear.</summary>
     internal static List<string> EntrypointsOf(TestEnvironment environment, string sessionId)
     {
