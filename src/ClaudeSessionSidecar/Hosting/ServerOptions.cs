@@ -51,12 +51,12 @@ public sealed class ServerOptions
           --live-sessions <n>          CLI processes kept running between turns, for fast follow-ups, and spares
                                        from session/prepare; least recently used closed first; 0 = off (default: 4,
                                        about 190 MB each)
+          --live-idle-timeout <seconds>
+                                       Close a live CLI process idle this long (default: 600)
           --entrypoint <interactive|programmatic>
                                        For clients that cannot say in initialize: interactive sessions are listed by
                                        `claude --resume` (entrypoint claude-session-sidecar...), programmatic ones are
                                        not (sdk-cli) (default: interactive; for `call`: programmatic)
-          --live-idle-timeout <seconds>
-                                       Close a live CLI process idle this long (default: 600)
           --log-file <path>            Write the log there instead of stderr
           --log-level <debug|info|warning|error|none>
                                        How much to log (default: info)
