@@ -28,7 +28,7 @@ public sealed record TranscriptSummary(
 
     /// <summary>
     /// The <c>entrypoint</c>s of programmatic sessions: the SDK's set (0.3.328, <c>includeProgrammatic</c>), which the
-    /// CLI's own <c>--resume</c> picker also hides (2.1.328, measured: exact and case-sensitive, <c>sdk-other</c> is shown).
+    /// CLI's own <c>--resume</c> picker also hides (2.1.328, measured: exact and case-sensitive, <c>sdk-whatever</c> and <c>SDK-CLI</c> are shown).
     /// </summary>
     public static IReadOnlyList<string> ProgrammaticEntrypoints { get; } = ["sdk-cli", "sdk-ts", "sdk-py"];
 

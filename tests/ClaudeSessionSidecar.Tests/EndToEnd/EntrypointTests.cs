@@ -65,14 +65,23 @@ public sealed class EntrypointTests(FakeApiFixture fixture, ITestOutputHelper ou
     public async Task A_resume_writes_the_connections_name_but_the_first_turn_keeps_deciding_the_listing()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
-        var sessionId = await CallCreateAsync(environment, "made by a script");
-        await using var server = ServerProcess.Start(environment, output);
-        await server.InvokeAsync("initialize", new { clientInfo = new { name = "claude_sessions.nvim" } });
-        await server.InvokeAsync("session/resume", new { sessionId, prompt = "continued in neovim" });
+        var scripted = await CallCreateAsync(environment, "made by a script");
+        string edited;
+        await using (var server = ServerProcess.Start(environment, output))
+        {
+            await server.InvokeAsync("initialize", new { clientInfo = new { name = "claude_sessions.nvim" } });
+            await server.InvokeAsync("session/resume", new { sessionId = scripted, prompt = "continued in neovim" });
+            edited = (string)(await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "made in neovim" }))["sessionId"]!;
+            Assert.Equal(0, await server.ShutdownAsync());
+        }
 
-        Assert.Equal([CliEntrypoint.Programmatic, SessionEntrypoint.Neovim], EntrypointsOf(environment, sessionId));
-        Assert.Empty(await ListIdsAsync(server, environment, includeProgrammatic: false));
-        Assert.Empty(await SdkListIdsAsync(environment, includeProgrammatic: false));
+        await CallAsync(environment, "session/resume", new JObject { ["sessionId"] = edited, ["prompt"] = "continued by a script" });
+
+        Assert.Equal([CliEntrypoint.Programmatic, SessionEntrypoint.Neovim], EntrypointsOf(environment, scripted));
+        Assert.Equal([SessionEntrypoint.Neovim, CliEntrypoint.Programmatic], EntrypointsOf(environment, edited));
+        await using var lister = ServerProcess.Start(environment, output);
+        Assert.Equal([edited], await ListIdsAsync(lister, environment, includeProgrammatic: false));
+        Assert.Equal([edited], await SdkListIdsAsync(environment, includeProgrammatic: false));
     }
 
     [Fact]
@@ -171,12 +180,16 @@ public sealed class EntrypointTests(FakeApiFixture fixture, ITestOutputHelper ou
     }
 
     /// <summary>Creates a session with <c>ClaudeSessionSidecar call session/create</c>, as a script would, and returns its id.</summary>
-    internal static async Task<string> CallCreateAsync(TestEnvironment environment, string prompt, params string[] options)
+    internal static async Task<string> CallCreateAsync(TestEnvironment environment, string prompt, params string[] options) =>
+        (string)(await CallAsync(environment, "session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = prompt }, options))["sessionId"]!;
+
+    /// <summary>Runs <c>ClaudeSessionSidecar call</c> as a process, as a script would, and returns its result (failing on an error).</summary>
+    internal static async Task<JToken> CallAsync(TestEnvironment environment, string method, JObject parameters, params string[] options)
     {
         var startInfo = new ProcessStartInfo(Repository.ServerCommand[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = environment.Root };
         string[] arguments =
         [
-            .. Repository.ServerCommand.Skip(1), "call", "session/create", new JObject { ["workingDirectory"] = environment.Workspace, ["prompt"] = prompt }.ToString(Newtonsoft.Json.Formatting.None),
+            .. Repository.ServerCommand.Skip(1), "call", method, parameters.ToString(Newtonsoft.Json.Formatting.None),
             "--store", environment.StoreDirectory, "--claude-path", RealClaudeCli.Path, .. options,
         ];
         foreach (var argument in arguments)
@@ -194,7 +207,7 @@ public sealed class EntrypointTests(FakeApiFixture fixture, ITestOutputHelper ou
         var stderr = call.StandardError.ReadToEndAsync();
         await call.WaitForExitAsync();
         Assert.True(call.ExitCode == 0, $"call exited {call.ExitCode}: {await stderr}{await stdout}");
-        return (string)TranscriptLines.Parse(await stdout)["sessionId"]!;
+        return TranscriptLines.Parse(await stdout);
     }
 
     private static async Task<List<string>> ListIdsAsync(ServerProcess server, TestEnvironment environment, bool includeProgrammatic) =>
