@@ -39,7 +39,8 @@ public sealed class CliPickerTests(FakeApiFixture fixture, ITestOutputHelper out
         Assert.Equal(["sdk-cli"], EntrypointTests.EntrypointsOf(environment, scriptedId));
 
         AllowInteractiveStart(environment);
-        var socket = "css-picker-" + Guid.NewGuid().ToString("N")[..12];
+        // A private tmux server, its socket inside the test's folder (deleted with it; -L would leave one in /tmp/tmux-UID).
+        var socket = Path.Combine(environment.Root, "tmux.sock");
         try
         {
             await TmuxAsync(environment, socket, ["new-session", "-d", "-x", "160", "-y", "40", "-c", environment.Workspace, .. EnvironmentArguments(environment)]);
@@ -96,7 +97,7 @@ public sealed class CliPickerTests(FakeApiFixture fixture, ITestOutputHelper out
     private async Task<string> TmuxAsync(TestEnvironment environment, string socket, IEnumerable<string> arguments, bool check = true)
     {
         var startInfo = new ProcessStartInfo("tmux") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = environment.Workspace };
-        startInfo.ArgumentList.Add("-L");
+        startInfo.ArgumentList.Add("-S");
         startInfo.ArgumentList.Add(socket);
         foreach (var argument in arguments)
         {
