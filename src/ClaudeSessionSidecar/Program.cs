@@ -44,7 +44,7 @@ using var log = options.LogFile is null ? new TextWriterLog(Console.Error, optio
 try
 {
     var services = SidecarHost.CreateServices(options, log);
-    await using var host = new SidecarHost(stdin, stdout, services, options.Framing, log, options.Protocol);
+    await using var host = new SidecarHost(stdin, stdout, services, options.Framing, log, options.Protocol) { EntrypointOption = options.Entrypoint };
     host.Start();
     return await host.WaitForExitAsync();
 }

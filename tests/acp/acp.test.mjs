@@ -61,6 +61,10 @@ describe('ACP face', { concurrency: false }, () => {
       assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_message_chunk')), reply('[think:pondering first] hello acp'));
       assert.equal(textOf(client.updatesOf(created.sessionId, 'agent_thought_chunk')), 'pondering first');
       assert.ok(world.transcriptOf(created.sessionId), 'the CLI wrote the session under the id session/new gave');
+      // An ACP client is a person's editor: its sessions get a name the CLI's `claude --resume` picker lists (not sdk-cli).
+      const entrypoints = new Set(fs.readFileSync(world.transcriptOf(created.sessionId), 'utf8').split('\n').filter(Boolean)
+        .map((line) => JSON.parse(line).entrypoint).filter(Boolean));
+      assert.deepEqual([...entrypoints], ['claude-session-sidecar-acp']);
 
       // After the turn: the title it got and its last activity, and how full the context is.
       const [info] = client.updatesOf(created.sessionId, 'session_info_update');

@@ -79,6 +79,13 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             startInfo.Environment["CLAUDE_CONFIG_DIR"] = configDirectory;
         }
 
+        // Always set: one inherited from the server's own environment (a terminal inside VS Code or Claude Code sets
+        // it) would otherwise decide where the session is listed.
+        var entrypoint = launch.Entrypoint ?? CliEntrypoint.Programmatic;
+        startInfo.Environment["CLAUDE_CODE_ENTRYPOINT"] = CliEntrypoint.IsSafe(entrypoint)
+            ? entrypoint
+            : throw new ArgumentException($"Not a safe entrypoint name: {entrypoint}", nameof(launch));
+
         try
         {
             var process = Process.Start(startInfo) ?? throw new CliNotFoundException($"The Claude Code CLI at {Options.ExecutablePath} could not be started.");

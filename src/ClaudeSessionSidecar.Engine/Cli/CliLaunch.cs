@@ -4,6 +4,7 @@ namespace ClaudeSessionSidecar.Engine.Cli;
 /// <param name="ResumeSessionId">An existing session to continue (<c>--resume</c>).</param>
 /// <param name="NewSessionId">The id a new session gets (<c>--session-id</c>), chosen before the CLI starts.</param>
 /// <param name="McpConfig">MCP servers for this process only (<c>--mcp-config</c>, its JSON: <c>{"mcpServers": {...}}</c>).</param>
+/// <param name="Entrypoint">The transcript's <c>entrypoint</c> (<c>CLAUDE_CODE_ENTRYPOINT</c>, see <see cref="CliEntrypoint"/>); null for <see cref="CliEntrypoint.Programmatic"/>.</param>
 public sealed record CliLaunch(
     string WorkingDirectory,
     string? ResumeSessionId = null,
@@ -12,7 +13,8 @@ public sealed record CliLaunch(
     string? PermissionMode = null,
     bool IncludePartialMessages = false,
     bool ForkSession = false,
-    string? McpConfig = null);
+    string? McpConfig = null,
+    string? Entrypoint = null);
 
 /// <summary>One turn of the CLI: a prompt, in a working directory, on a new or a resumed session.</summary>
 public sealed record CliTurnRequest(
@@ -23,7 +25,8 @@ public sealed record CliTurnRequest(
     string? PermissionMode = null,
     bool IncludePartialMessages = false,
     bool ForkSession = false,
-    string? NewSessionId = null)
+    string? NewSessionId = null,
+    string? Entrypoint = null)
 {
-    public CliLaunch Launch => new(WorkingDirectory, ResumeSessionId, NewSessionId, Model, PermissionMode, IncludePartialMessages, ForkSession);
+    public CliLaunch Launch => new(WorkingDirectory, ResumeSessionId, NewSessionId, Model, PermissionMode, IncludePartialMessages, ForkSession, Entrypoint: Entrypoint);
 }

@@ -70,7 +70,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
     /// own control requests). Otherwise it is closed, before any other process writes to the transcript.
     /// The caller holds the session's lock.
     /// </summary>
-    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages, string? mcpConfig = null)
+    public async Task<CliProcess?> TakeAsync(string sessionId, string transcriptPath, string? model, string? permissionMode, bool includePartialMessages, string? mcpConfig = null, string? entrypoint = null)
     {
         Waiting? waiting;
         lock (gate)
@@ -87,6 +87,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
             : waiting.TranscriptPath != transcriptPath || !TranscriptFingerprint.Take(transcriptPath).Equals(waiting.Left) ? "its transcript has changed since its last turn"
             : process.Launch.IncludePartialMessages != includePartialMessages ? "partial messages are asked differently"
             : process.Launch.McpConfig != mcpConfig ? "it runs other MCP servers"
+            : process.Launch.Entrypoint != entrypoint ? "it runs under another entrypoint"
             : !await SwitchIfNeededAsync(process, model, permissionMode) ? "it did not take the new model or permission mode"
             : null;
         if (notReusable is null)
@@ -102,13 +103,13 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
     /// <summary>The spare process waiting in that folder, fitted to the turn's options; null when there is none that fits.</summary>
     /// <param name="sessionId">When the create names its session's id: only the spare started with that id fits.</param>
-    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null)
+    public async Task<CliProcess?> TakeSpareAsync(string realWorkingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null, string? entrypoint = null)
     {
         Waiting? spare;
         lock (gate)
         {
             if (!sparesByFolder.TryGetValue(realWorkingDirectory, out spare) || spare.Process.Launch.IncludePartialMessages != includePartialMessages
-                || spare.Process.Launch.McpConfig != mcpConfig || !spare.Fits(sessionId))
+                || spare.Process.Launch.McpConfig != mcpConfig || spare.Process.Launch.Entrypoint != entrypoint || !spare.Fits(sessionId))
             {
                 return null;
             }
@@ -140,6 +141,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
             if (sparesByFolder.TryGetValue(realWorkingDirectory, out var existing) && existing.Process.IsReusable
                 && existing.Process.Launch.IncludePartialMessages == launch.IncludePartialMessages
                 && existing.Process.Launch.McpConfig == launch.McpConfig
+                && existing.Process.Launch.Entrypoint == launch.Entrypoint
                 && existing.Fits(launch.NewSessionId))
             {
                 existing.LastUsed = clock.GetUtcNow();

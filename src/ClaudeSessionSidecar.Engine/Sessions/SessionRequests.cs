@@ -8,6 +8,7 @@ namespace ClaudeSessionSidecar.Engine.Sessions;
 /// <param name="McpConfig">MCP servers the CLI starts for this session's process (<c>--mcp-config</c> JSON); null for none beyond the CLI's own settings.</param>
 /// <param name="PromptContent">The prompt as the CLI's content blocks (text and image blocks of the Messages API), when
 /// it is more than text; <paramref name="Prompt"/> is then its text, for the title. Null: the prompt is <paramref name="Prompt"/>.</param>
+/// <param name="Entrypoint">The CLI's <c>entrypoint</c> for the turn (<see cref="Cli.CliEntrypoint"/>); null for the programmatic <c>sdk-cli</c>.</param>
 public sealed record CreateSessionRequest(
     string WorkingDirectory,
     string Prompt,
@@ -18,11 +19,13 @@ public sealed record CreateSessionRequest(
     bool IncludePartialMessages = false,
     string? SessionId = null,
     string? McpConfig = null,
-    JArray? PromptContent = null);
+    JArray? PromptContent = null,
+    string? Entrypoint = null);
 
 /// <summary>Continue a session with one more turn.</summary>
 /// <param name="McpConfig">As in <see cref="CreateSessionRequest"/>; a live process started with other MCP servers is not reused.</param>
 /// <param name="PromptContent">As in <see cref="CreateSessionRequest"/>.</param>
+/// <param name="Entrypoint">As in <see cref="CreateSessionRequest"/>; the session's first turn decides how it is listed, later ones do not change it.</param>
 public sealed record ResumeSessionRequest(
     string SessionId,
     string Prompt,
@@ -31,7 +34,8 @@ public sealed record ResumeSessionRequest(
     string? PermissionMode = null,
     bool IncludePartialMessages = false,
     string? McpConfig = null,
-    JArray? PromptContent = null);
+    JArray? PromptContent = null,
+    string? Entrypoint = null);
 
 /// <summary>Which sessions to list as resumable.</summary>
 /// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>

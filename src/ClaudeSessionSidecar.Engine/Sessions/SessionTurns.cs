@@ -34,8 +34,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     {
         var realWorkingDirectory = SessionCatalog.RequireDirectory(request.WorkingDirectory);
         var chosenId = request.SessionId is null ? null : RequireNewSessionId(request.SessionId);
-        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages, chosenId, request.McpConfig)
-            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: chosenId ?? Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
+        var process = await live.TakeSpareAsync(realWorkingDirectory, request.Model, request.PermissionMode, request.IncludePartialMessages, chosenId, request.McpConfig, request.Entrypoint)
+            ?? cli.Start(new CliLaunch(request.WorkingDirectory, NewSessionId: chosenId ?? Guid.NewGuid().ToString(), Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig, Entrypoint: request.Entrypoint));
         var sessionId = process.SessionId!;
         IDisposable? sessionLock;
         try
@@ -129,8 +129,8 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         runningTurns[request.SessionId] = (turnCancellation, request.UserId);
         try
         {
-            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig)
-                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig));
+            var process = await live.TakeAsync(request.SessionId, status.FilePath!, request.Model, request.PermissionMode, request.IncludePartialMessages, request.McpConfig, request.Entrypoint)
+                ?? cli.Start(new CliLaunch(status.WorkingDirectory!, ResumeSessionId: request.SessionId, Model: request.Model, PermissionMode: request.PermissionMode, IncludePartialMessages: request.IncludePartialMessages, McpConfig: request.McpConfig, Entrypoint: request.Entrypoint));
             return await RunTurnAsync(process, (JToken?)request.PromptContent ?? new JValue(request.Prompt), observer, request.UserId, transcriptPath, turnCancellation.Token);
         }
         finally
@@ -145,10 +145,11 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// </summary>
     /// <param name="sessionId">The id the spare's session is to take (the create that takes it names the same id); null for any.</param>
     /// <param name="mcpConfig">The MCP servers the create will name (a spare started with others is not taken).</param>
+    /// <param name="entrypoint">The entrypoint the create will name (as in <see cref="CreateSessionRequest"/>; a spare started with another is not taken).</param>
     /// <returns>False when live sessions are off (nothing was started).</returns>
-    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null) =>
+    public Task<bool> PrepareAsync(string workingDirectory, string? model, string? permissionMode, bool includePartialMessages, string? sessionId = null, string? mcpConfig = null, string? entrypoint = null) =>
         live.PrepareAsync(
-            new CliLaunch(workingDirectory, NewSessionId: sessionId is null ? null : RequireNewSessionId(sessionId), Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages, McpConfig: mcpConfig),
+            new CliLaunch(workingDirectory, NewSessionId: sessionId is null ? null : RequireNewSessionId(sessionId), Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages, McpConfig: mcpConfig, Entrypoint: entrypoint),
             SessionCatalog.RequireDirectory(workingDirectory));
 
     /// <summary>

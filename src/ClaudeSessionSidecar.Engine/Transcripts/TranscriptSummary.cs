@@ -26,7 +26,11 @@ public sealed record TranscriptSummary(
 {
     public const int WindowBytes = 64 * 1024;
 
-    private static readonly string[] ProgrammaticEntrypoints = ["sdk-cli", "sdk-ts", "sdk-py"];
+    /// <summary>
+    /// The <c>entrypoint</c>s of programmatic sessions: the SDK's set (0.3.328, <c>includeProgrammatic</c>), which the
+    /// CLI's own <c>--resume</c> picker also hides (2.1.328, measured: exact and case-sensitive, <c>sdk-whatever</c> and <c>SDK-CLI</c> are shown).
+    /// </summary>
+    public static IReadOnlyList<string> ProgrammaticEntrypoints { get; } = ["sdk-cli", "sdk-ts", "sdk-py"];
 
     /// <summary>The title to show: a custom title, else the CLI's own summary line, else the first prompt.</summary>
     public string? Title => CustomTitle ?? SummaryLine ?? FirstPrompt;

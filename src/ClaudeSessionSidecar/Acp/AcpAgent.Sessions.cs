@@ -71,7 +71,7 @@ public sealed partial class AcpAgent
         var cwd = Require.AbsolutePath(p.Cwd, "cwd");
         var mcpConfig = McpConfigOf(p.McpServers);
         var sessionId = Guid.NewGuid().ToString();
-        await Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig);
+        await Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig, host.Entrypoint.Name);
         var session = new AcpSession(sessionId, cwd, started: false) { McpConfig = mcpConfig };
         sessions[sessionId] = session;
         return new JObject { ["sessionId"] = sessionId, ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };

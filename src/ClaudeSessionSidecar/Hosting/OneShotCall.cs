@@ -70,7 +70,8 @@ public static class OneShotCall
         }
 
         var (serverSide, clientSide) = FullDuplexStream.CreatePair();
-        await using var host = new SidecarHost(serverSide, serverSide, services, Framing.Newline, log);
+        // A script's sessions stay programmatic (hidden from `claude --resume`, as the SDK's are) unless it asks.
+        await using var host = new SidecarHost(serverSide, serverSide, services, Framing.Newline, log) { EntrypointOption = options.Entrypoint ?? SessionKind.Programmatic };
         host.Start();
         var exit = host.WaitForExitAsync();
 

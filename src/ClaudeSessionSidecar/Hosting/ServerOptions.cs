@@ -53,6 +53,10 @@ public sealed class ServerOptions
                                        about 190 MB each)
           --live-idle-timeout <seconds>
                                        Close a live CLI process idle this long (default: 600)
+          --entrypoint <interactive|programmatic>
+                                       For clients that cannot say in initialize: interactive sessions are listed by
+                                       `claude --resume` (entrypoint claude-session-sidecar...), programmatic ones are
+                                       not (sdk-cli) (default: interactive; for `call`: programmatic)
           --log-file <path>            Write the log there instead of stderr
           --log-level <debug|info|warning|error|none>
                                        How much to log (default: info)
@@ -77,6 +81,9 @@ public sealed class ServerOptions
 
     /// <summary>Live CLI processes between turns: the cap (0 = off) and the idle timeout.</summary>
     public LiveSessionOptions LiveSessions { get; private set; } = new();
+
+    /// <summary><c>--entrypoint</c>; null when not given (each mode has its default).</summary>
+    public SessionKind? Entrypoint { get; private set; }
 
     public string? LogFile { get; private set; }
 
@@ -150,6 +157,10 @@ public sealed class ServerOptions
                             ? TimeSpan.FromSeconds(idleSeconds)
                             : throw new ArgumentException($"--live-idle-timeout must be a number of seconds above 0, not '{idle}'."),
                     };
+                    break;
+                case "--entrypoint":
+                    var kind = Value();
+                    options.Entrypoint = SessionEntrypoint.ParseKind(kind) ?? throw new ArgumentException($"--entrypoint must be interactive or programmatic, not '{kind}'.");
                     break;
                 case "--log-file": options.LogFile = Value(); break;
                 case "--log-level":

@@ -33,13 +33,16 @@ public sealed class SidecarHost : System.IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly TaskCompletionSource exitRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<Task, bool> turnsInFlight = new();
+    private readonly Protocol protocol;
     private volatile bool shutdownRequested;
+    private volatile ClientChoice? clientChoice;
 
     /// <param name="framing">The stdio face's framing; the ACP face is newline-delimited, always.</param>
     public SidecarHost(Stream input, Stream output, SessionService services, Framing framing, ISidecarLog log, Protocol protocol = Protocol.Stdio)
     {
         Services = services;
         Log = log;
+        this.protocol = protocol;
         messageHandler = CreateMessageHandler(input, output, protocol == Protocol.Acp ? Framing.Newline : framing, log);
         rpc = new JsonRpc(messageHandler)
         {
@@ -65,6 +68,12 @@ public sealed class SidecarHost : System.IAsyncDisposable
 
     /// <summary>The OS user, for requests that name no <c>userId</c> (and for every ACP session: ACP names no user).</summary>
     public string DefaultUserId { get; init; } = Environment.UserName;
+
+    /// <summary>The command line's <c>--entrypoint</c> (for <c>call</c>: programmatic unless it says); null when not given.</summary>
+    public SessionKind? EntrypointOption { get; init; }
+
+    /// <summary>The entrypoint of this connection's turns: what <c>initialize</c> said, else <see cref="EntrypointOption"/>, else interactive.</summary>
+    public SessionEntrypoint Entrypoint => EntrypointFor(null);
 
     /// <summary>Every request method of this face, in the order its dispatcher took them.</summary>
     public IReadOnlyList<string> MethodNames { get; }
@@ -150,6 +159,17 @@ public sealed class SidecarHost : System.IAsyncDisposable
         return exitCode;
     }
 
+    /// <summary>The entrypoint for a turn that asks for a kind itself (null: the connection's).</summary>
+    public SessionEntrypoint EntrypointFor(SessionKind? asked)
+    {
+        var choice = clientChoice;
+        var kind = asked ?? choice?.Kind ?? EntrypointOption ?? SessionKind.Interactive;
+        return protocol == Protocol.Acp ? SessionEntrypoint.ForAcp(kind) : SessionEntrypoint.ForStdio(kind, choice?.ClientName);
+    }
+
+    /// <summary>What the stdio face's <c>initialize</c> said of the client; it holds for the turns started after it.</summary>
+    internal void SetClient(SessionKind? kind, string? clientName) => clientChoice = new ClientChoice(kind, clientName);
+
     public void RequestShutdown() => shutdownRequested = true;
 
     /// <summary>After <c>shutdown</c>, whatever only serves a turn (a turn, a spare CLI for one) is refused with -32600 <c>shutting_down</c>.</summary>
@@ -211,3 +231,6 @@ public sealed class SidecarHost : System.IAsyncDisposable
         return new FramedMessageHandler(input, output, formatter, framing, log);
     }
 }
+
+/// <summary>What a client said of itself in <c>initialize</c>: the kind it asked for (null: none) and its <c>clientInfo.name</c>.</summary>
+internal sealed record ClientChoice(SessionKind? Kind, string? ClientName);

@@ -10,6 +10,9 @@ public sealed class InitializeParams
 {
     /// <summary>{name?, version?}, read strictly when present.</summary>
     public JToken? ClientInfo { get; set; }
+
+    /// <summary>"interactive" or "programmatic": whether this client's sessions are listed by <c>claude --resume</c>.</summary>
+    public string? Entrypoint { get; set; }
 }
 
 public sealed class ClientInfo
@@ -26,6 +29,18 @@ public sealed class InitializeResult
     public required ClaudeInfo Claude { get; init; }
 
     public required ServerCapabilities Capabilities { get; init; }
+
+    /// <summary>The entrypoint this connection's sessions get (stdio-protocol.md, "Entrypoints").</summary>
+    public required EntrypointInfo Entrypoint { get; init; }
+}
+
+public sealed class EntrypointInfo
+{
+    /// <summary>"interactive" or "programmatic".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>What the CLI writes as the transcript's <c>entrypoint</c>.</summary>
+    public required string Name { get; init; }
 }
 
 public sealed class NameAndVersion
@@ -81,11 +96,17 @@ public sealed class LifecycleMethods(SidecarHost host)
 
     public async Task<InitializeResult> InitializeAsync(InitializeParams p, CancellationToken cancellationToken)
     {
+        var kind = SessionEntrypoint.ParseKind(Require.OneOf(p.Entrypoint, "entrypoint", SessionEntrypoint.KindNames));
+        ClientInfo? client = null;
         if (p.ClientInfo is { Type: not JTokenType.Null } clientInfo)
         {
-            var client = ParamsReader.Read<ClientInfo>(clientInfo);
+            client = ParamsReader.Read<ClientInfo>(clientInfo);
             host.Log.Write(Engine.Diagnostics.LogLevel.Info, $"Client: {client.Name} {client.Version}");
         }
+
+        // Only which of the fixed names the client maps to reaches the CLI, never its own string.
+        host.SetClient(kind, client?.Name);
+        var entrypoint = host.Entrypoint;
 
         var claude = host.Services.ClaudePath;
         return new InitializeResult
@@ -98,6 +119,7 @@ public sealed class LifecycleMethods(SidecarHost host)
                 ConfigDirectory = host.Services.ConfigDirectory,
             },
             Capabilities = new ServerCapabilities { Methods = host.MethodNames, Notifications = [SessionMessageNotification.Method], ServerRequests = [RequestPermission.Method] },
+            Entrypoint = new EntrypointInfo { Kind = entrypoint.KindName, Name = entrypoint.Name },
         };
     }
 

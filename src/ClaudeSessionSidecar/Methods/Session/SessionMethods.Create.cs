@@ -1,4 +1,5 @@
 using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Protocol;
 
 namespace ClaudeSessionSidecar.Methods.Session;
@@ -19,6 +20,9 @@ public sealed class CreateParams
     public bool? IncludePartialMessages { get; set; }
 
     public string? Title { get; set; }
+
+    /// <summary>"interactive" or "programmatic" for this session alone; absent: the connection's (see initialize).</summary>
+    public string? Entrypoint { get; set; }
 }
 
 public sealed class CreateResult
@@ -55,7 +59,8 @@ public sealed partial class SessionMethods
             Model: Require.OptionalToken(p.Model, "model"),
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
             Title: p.Title is null ? null : Require.Title(p.Title, "title", MaxTitleLength),
-            IncludePartialMessages: p.IncludePartialMessages ?? false);
+            IncludePartialMessages: p.IncludePartialMessages ?? false,
+            Entrypoint: host.EntrypointFor(SessionEntrypoint.ParseKind(Require.OneOf(p.Entrypoint, "entrypoint", SessionEntrypoint.KindNames))).Name);
 
         var turn = await host.RunTurnAsync(token => Sessions.Turns.CreateAsync(request, Notifier, token), cancellationToken);
         return new CreateResult

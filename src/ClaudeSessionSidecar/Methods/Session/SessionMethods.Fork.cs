@@ -55,7 +55,7 @@ public sealed partial class SessionMethods
         var fork = await Task.Run(() => Sessions.Edits.Fork(sessionId, userId, upTo, title), CancellationToken.None);
         var turn = prompt is null
             ? null
-            : await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId), Notifier, token), cancellationToken);
+            : await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(new ResumeSessionRequest(fork.SessionId, prompt, userId, Entrypoint: host.Entrypoint.Name), Notifier, token), cancellationToken);
         return new ForkResult
         {
             SessionId = fork.SessionId,

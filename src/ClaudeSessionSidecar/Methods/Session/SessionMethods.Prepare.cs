@@ -30,6 +30,6 @@ public sealed partial class SessionMethods
         var model = Require.OptionalToken(p.Model, "model");
         var permissionMode = Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes);
         host.RefuseNewTurnsAfterShutdown();
-        return new PrepareResult { Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false) };
+        return new PrepareResult { Prepared = await Sessions.Turns.PrepareAsync(workingDirectory, model, permissionMode, p.IncludePartialMessages ?? false, entrypoint: host.Entrypoint.Name) };
     }
 }

@@ -44,7 +44,8 @@ public sealed partial class SessionMethods
             UserId: UserIdOrDefault(p.UserId),
             Model: Require.OptionalToken(p.Model, "model"),
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
-            IncludePartialMessages: p.IncludePartialMessages ?? false);
+            IncludePartialMessages: p.IncludePartialMessages ?? false,
+            Entrypoint: host.Entrypoint.Name);
 
         var turn = await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(request, Notifier, token), cancellationToken);
         return new ResumeResult
