@@ -553,7 +553,7 @@ describe('ACP face', { concurrency: false }, () => {
     const [command, ...args] = agentCommand(world, ['--protocol', 'lsp']);
     const run = spawnSync(command, args, { env: world.environment(), input: '', encoding: 'utf8', timeout: 30000 });
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /--protocol must be stdio or acp, not 'lsp'/);
+    assert.match(run.stderr, /--protocol must be stdio or acp, not "lsp"/);
     assert.equal(run.stdout, '');
   });
 });

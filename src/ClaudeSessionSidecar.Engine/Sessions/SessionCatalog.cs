@@ -481,15 +481,15 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     {
         if (!Path.IsPathFullyQualified(workingDirectory))
         {
-            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory must be an absolute path: {workingDirectory}");
+            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory must be an absolute path: {ClientText.Quote(workingDirectory)}");
         }
 
         if (!Directory.Exists(workingDirectory))
         {
-            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory does not exist or is not a folder: {workingDirectory}");
+            throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory does not exist or is not a folder: {ClientText.Quote(workingDirectory)}");
         }
 
-        return RealPath.Resolve(workingDirectory) ?? throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory cannot be resolved: {workingDirectory}");
+        return RealPath.Resolve(workingDirectory) ?? throw new InvalidSessionRequestException("workingDirectory", $"workingDirectory cannot be resolved: {ClientText.Quote(workingDirectory)}");
     }
 
     /// <summary>The status of a session the store knows: judged where it ran (by its real path now, else as recorded).</summary>

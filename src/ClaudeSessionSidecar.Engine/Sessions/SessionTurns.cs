@@ -244,7 +244,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <summary>A face's chosen id for a new session: a UUID (the CLI's <c>--session-id</c> takes nothing else) no session has yet.</summary>
     private string RequireNewSessionId(string sessionId)
     {
-        var normalized = SessionId.Normalize(sessionId) ?? throw new InvalidSessionRequestException("sessionId", $"sessionId must be a UUID: {sessionId}");
+        var normalized = SessionId.Normalize(sessionId) ?? throw new InvalidSessionRequestException("sessionId", $"sessionId must be a UUID: {ClientText.Quote(sessionId)}");
         return catalog.Records.Get(normalized) is null && catalog.Locator.Locate(normalized, realWorkingDirectory: null) is null
             ? normalized
             : throw new InvalidSessionRequestException("sessionId", $"A session with id {normalized} exists already.");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -52,7 +53,7 @@ public static class TranscriptEditor
             var cut = chain.FindIndex(entry => (string?)entry["uuid"] == upToMessageId);
             if (cut < 0)
             {
-                throw new ArgumentException($"Message {upToMessageId} not found in session {sourceSessionId}.", nameof(upToMessageId));
+                throw new ArgumentException($"Message {ClientText.Quote(upToMessageId)} not found in session {sourceSessionId}.", nameof(upToMessageId));
             }
 
             entries = chain[..(cut + 1)];

@@ -143,7 +143,7 @@ public sealed partial class AcpAgent
                     hasImage = true;
                     break;
                 default:
-                    throw AcpErrors.InvalidParams("prompt", $"This agent takes text, resource_link, resource and image content blocks, not '{type}' (or one without its required fields).");
+                    throw AcpErrors.InvalidParams("prompt", $"This agent takes text, resource_link, resource and image content blocks, not {ClientText.Quote(type)} (or one without its required fields).");
             }
         }
 

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json.Linq;
@@ -172,7 +173,7 @@ public sealed partial class AcpAgent
                 session.ModelId = value;
                 break;
             case AcpConfigOptions.Mode or AcpConfigOptions.Model:
-                throw AcpErrors.InvalidParams("value", $"{value} is not one of the values of {p.ConfigId}.");
+                throw AcpErrors.InvalidParams("value", $"{ClientText.Quote(value)} is not one of the values of {p.ConfigId}.");
             default:
                 throw AcpErrors.InvalidParams("configId", $"configId must be {AcpConfigOptions.Mode} or {AcpConfigOptions.Model}.");
         }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Protocol;
@@ -104,14 +105,14 @@ public sealed partial class AcpAgent(SidecarHost host)
 
             if (config.ContainsKey((string)name!))
             {
-                throw AcpErrors.InvalidParams("mcpServers", $"Two MCP servers are named '{name}'.");
+                throw AcpErrors.InvalidParams("mcpServers", $"Two MCP servers are named {ClientText.Quote((string?)name)}.");
             }
 
             config[(string)name!] = entry["type"] switch
             {
                 null or JValue { Type: JTokenType.String, Value: "stdio" } => StdioServer(entry, (string)name!),
                 JValue { Type: JTokenType.String } transport when (string?)transport is "http" or "sse" => RemoteServer(entry, (string)name!, (string)transport!),
-                var transport => throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': the transport must be stdio (no type), http or sse, not {transport}."),
+                var transport => throw AcpErrors.InvalidParams("mcpServers", $"MCP server {ClientText.Quote((string?)name)}: the transport must be stdio (no type), http or sse, not {(transport is JValue { Type: JTokenType.String } text ? ClientText.Quote((string?)text) : "a JSON " + transport.Type)}."),
             };
         }
 
@@ -123,13 +124,13 @@ public sealed partial class AcpAgent(SidecarHost host)
         if (entry["command"] is not JValue { Type: JTokenType.String } command || string.IsNullOrEmpty((string?)command)
             || entry["args"] is not (null or JArray) || entry["env"] is not (null or JArray))
         {
-            throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}' needs a command, and args and env as arrays.");
+            throw AcpErrors.InvalidParams("mcpServers", $"MCP server {ClientText.Quote(name)} needs a command, and args and env as arrays.");
         }
 
         var arguments = new JArray();
         foreach (var argument in entry["args"] as JArray ?? [])
         {
-            arguments.Add(argument is JValue { Type: JTokenType.String } ? argument : throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}': args must be strings."));
+            arguments.Add(argument is JValue { Type: JTokenType.String } ? argument : throw AcpErrors.InvalidParams("mcpServers", $"MCP server {ClientText.Quote(name)}: args must be strings."));
         }
 
         return new JObject { ["command"] = command, ["args"] = arguments, ["env"] = NameValues(entry["env"], name, "env") };
@@ -142,7 +143,7 @@ public sealed partial class AcpAgent(SidecarHost host)
             || !Uri.TryCreate((string)url!, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
             || entry["headers"] is not (null or JArray))
         {
-            throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{name}' needs an http(s) url, and headers as an array.");
+            throw AcpErrors.InvalidParams("mcpServers", $"MCP server {ClientText.Quote(name)} needs an http(s) url, and headers as an array.");
         }
 
         return new JObject { ["type"] = transport, ["url"] = url, ["headers"] = NameValues(entry["headers"], name, "headers") };
@@ -156,7 +157,7 @@ public sealed partial class AcpAgent(SidecarHost host)
         {
             if (pair is not JObject { } item || item["name"] is not JValue { Type: JTokenType.String } key || item["value"] is not JValue { Type: JTokenType.String } value)
             {
-                throw AcpErrors.InvalidParams("mcpServers", $"MCP server '{server}': each of {what} needs a name and a value, both strings.");
+                throw AcpErrors.InvalidParams("mcpServers", $"MCP server {ClientText.Quote(server)}: each of {what} needs a name and a value, both strings.");
             }
 
             result[(string)key!] = value;

@@ -28,6 +28,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
     private const int MaxHeaderBytes = 8 * 1024;
 
+    /// <summary>Characters (code points); longer than any method of either face: such a name is answered -32601 here, with the name cut.</summary>
+    private const int MaxMethodNameLength = 200;
+
     /// <summary>Answers larger than this have their serialising and writing times logged (debug).</summary>
     private const int LargeAnswerBytes = 64 * 1024;
 
@@ -237,7 +240,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         catch (System.Text.Json.JsonException exception)
         {
             log.Warning($"Unparseable message ({body.Length} bytes): {exception.Message}");
-            await ReplyErrorAsync(RequestId.Null, ErrorCodes.ParseError, "Parse error: " + exception.Message, "parse_error", cancellationToken);
+            await ReplyErrorAsync(RequestId.Null, ErrorCodes.ParseError, "Parse error: " + ClientText.Cut(exception.Message), "parse_error", cancellationToken);
             return null;
         }
 
@@ -247,6 +250,13 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             : RequestId.Null;
         var problem = EnvelopeProblem(json);
         var isRequest = problem is null && message!["method"] is not null && message.ContainsKey("id");
+
+        // StreamJsonRpc would answer an unknown method with its whole name in the message: no method has a long name.
+        if (isRequest && message!["method"] is JValue { Type: JTokenType.String } method && ClientText.CodePoints((string)method!) > MaxMethodNameLength)
+        {
+            await ReplyErrorAsync(id, ErrorCodes.MethodNotFound, $"No method by the name {ClientText.Quote((string?)method)} is found.", reason: null, cancellationToken);
+            return null;
+        }
 
         // StreamJsonRpc keys running requests by id and fails a second one with its internals; so does an id null.
         if (isRequest && !running.TryAdd(id, true))
@@ -273,7 +283,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             {
                 // What the checks above do not foresee, such as a "traceparent" that is not a string.
                 running.TryRemove(id, out _);
-                problem = (ErrorCodes.InvalidRequest, exception.InnerException?.Message ?? exception.Message);
+                problem = (ErrorCodes.InvalidRequest, ClientText.Cut(exception.InnerException?.Message ?? exception.Message));
             }
         }
 
@@ -313,19 +323,26 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         _ => null,
     };
 
-    private async ValueTask ReplyErrorAsync(RequestId id, int code, string message, string reason, CancellationToken cancellationToken, string? parameter = null)
+    /// <param name="reason">Null for an error without <c>data</c> (-32601, as StreamJsonRpc answers it).</param>
+    private async ValueTask ReplyErrorAsync(RequestId id, int code, string message, string? reason, CancellationToken cancellationToken, string? parameter = null)
     {
-        var data = new JObject { ["reason"] = reason };
-        if (parameter is not null)
+        var body = new JObject { ["code"] = code, ["message"] = message };
+        if (reason is not null)
         {
-            data["parameter"] = parameter;
+            var data = new JObject { ["reason"] = reason };
+            if (parameter is not null)
+            {
+                data["parameter"] = parameter;
+            }
+
+            body["data"] = data;
         }
 
         var error = new JObject
         {
             ["jsonrpc"] = "2.0",
             ["id"] = id.IsNull ? null : id.String is { } text ? new JValue(text) : new JValue(id.Number!.Value),
-            ["error"] = new JObject { ["code"] = code, ["message"] = message, ["data"] = data },
+            ["error"] = body,
         };
         await WriteFrameAsync(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(error.ToString(Formatting.None))), cancellationToken);
     }

@@ -73,7 +73,7 @@ public sealed class MethodDispatcher(JsonRpc rpc, Func<Exception, LocalRpcExcept
         catch (Exception exception)
         {
             log.Error($"A request failed unexpectedly: {exception}");
-            throw new LocalRpcException($"The server failed: {exception.Message}")
+            throw new LocalRpcException($"The server failed: {ClientText.Cut(exception.Message)}")
             {
                 ErrorCode = ErrorCodes.InternalError,
                 ErrorData = new ErrorData { Reason = "internal_error" },

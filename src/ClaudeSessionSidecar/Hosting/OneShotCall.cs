@@ -1,4 +1,5 @@
 using System.Text;
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Engine.Transcripts;
 using Nerdbank.Streams;
@@ -39,7 +40,7 @@ public static class OneShotCall
             }
             catch (JsonReaderException exception)
             {
-                await stderr.WriteLineAsync($"The params are not JSON: {exception.Message}\n{Usage}");
+                await stderr.WriteLineAsync($"The params are not JSON: {ClientText.Cut(exception.Message)}\n{Usage}");
                 return 2;
             }
 

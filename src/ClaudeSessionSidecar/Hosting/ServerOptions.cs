@@ -123,7 +123,7 @@ public sealed class ServerOptions
                     {
                         "stdio" => Protocol.Stdio,
                         "acp" => Protocol.Acp,
-                        var other => throw new ArgumentException($"--protocol must be stdio or acp, not '{other}'."),
+                        var other => throw new ArgumentException($"--protocol must be stdio or acp, not {ClientText.Quote(other)}."),
                     };
                     break;
                 case "--framing":
@@ -131,14 +131,14 @@ public sealed class ServerOptions
                     {
                         "content-length" => Framing.ContentLength,
                         "newline" => Framing.Newline,
-                        var other => throw new ArgumentException($"--framing must be content-length or newline, not '{other}'."),
+                        var other => throw new ArgumentException($"--framing must be content-length or newline, not {ClientText.Quote(other)}."),
                     };
                     break;
                 case "--turn-timeout":
                     var text = Value();
                     options.TurnTimeout = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 7 * 24 * 3600
                         ? TimeSpan.FromSeconds(seconds)
-                        : throw new ArgumentException($"--turn-timeout must be a number of seconds above 0, not '{text}'.");
+                        : throw new ArgumentException($"--turn-timeout must be a number of seconds above 0, not {ClientText.Quote(text)}.");
                     break;
                 case "--live-sessions":
                     var count = Value();
@@ -146,7 +146,7 @@ public sealed class ServerOptions
                     {
                         MaxProcesses = int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var cap) && cap <= 1000
                             ? cap
-                            : throw new ArgumentException($"--live-sessions must be a whole number from 0 to 1000, not '{count}'."),
+                            : throw new ArgumentException($"--live-sessions must be a whole number from 0 to 1000, not {ClientText.Quote(count)}."),
                     };
                     break;
                 case "--live-idle-timeout":
@@ -155,7 +155,7 @@ public sealed class ServerOptions
                     {
                         IdleTimeout = double.TryParse(idle, NumberStyles.Float, CultureInfo.InvariantCulture, out var idleSeconds) && idleSeconds > 0 && idleSeconds <= 7 * 24 * 3600
                             ? TimeSpan.FromSeconds(idleSeconds)
-                            : throw new ArgumentException($"--live-idle-timeout must be a number of seconds above 0, not '{idle}'."),
+                            : throw new ArgumentException($"--live-idle-timeout must be a number of seconds above 0, not {ClientText.Quote(idle)}."),
                     };
                     break;
                 case "--entrypoint":
@@ -167,11 +167,11 @@ public sealed class ServerOptions
                     var level = Value();
                     options.LogLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed) && !int.TryParse(level, out _)
                         ? parsed
-                        : throw new ArgumentException($"--log-level must be debug, info, warning, error or none, not '{level}'.");
+                        : throw new ArgumentException($"--log-level must be debug, info, warning, error or none, not {ClientText.Quote(level)}.");
                     break;
                 case "--version": options.ShowVersion = true; break;
                 case "--help" or "-h": options.ShowHelp = true; break;
-                default: throw new ArgumentException($"Unknown option '{name}'.");
+                default: throw new ArgumentException($"Unknown option {ClientText.Quote(name)}.");
             }
         }
 

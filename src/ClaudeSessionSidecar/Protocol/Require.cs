@@ -1,3 +1,5 @@
+using System.Text;
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Identifiers;
 using ClaudeSessionSidecar.Engine.Sessions;
 
@@ -6,6 +8,9 @@ namespace ClaudeSessionSidecar.Protocol;
 /// <summary>Parameter checks shared by every method; each failure is a -32602 naming the parameter.</summary>
 public static class Require
 {
+    /// <summary>The longest path the system opens, in UTF-8 bytes.</summary>
+    public const int MaxPathBytes = 4095;
+
     public static string SessionId(string? value, string name = "sessionId") =>
         Engine.Identifiers.SessionId.Normalize(value) ?? throw RpcErrors.InvalidParams(name, $"{name} must be a UUID like 01ec978c-46b2-450b-ba12-1563a088763f.");
 
@@ -18,7 +23,14 @@ public static class Require
 
         if (value.Contains('\0', StringComparison.Ordinal) || !Path.IsPathFullyQualified(value))
         {
-            throw RpcErrors.InvalidParams(name, $"{name} must be an absolute path: {value}");
+            throw RpcErrors.InvalidParams(name, $"{name} must be an absolute path: {ClientText.Quote(value)}");
+        }
+
+        // Linux opens no longer path (PATH_MAX, 4096 with the final NUL): such a folder cannot exist, and the refusal
+        // bounds what an answer that names the folder (a status, its error's data) repeats.
+        if (value.Length > MaxPathBytes / 3 && Encoding.UTF8.GetByteCount(value) > MaxPathBytes)
+        {
+            throw RpcErrors.InvalidParams(name, $"{name} is longer than a path may be ({MaxPathBytes} bytes of UTF-8): {ClientText.Quote(value)}");
         }
 
         return value;
@@ -36,7 +48,7 @@ public static class Require
         return value;
     }
 
-    /// <summary>A title: not blank, trimmed, at most <paramref name="maxLength"/> characters once trimmed.</summary>
+    /// <summary>A title: not blank, trimmed, at most <paramref name="maxLength"/> characters (code points) once trimmed.</summary>
     public static string Title(string? value, string name, int maxLength)
     {
         var trimmed = value?.Trim();
@@ -45,7 +57,7 @@ public static class Require
             throw RpcErrors.InvalidParams(name, $"{name} is required and must not be empty or only white space.");
         }
 
-        if (trimmed.Length > maxLength)
+        if (trimmed.Length > maxLength && ClientText.CodePoints(trimmed) > maxLength)
         {
             throw RpcErrors.InvalidParams(name, $"{name} must be at most {maxLength} characters (after trimming).");
         }
@@ -53,7 +65,7 @@ public static class Require
         return trimmed;
     }
 
-    /// <summary>An optional short token such as a user id, model or permission mode: no control characters, and not flag-like.</summary>
+    /// <summary>An optional short token such as a user id or model: 1 to <paramref name="maxLength"/> characters (code points), no control characters, and not flag-like.</summary>
     public static string? OptionalToken(string? value, string name, int maxLength = 200)
     {
         if (value is null)
@@ -61,7 +73,7 @@ public static class Require
             return null;
         }
 
-        if (value.Length == 0 || value.Length > maxLength || value.Any(char.IsControl) || value.StartsWith('-'))
+        if (value.Length == 0 || (value.Length > maxLength && ClientText.CodePoints(value) > maxLength) || value.Any(char.IsControl) || value.StartsWith('-'))
         {
             throw RpcErrors.InvalidParams(name, $"{name} must be 1 to {maxLength} characters, without control characters, not starting with '-'.");
         }

@@ -1,4 +1,5 @@
 using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Resumability;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Engine.Store;
@@ -23,7 +24,7 @@ public static class RpcErrors
             {
                 Reason = notResumable.Status.Reason!.Value.ToWireName(),
                 SessionId = notResumable.SessionId,
-                Status = SessionStatusDto.From(notResumable.Status),
+                Status = SessionStatusDto.ForError(notResumable.Status),
             },
         },
         SessionNotFoundException notFound => new LocalRpcException(notFound.Message)
@@ -69,7 +70,7 @@ public static class RpcErrors
             ErrorCode = ErrorCodes.StoreUnavailable,
             ErrorData = new ErrorData { Reason = "store_schema_newer" },
         },
-        IOException or UnauthorizedAccessException => new LocalRpcException($"A file could not be read or written: {exception.Message}")
+        IOException or UnauthorizedAccessException => new LocalRpcException($"A file could not be read or written: {ClientText.Cut(exception.Message)}")
         {
             ErrorCode = ErrorCodes.InternalError,
             ErrorData = new ErrorData { Reason = "io_error" },

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Resumability;
 using Newtonsoft.Json;
 
@@ -28,4 +29,21 @@ public sealed class SessionStatusDto
         FilePath = status.FilePath,
         WorkingDirectory = status.WorkingDirectory,
     };
+
+    /// <summary>
+    /// The status as an error's <c>data</c> shows it: its working directory may be the one the request named (ACP's
+    /// <c>cwd</c>), so it is cut as error messages cut a client's value (<see cref="ClientText.Cut"/>).
+    /// </summary>
+    public static SessionStatusDto ForError(SessionStatus status)
+    {
+        var dto = From(status);
+        return dto.WorkingDirectory is { } directory ? new SessionStatusDto
+        {
+            Resumable = dto.Resumable,
+            Reason = dto.Reason,
+            FileSize = dto.FileSize,
+            FilePath = dto.FilePath,
+            WorkingDirectory = ClientText.Cut(directory),
+        } : dto;
+    }
 }

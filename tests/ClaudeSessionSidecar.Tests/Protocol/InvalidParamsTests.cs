@@ -153,6 +153,41 @@ public sealed class InvalidParamsTests : IAsyncLifetime
         await AssertStillServingAsync();
     }
 
+    /// <summary>
+    /// Length limits count Unicode code points: an emoji (two UTF-16 units) is one character, so a value of exactly
+    /// the limit in emoji passes the check (the request then fails on the unknown session: the check let it through),
+    /// and one more is -32602 naming the parameter.
+    /// </summary>
+    [Theory]
+    [InlineData("session/rename", "title", 1000, -31005)]
+    [InlineData("session/fork", "title", 1000, -31005)]
+    [InlineData("session/tag", "tag", 200, -31005)]
+    [InlineData("session/resume", "model", 200, -31001)]
+    [InlineData("session/resume", "userId", 200, -31001)]
+    [InlineData("session/info", "userId", 200, -31005)]
+    public async Task A_limit_counts_an_emoji_as_one_character(string method, string parameter, int limit, int codeAtTheLimit)
+    {
+        const string Emoji = "\U0001F600";
+        JObject Request(int characters) => new()
+        {
+            ["sessionId"] = "5d8f6b0e-3c2a-4e1f-9b7a-0c1d2e3f4a5b",
+            ["prompt"] = "hi",
+            [parameter] = string.Concat(Enumerable.Repeat(Emoji, characters)),
+        };
+
+        var atTheLimit = await ErrorOfAsync(method, Request(limit));
+        Assert.Equal(codeAtTheLimit, (int?)atTheLimit["code"]);
+
+        var overTheLimit = await ErrorOfAsync(method, Request(limit + 1));
+        Assert.Equal(-32602, (int?)overTheLimit["code"]);
+        Assert.Equal(parameter, (string?)overTheLimit["data"]!["parameter"]);
+
+        // limit - 1 letters and an emoji: limit characters but limit + 1 UTF-16 units, which a count of units refused.
+        var mixed = await ErrorOfAsync(method, new JObject(Request(limit)) { [parameter] = new string('x', limit - 1) + Emoji });
+        Assert.Equal(codeAtTheLimit, (int?)mixed["code"]);
+        await AssertStillServingAsync();
+    }
+
     [Fact]
     public async Task An_unknown_method_gets_method_not_found()
     {

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
@@ -72,7 +73,7 @@ public sealed partial class SessionMethods
     public SearchResult SearchSessions(SearchParams p)
     {
         var query = Require.Text(p.Query, "query");
-        if (query.EnumerateRunes().Count() > MaxQueryLength)
+        if (ClientText.CodePoints(query) > MaxQueryLength)
         {
             throw RpcErrors.InvalidParams("query", $"query must be at most {MaxQueryLength} characters.");
         }

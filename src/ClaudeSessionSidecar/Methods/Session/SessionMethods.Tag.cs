@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -36,8 +37,8 @@ public sealed partial class SessionMethods
         {
             null => throw RpcErrors.InvalidParams("tag", "tag is required: a string, or null to clear the tag."),
             { Type: JTokenType.Null } => null,
-            JValue { Type: JTokenType.String } text when ((string)text!).Length is > 0 and <= MaxTagLength => (string)text!,
-            _ => throw RpcErrors.InvalidParams("tag", $"tag must be a string of 1 to {MaxTagLength} characters, or null."),
+            JValue { Type: JTokenType.String } text when ((string)text!).Length > 0 && ClientText.CodePoints((string)text!) <= MaxTagLength => (string)text!,
+            _ => throw RpcErrors.InvalidParams("tag", $"tag must be a string of 1 to {MaxTagLength} characters (code points), or null."),
         };
         return new TagResult { SessionId = sessionId, Tag = Sessions.Edits.Tag(sessionId, UserIdOrDefault(p.UserId), tag) };
     }
