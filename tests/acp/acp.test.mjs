@@ -520,29 +520,64 @@ describe('ACP face', { concurrency: false }, () => {
   });
 
   it('a malformed line answers -32700, a batch -32600, and the server goes on (started with --protocol acp)', async () => {
-    const child = world.spawnAgent(['--protocol', 'acp']);
-    const lines = [];
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buffer.slice(0, end)));
-        buffer = buffer.slice(end + 1);
-      }
-    });
-    child.stdin.write('this is not json\n');
-    child.stdin.write('[{"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":1}}]\n');
-    child.stdin.write('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}\n');
-    await waitFor(() => lines.length >= 3, 'three answers');
+    const agent = world.rawAgent(['--protocol', 'acp']);
+    agent.send('this is not json');
+    agent.send('[{"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":1}}]');
+    agent.send('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}');
+    const lines = [await agent.next(), await agent.next(), await agent.next()];
     assert.equal(lines[0].error.code, -32700);
     assert.equal(lines[0].id, null);
     assert.equal(lines[1].error.code, -32600, 'a batch is refused, as ACP asks');
     assert.equal(lines[1].id, null);
     assert.equal(lines[2].id, 7);
     assert.equal(lines[2].result.protocolVersion, 1);
-    child.stdin.end();
-    assert.deepEqual(await child.exited, { code: 0, signal: null });
+    assert.deepEqual(await agent.close(), { code: 0, signal: null });
+  });
+
+  it('a response to no request of the server (unknown id, id null, no id) is ignored and the server answers on', async () => {
+    const agent = world.rawAgent();
+    const strays = [
+      { jsonrpc: '2.0', id: 99, result: null },
+      { jsonrpc: '2.0', id: 'never-asked', result: { outcome: { outcome: 'cancelled' } } },
+      { jsonrpc: '2.0', id: 99, error: { code: -32601, message: 'Method not found' } },
+      { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } },
+      { jsonrpc: '2.0', result: {} },
+    ];
+    for (const [i, stray] of strays.entries()) {
+      agent.send(stray);
+      agent.send({ jsonrpc: '2.0', id: i, method: 'initialize', params: { protocolVersion: 1, clientCapabilities: {} } });
+      const answer = await agent.next((m) => m.id === i, `the answer after ${JSON.stringify(stray)}`);
+      assert.equal(answer.result?.protocolVersion, 1, JSON.stringify(answer));
+    }
+    assert.equal(agent.child.exitCode, null, 'the server is still running');
+    assert.deepEqual(await agent.close(), { code: 0, signal: null });
+    const warnings = fs.readFileSync(agent.child.logFile, 'utf8').split('\n').filter((line) => line.includes('Ignored a response'));
+    assert.equal(warnings.length, strays.length);
+  });
+
+  it('a second answer to session/request_permission during a prompt is ignored; the prompt completes and is answered', async () => {
+    const cwd = world.newFolder('answered-twice');
+    const target = path.join(cwd, 'answered-twice.txt');
+    const agent = world.rawAgent();
+    agent.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1, clientCapabilities: {} } });
+    await agent.next((m) => m.id === 1);
+    agent.send({ jsonrpc: '2.0', id: 2, method: 'session/new', params: { cwd, mcpServers: [] } });
+    const { sessionId } = (await agent.next((m) => m.id === 2)).result;
+    agent.send({ jsonrpc: '2.0', id: 3, method: 'session/prompt', params: { sessionId, prompt: text(`[write:${target}]`) } });
+
+    const question = await agent.next((m) => m.method === 'session/request_permission', 'the permission question');
+    const answer = (optionId) => ({ jsonrpc: '2.0', id: question.id, result: { outcome: { outcome: 'selected', optionId } } });
+    agent.send(answer('allow_once'));
+    agent.send(answer('allow_once'));
+    agent.send(answer('reject_always'));
+    agent.send({ jsonrpc: '2.0', id: 4242, result: { outcome: { outcome: 'cancelled' } } });
+
+    const done = await agent.next((m) => m.id === 3 && !m.method, 'the prompt\'s answer');
+    assert.equal(done.result?.stopReason, 'end_turn', JSON.stringify(done));
+    assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
+    agent.send({ jsonrpc: '2.0', id: 5, method: 'session/list', params: { cwd } });
+    assert.deepEqual((await agent.next((m) => m.id === 5)).result.sessions.map((s) => s.sessionId), [sessionId]);
+    assert.deepEqual(await agent.close(), { code: 0, signal: null });
   });
 
   it('an unknown --protocol is refused with exit code 2 and says which are known', () => {
