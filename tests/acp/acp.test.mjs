@@ -341,6 +341,37 @@ describe('ACP face', { concurrency: false }, () => {
     for (const id of ids.slice(1)) fs.rmSync(path.join(path.dirname(source), `${id}.jsonl`));
   });
 
+  it('session/list pages list every session once when their activity shares a millisecond', async () => {
+    // 120 copies of a real transcript in a folder of their own, modified within one millisecond, microseconds apart
+    // in an order unrelated to their ids: the pages follow the cursor's order (that millisecond, then the higher id).
+    const source = world.transcriptOf(made.tools.sessionId);
+    const cwd = world.newFolder('same-millisecond');
+    const folder = path.join(world.configDirectory, 'projects', cwd.replace(/[^A-Za-z0-9]/g, '-'));
+    fs.mkdirSync(folder, { recursive: true });
+    const body = fs.readFileSync(source, 'utf8').replaceAll(made.tools.cwd, cwd);
+    const ids = [];
+    for (let i = 0; i < 120; i++) {
+      const id = crypto.randomUUID();
+      const file = path.join(folder, `${id}.jsonl`);
+      fs.writeFileSync(file, body.replaceAll(made.tools.sessionId, id));
+      const seconds = 1795694564.614 + ((i * 37) % 120) * 0.000005;
+      fs.utimesSync(file, seconds, seconds);
+      ids.push(id);
+    }
+    const millisecond = new Set(ids.map((id) => Math.floor(fs.statSync(path.join(folder, `${id}.jsonl`)).mtimeMs)));
+    assert.equal(millisecond.size, 1, 'every copy in one millisecond');
+    await world.withAgent(async (ctx) => {
+      const seen = [];
+      let cursor;
+      do {
+        const page = await ctx.request(acp.methods.agent.session.list, cursor ? { cwd, cursor } : { cwd });
+        seen.push(...page.sessions.map((s) => s.sessionId));
+        cursor = page.nextCursor;
+      } while (cursor && seen.length < 1000);
+      assert.deepEqual(seen, [...ids].sort().reverse());
+    });
+  });
+
   it('session/load in a new server process replays the whole conversation, then takes a prompt', async () => {
     const { sessionId, cwd, target } = made.tools;
     await world.withAgent(async (ctx, client) => {

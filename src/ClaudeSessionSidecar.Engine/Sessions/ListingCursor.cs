@@ -35,10 +35,18 @@ public static class ListingCursor
         return null;
     }
 
-    /// <summary>Whether a session comes after the cursor in the listings' order (newest activity first, then higher id first).</summary>
-    public static bool IsAfter(SessionView session, (long Time, string SessionId) cursor)
-    {
-        var time = session.LastActiveAt.ToUnixTimeMilliseconds();
-        return time < cursor.Time || time == cursor.Time && string.CompareOrdinal(session.SessionId, cursor.SessionId) < 0;
-    }
+    /// <summary>Whether a session comes after the cursor in the listings' order.</summary>
+    public static bool IsAfter(SessionView session, (long Time, string SessionId) cursor) =>
+        Compare(session.LastActiveAt.ToUnixTimeMilliseconds(), session.SessionId, cursor.Time, cursor.SessionId) > 0;
+
+    /// <summary>
+    /// The listings' order, which is the cursor's key and nothing finer: newest activity first at the cursor's
+    /// precision (milliseconds; a transcript's time has ticks, which a cursor does not keep), then the higher session
+    /// id (ordinal) first. Sorting by anything else makes the pages skip and repeat sessions that share a millisecond.
+    /// </summary>
+    public static int Compare(DateTimeOffset time, string sessionId, DateTimeOffset otherTime, string otherSessionId) =>
+        Compare(time.ToUnixTimeMilliseconds(), sessionId, otherTime.ToUnixTimeMilliseconds(), otherSessionId);
+
+    private static int Compare(long time, string sessionId, long otherTime, string otherSessionId) =>
+        time != otherTime ? otherTime.CompareTo(time) : string.CompareOrdinal(otherSessionId, sessionId);
 }

@@ -71,7 +71,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     internal SummaryIndex Summaries { get; } = new(store, log, clock);
 
     /// <summary>
-    /// Every session visible to the user, sorted newest activity first (ties: higher id first, as the SDK sorts).
+    /// Every session visible to the user, in the listings' order (<see cref="ListingCursor.Compare(DateTimeOffset, string, DateTimeOffset, string)"/>:
+    /// newest activity first to the millisecond, ties by higher id first, as the SDK sorts).
     /// An external session's activity time is its transcript's modification time, known from one <c>stat</c>: so the
     /// sessions are sorted first and read (when the index has them not) only as the caller takes them, a few at a time
     /// and in parallel. A listing of the newest 50 reads about 50 transcripts the first time, and none after.
@@ -83,7 +84,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         var own = Records.List(userId, realFilter).Select(record => View(record, mirrorState)).ToList();
         if (!includeExternal)
         {
-            return own.OrderByDescending(session => session.LastActiveAt).ThenByDescending(session => session.SessionId, StringComparer.Ordinal);
+            own.Sort(static (a, b) => ListingCursor.Compare(a.LastActiveAt, a.SessionId, b.LastActiveAt, b.SessionId));
+            return own;
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -129,7 +131,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             }
         }
 
-        items.Sort(static (a, b) => b.Time != a.Time ? b.Time.CompareTo(a.Time) : string.CompareOrdinal(b.SessionId, a.SessionId));
+        items.Sort(static (a, b) => ListingCursor.Compare(a.Time, a.SessionId, b.Time, b.SessionId));
         log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned ({scanning.TotalMilliseconds:F1} ms) and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
         return InOrder(items, realFilter, scope);
     }

@@ -231,8 +231,8 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory) => Run(connection =>
     {
         using var command = realWorkingDirectory is null
-            ? Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user ORDER BY last_active_at_ms DESC, session_id", ("user", userId))
-            : Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user AND real_working_directory = @realCwd ORDER BY last_active_at_ms DESC, session_id", ("user", userId), ("realCwd", realWorkingDirectory));
+            ? Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user ORDER BY last_active_at_ms DESC, session_id COLLATE \"C\" DESC", ("user", userId))
+            : Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user AND real_working_directory = @realCwd ORDER BY last_active_at_ms DESC, session_id COLLATE \"C\" DESC", ("user", userId), ("realCwd", realWorkingDirectory));
         using var reader = command.ExecuteReader();
         var records = new List<SessionRecord>();
         while (reader.Read())

@@ -155,14 +155,14 @@ public sealed class SessionStore : ISessionRecords
 
     public void Delete(string sessionId) => Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
 
-    /// <summary>A user's sessions, newest activity first, optionally only those of one working directory (by real path).</summary>
+    /// <inheritdoc/>
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory)
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = realWorkingDirectory is null
-            ? "SELECT * FROM sessions WHERE user_id = $user ORDER BY last_active_at_ms DESC, session_id"
-            : "SELECT * FROM sessions WHERE user_id = $user AND real_working_directory = $realCwd ORDER BY last_active_at_ms DESC, session_id";
+            ? "SELECT * FROM sessions WHERE user_id = $user ORDER BY last_active_at_ms DESC, session_id DESC"
+            : "SELECT * FROM sessions WHERE user_id = $user AND real_working_directory = $realCwd ORDER BY last_active_at_ms DESC, session_id DESC";
         command.Parameters.AddWithValue("$user", userId);
         if (realWorkingDirectory is not null)
         {

@@ -162,6 +162,75 @@ public sealed class ListingTests(FakeApiFixture fixture, ITestOutputHelper outpu
         Assert.Equal(sessionId, (string?)(await server.InvokeAsync("session/info", new { sessionId = upper }))["sessionId"]);
     }
 
+    [Fact]
+    public async Task Pages_of_any_size_list_every_session_once_when_their_activity_shares_a_millisecond()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ids, own) = LaySameMillisecond(environment, count: 40);
+        await using var server = ServerProcess.Start(environment, output);
+
+        // Within one millisecond the order is the cursor's: the higher id (ordinal) first, whatever the ticks say.
+        var expected = ids.Order(StringComparer.Ordinal).Reverse().ToList();
+        foreach (var limit in new[] { 1, 5, 7, 50 })
+        {
+            Assert.Equal(expected, await PageThroughAsync(server, limit, includeExternal: true));
+        }
+
+        // The store's own sessions alone are sorted apart (no transcripts scanned): the same order.
+        Assert.Equal(expected.Where(own.Contains), await PageThroughAsync(server, 3, includeExternal: false));
+    }
+
+    /// <summary>
+    /// Lays out <paramref name="count"/> CLI-shaped transcripts of the workspace whose modification times fall in one
+    /// millisecond, a few microseconds apart in an order unrelated to their ids; every other one is also in the store.
+    /// </summary>
+    /// <returns>Every id, and those of the store.</returns>
+    internal static (List<string> Ids, HashSet<string> Own) LaySameMillisecond(TestEnvironment environment, int count)
+    {
+        var millisecond = new DateTime(2026, 11, 26, 12, 22, 44, 614, DateTimeKind.Utc);
+        var store = Engine.Store.SessionStore.Open(environment.StoreDirectory);
+        var ids = new List<string>();
+        var own = new HashSet<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var (sessionId, path) = TranscriptCorpus.Materialize(environment, "genuine-shape", environment.Workspace);
+            File.SetLastWriteTimeUtc(path, millisecond.AddTicks(i * 37 % count * 200));
+            ids.Add(sessionId);
+            if (i % 2 == 0)
+            {
+                store.Insert(new Engine.Store.SessionRecord(sessionId, Environment.UserName, environment.Workspace, environment.Workspace, millisecond, millisecond, "own " + i, "PRIOR_USER_MARKER"));
+                own.Add(sessionId);
+            }
+        }
+
+        Assert.Single(ids.Select(id => File.GetLastWriteTimeUtc(Path.Combine(environment.ProjectsDirectory, Engine.Transcripts.ProjectDirectoryName.Encode(environment.Workspace), id + ".jsonl")).Ticks / TimeSpan.TicksPerMillisecond).Distinct());
+        return (ids, own);
+    }
+
+    /// <summary>Every page of <c>session/list</c>, following <c>nextCursor</c>: the ids in the order given.</summary>
+    private static async Task<List<string>> PageThroughAsync(ServerProcess server, int limit, bool includeExternal)
+    {
+        var ids = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var parameters = new JObject { ["limit"] = limit, ["includeExternal"] = includeExternal };
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var page = await server.InvokeAsync("session/list", parameters);
+            var sessions = page["sessions"]!.Select(s => (string)s["sessionId"]!).ToList();
+            Assert.InRange(sessions.Count, 1, limit);
+            ids.AddRange(sessions);
+            cursor = (string?)page["nextCursor"];
+        }
+        while (cursor is not null && ids.Count < 1000);
+
+        return ids;
+    }
+
     /// <summary>Lays out one kind of <see cref="HiddenBySdk"/> as a session of the workspace; returns its id.</summary>
     private static string Lay(TestEnvironment environment, string kind)
     {
