@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it as test } from 'node:test';
-import { World, acp, agentCommand, claudePath, textOf, waitFor } from './harness.mjs';
+import { World, acp, agentCommand, claudePath, repo, textOf, waitFor } from './harness.mjs';
 
 /** Every test gets a minute: a server that hangs fails its test, not the whole run. */
 const it = (name, fn) => test(name, { timeout: 60000 }, fn);
@@ -360,15 +360,41 @@ describe('ACP face', { concurrency: false }, () => {
     }
     const millisecond = new Set(ids.map((id) => Math.floor(fs.statSync(path.join(folder, `${id}.jsonl`)).mtimeMs)));
     assert.equal(millisecond.size, 1, 'every copy in one millisecond');
+    // Each page from a server process of its own: the cursor is signed with the store's secret, which they share.
+    const seen = [];
+    let cursor;
+    do {
+      const page = await world.withAgent((ctx) => ctx.request(acp.methods.agent.session.list, cursor ? { cwd, cursor } : { cwd }));
+      seen.push(...page.sessions.map((s) => s.sessionId));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length < 1000);
+    assert.deepEqual(seen, [...ids].sort().reverse());
+    made.sameMillisecond = { cwd };
+  });
+
+  it('session/list refuses a cursor no server on the store gave for it: the document\'s, a tampered one, the stdio face\'s', async () => {
+    const { cwd } = made.sameMillisecond;
+    const call = (params) => {
+      const [command, ...args] = agentCommand(world, ['call', 'session/list', JSON.stringify(params)]);
+      const run = spawnSync(command, args, { env: world.environment(), encoding: 'utf8', timeout: 60000 });
+      return { status: run.status, answer: JSON.parse(run.stdout) };
+    };
+    const stdio = call({ workingDirectory: cwd, includeExternal: true, limit: 1 });
+    assert.equal(stdio.status, 0);
+    const documented = /"nextCursor":"([^"]+)"/.exec(fs.readFileSync(path.join(repo, 'stdio-protocol.md'), 'utf8'))[1];
     await world.withAgent(async (ctx) => {
-      const seen = [];
-      let cursor;
-      do {
-        const page = await ctx.request(acp.methods.agent.session.list, cursor ? { cwd, cursor } : { cwd });
-        seen.push(...page.sessions.map((s) => s.sessionId));
-        cursor = page.nextCursor;
-      } while (cursor && seen.length < 1000);
-      assert.deepEqual(seen, [...ids].sort().reverse());
+      const { nextCursor } = await ctx.request(acp.methods.agent.session.list, { cwd });
+      const [payload, signature] = nextCursor.split('.');
+      const tampered = `${payload}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+      for (const cursor of [documented, tampered, payload, stdio.answer.nextCursor]) {
+        const error = await rpcError(ctx.request(acp.methods.agent.session.list, { cwd, cursor }), -32602);
+        assert.equal(error.data?.parameter, 'cursor', cursor);
+      }
+      // And the ACP face's cursor is no cursor of the stdio face's session/list.
+      const refused = call({ workingDirectory: cwd, includeExternal: true, cursor: nextCursor });
+      assert.equal(refused.status, 1);
+      assert.equal(refused.answer.code, -32602);
+      assert.equal(refused.answer.data.parameter, 'cursor');
     });
   });
 

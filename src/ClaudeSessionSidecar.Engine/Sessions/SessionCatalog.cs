@@ -31,26 +31,34 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
     internal TranscriptMirror? Mirror { get; } = mirror;
 
+    /// <summary>Signs and checks the listings' cursors with the secret of <see cref="Records"/>, the store every server on it shares.</summary>
+    private readonly ListingCursor cursors = new(records);
+
     /// <summary>The user's resumable sessions, newest activity first.</summary>
-    public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) =>
-        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
-            .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived))
-            .Take(request.Limit)
-            .ToList();
+    public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) => Resumable(request).Take(request.Limit).ToList();
+
+    /// <summary>One page of <see cref="ListResumable"/>, after <see cref="ListResumableRequest.Cursor"/>.</summary>
+    /// <exception cref="InvalidSessionRequestException">The cursor is not one a server on this store gave for this listing.</exception>
+    public SessionPage ListResumablePage(ListResumableRequest request) => Page(ListingCursor.Listing.Resumable, request.Cursor, request.Limit, () => Resumable(request));
 
     /// <summary>One page of every session of the user, resumable or not, newest activity first.</summary>
-    /// <exception cref="InvalidSessionRequestException">The cursor is not one this server gave.</exception>
-    public SessionPage List(ListSessionsRequest request)
+    /// <exception cref="InvalidSessionRequestException">The cursor is not one a server on this store gave for this listing.</exception>
+    public SessionPage List(ListSessionsRequest request) => Page(ListingCursor.Listing.All, request.Cursor, request.Limit, () =>
+        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+            .Where(session => (request.IncludeArchived || !session.Archived) && (request.IncludeProgrammatic || !session.IsProgrammatic)));
+
+    private IEnumerable<SessionView> Resumable(ListResumableRequest request) =>
+        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+            .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived));
+
+    /// <summary>The sessions after the cursor (all of them without one), <paramref name="limit"/> of them, and the next page's cursor.</summary>
+    /// <param name="sessions">The listing in the listings' order; asked for only once the cursor is known to be good.</param>
+    private SessionPage Page(ListingCursor.Listing listing, string? cursor, int limit, Func<IEnumerable<SessionView>> sessions)
     {
-        (long Time, string SessionId)? after = request.Cursor is null ? null : DecodeCursor(request.Cursor);
-        var page = AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
-            .Where(session => (request.IncludeArchived || !session.Archived) && (request.IncludeProgrammatic || !session.IsProgrammatic))
-            .Where(session => after is null || ListingCursor.IsAfter(session, after.Value))
-            .Take(request.Limit + 1)
-            .ToList();
-        return page.Count > request.Limit
-            ? new SessionPage(page[..request.Limit], ListingCursor.Encode(page[request.Limit - 1]))
-            : new SessionPage(page, null);
+        (long Time, string SessionId)? after = cursor is null ? null : cursors.TryDecode(listing, cursor)
+            ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave for this listing (use nextCursor from the previous page).");
+        var page = sessions().Where(session => after is not { } key || ListingCursor.IsAfter(session, key)).Take(limit + 1).ToList();
+        return page.Count > limit ? new SessionPage(page[..limit], cursors.Encode(listing, page[limit - 1])) : new SessionPage(page, null);
     }
 
     /// <summary>One session's view, or null when this user cannot see it.</summary>
@@ -394,9 +402,6 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             return null;
         }
     }
-
-    private static (long Time, string SessionId) DecodeCursor(string cursor) =>
-        ListingCursor.TryDecode(cursor) ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
 
     /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
     /// <param name="workingDirectory">Where to look for a session the store does not know.</param>

@@ -26,4 +26,10 @@ public interface ISessionRecords
 
     /// <summary>The ids of every session stored, whoever its user: what "external" is measured against.</summary>
     HashSet<string> AllSessionIds();
+
+    /// <summary>
+    /// The store's secret of that name: 32 random bytes made by the first server that asks, then the same for every
+    /// server process on the store (a listing's cursor from one is good on the next).
+    /// </summary>
+    byte[] Secret(string name);
 }

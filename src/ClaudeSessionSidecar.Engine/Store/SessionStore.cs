@@ -11,7 +11,7 @@ public sealed class SessionStore : ISessionRecords
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     private static readonly string[] Migrations =
     [
@@ -72,6 +72,14 @@ public sealed class SessionStore : ISessionRecords
             version INTEGER NOT NULL,
             file_size INTEGER NOT NULL,
             modified_ticks INTEGER NOT NULL
+        );
+        """,
+
+        // 5: secrets every server process on the store shares (ISessionRecords.Secret), such as the listing cursors' key.
+        """
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY NOT NULL,
+            value BLOB NOT NULL
         );
         """,
     ];
@@ -193,6 +201,25 @@ public sealed class SessionStore : ISessionRecords
         }
 
         return ids;
+    }
+
+    /// <inheritdoc/>
+    public byte[] Secret(string name)
+    {
+        using var connection = OpenConnection();
+        using (var create = connection.CreateCommand())
+        {
+            // The first process to ask makes it; the others keep the one stored.
+            create.CommandText = "INSERT INTO secrets (name, value) VALUES ($name, $value) ON CONFLICT (name) DO NOTHING";
+            create.Parameters.AddWithValue("$name", name);
+            create.Parameters.AddWithValue("$value", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            create.ExecuteNonQuery();
+        }
+
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM secrets WHERE name = $name";
+        read.Parameters.AddWithValue("$name", name);
+        return (byte[])read.ExecuteScalar()!;
     }
 
     /// <summary>The index's rows for one project folder, in the index's own format only.</summary>

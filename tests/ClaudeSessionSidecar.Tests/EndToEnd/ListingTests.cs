@@ -180,6 +180,76 @@ public sealed class ListingTests(FakeApiFixture fixture, ITestOutputHelper outpu
         Assert.Equal(expected.Where(own.Contains), await PageThroughAsync(server, 3, includeExternal: false));
     }
 
+    [Fact]
+    public async Task A_cursor_no_server_on_the_store_gave_is_refused_naming_cursor_and_a_given_one_pages_on()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ids, _) = LaySameMillisecond(environment, count: 3);
+        using var elsewhere = new TestEnvironment(fixture.Api.BaseUrl);
+        LaySameMillisecond(elsewhere, count: 3);
+        string fromElsewhere;
+        await using (var other = ServerProcess.Start(elsewhere, output))
+        {
+            fromElsewhere = (string)(await other.InvokeAsync("session/list", new { limit = 1, includeExternal = true }))["nextCursor"]!;
+        }
+
+        await using var server = ServerProcess.Start(environment, output);
+        var cursor = (string)(await server.InvokeAsync("session/list", new { limit = 1, includeExternal = true }))["nextCursor"]!;
+        var payload = cursor[..cursor.IndexOf('.', StringComparison.Ordinal)];
+        var signature = cursor[(payload.Length + 1)..];
+        var sortKey = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(payload));
+        var documented = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "stdio-protocol.md")), "\"nextCursor\":\"([^\"]+)\"").Groups[1].Value;
+        var inOrder = ids.Order(StringComparer.Ordinal).Reverse().ToList();
+        string Encode(string text) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+
+        string[] refused =
+        [
+            documented,
+            payload,
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(sortKey)),
+            Encode(sortKey.Replace(":", ": ", StringComparison.Ordinal)) + "." + signature,
+            Encode(sortKey.Replace(inOrder[0], inOrder[2], StringComparison.Ordinal)) + "." + signature,
+            Encode(sortKey) + "." + (signature[0] == 'A' ? 'B' : 'A') + signature[1..],
+            cursor + "=",
+            fromElsewhere,
+        ];
+        Assert.Contains('.', documented);
+        foreach (var made in refused)
+        {
+            var error = await server.InvokeExpectingErrorAsync("session/list", new { limit = 1, includeExternal = true, cursor = made });
+            Assert.True(error.ErrorCode == -32602 && (string?)error.ErrorData?["parameter"] == "cursor", $"{made}: {error}");
+        }
+
+        var next = (await server.InvokeAsync("session/list", new { limit = 1, includeExternal = true, cursor }))["sessions"]!;
+        Assert.Equal(inOrder[1], (string?)next.Single()["sessionId"]);
+    }
+
+    [Fact]
+    public async Task Call_mode_pages_with_one_server_process_a_page()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ids, _) = LaySameMillisecond(environment, count: 7);
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var parameters = new JObject { ["limit"] = 3, ["includeExternal"] = true };
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var (exitCode, stdout, _) = await ServerProcess.CallAsync(environment, output, "session/list", parameters);
+            Assert.Equal(0, exitCode);
+            var page = Engine.Transcripts.TranscriptLines.Parse(stdout);
+            seen.AddRange(page["sessions"]!.Select(s => (string)s["sessionId"]!));
+            cursor = (string?)page["nextCursor"];
+        }
+        while (cursor is not null && seen.Count < 100);
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal).Reverse(), seen);
+    }
+
     /// <summary>
     /// Lays out <paramref name="count"/> CLI-shaped transcripts of the workspace whose modification times fall in one
     /// millisecond, a few microseconds apart in an order unrelated to their ids; every other one is also in the store.
