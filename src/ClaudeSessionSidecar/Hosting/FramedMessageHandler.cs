@@ -304,7 +304,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
                 return request;
             }
-            catch (Exception exception) when (exception is JsonException or InvalidCastException or FormatException)
+            catch (Exception exception) when (exception is JsonException or InvalidCastException or FormatException or InvalidOperationException)
             {
                 // What the checks above do not foresee, such as a "traceparent" that is not a string.
                 running.TryRemove(id, out _);
@@ -350,6 +350,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         JObject o when o["method"] is { Type: not JTokenType.String } => (ErrorCodes.InvalidRequest, "\"method\" must be a string."),
         JObject o when o["id"] is { Type: not (JTokenType.String or JTokenType.Integer or JTokenType.Null) } => (ErrorCodes.InvalidRequest, "\"id\" must be a string, a 64-bit integer or null."),
         JObject o when o["method"] is null && o["result"] is null && o["error"] is null => (ErrorCodes.InvalidRequest, "A message needs a \"method\", a \"result\" or an \"error\"."),
+        // StreamJsonRpc's formatter throws on any other error object, which would end the connection.
+        JObject o when o["method"] is null && o["error"] is { Type: not JTokenType.Null } error && (error is not JObject e || e["code"] is not { Type: JTokenType.Integer } || e["message"] is not { Type: JTokenType.String })
+            => (ErrorCodes.InvalidRequest, "A response's \"error\" must be an object with an integer \"code\" and a string \"message\"."),
         // An empty array is no params: StreamJsonRpc's own clients send [] for a call without arguments.
         JObject o when o["params"] is JArray { Count: > 0 } => (ErrorCodes.InvalidParams, "params must be an object of named parameters; positional (array) params are not taken."),
         JObject o when o["params"] is { Type: not (JTokenType.Object or JTokenType.Array) } => (ErrorCodes.InvalidRequest, "\"params\" must be an object."),

@@ -62,7 +62,7 @@ public sealed class StrayResponseTests(FakeApiFixture fixture, ITestOutputHelper
     }
 
     [Fact]
-    public async Task A_second_answer_to_a_permission_request_is_ignored_and_the_turn_completes()
+    public async Task A_second_answer_to_a_permission_request_is_ignored_and_the_turn_completes_and_an_unreadable_one_is_refused()
     {
         using var environment = new TestEnvironment(fixture.Api.BaseUrl);
         var target = Path.Combine(environment.Workspace, "answered-twice.txt");
@@ -78,6 +78,7 @@ public sealed class StrayResponseTests(FakeApiFixture fixture, ITestOutputHelper
         };
         await client.WriteLineAsync(create.ToString(Formatting.None));
         var questions = 0;
+        var refusals = 0;
         JObject answer;
         while (true)
         {
@@ -85,6 +86,9 @@ public sealed class StrayResponseTests(FakeApiFixture fixture, ITestOutputHelper
             if ((string?)message["method"] == "session/requestPermission")
             {
                 questions++;
+
+                // An answer the formatter cannot read is refused (-32600) and the question still waits for a good one.
+                await client.WriteLineAsync(new JObject { ["jsonrpc"] = "2.0", ["id"] = message["id"]!.DeepClone(), ["error"] = 5 }.ToString(Formatting.None));
                 await client.WriteLineAsync(Answer(true));
 
                 // The same answer again, then a change of mind, then an answer under an id never asked.
@@ -94,6 +98,11 @@ public sealed class StrayResponseTests(FakeApiFixture fixture, ITestOutputHelper
 
                 string Answer(bool allow) => new JObject { ["jsonrpc"] = "2.0", ["id"] = message["id"]!.DeepClone(), ["result"] = new JObject { ["allow"] = allow } }.ToString(Formatting.None);
             }
+            else if (message["method"] is null && message["error"] is { } refused && (string?)message["id"] != "turn")
+            {
+                Assert.Equal(-32600, (int?)refused["code"]);
+                refusals++;
+            }
             else if ((string?)message["id"] == "turn" && message["method"] is null)
             {
                 answer = message;
@@ -102,6 +111,7 @@ public sealed class StrayResponseTests(FakeApiFixture fixture, ITestOutputHelper
         }
 
         Assert.Equal(1, questions);
+        Assert.Equal(1, refusals);
         Assert.Equal("success", (string?)answer["result"]!["result"]!["subtype"]);
         Assert.NotEqual(true, (bool?)answer["result"]!["result"]!["cancelled"]);
         Assert.Equal("written by the fake model", File.ReadAllText(target));
