@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it as test } from 'node:test';
-import { World, acp, agentCommand, claudePath, textOf, waitFor } from './harness.mjs';
+import { World, acp, agentCommand, claudePath, repo, textOf, waitFor } from './harness.mjs';
 
 /** Every test gets a minute: a server that hangs fails its test, not the whole run. */
 const it = (name, fn) => test(name, { timeout: 60000 }, fn);
@@ -345,6 +345,63 @@ describe('ACP face', { concurrency: false }, () => {
     for (const id of ids.slice(1)) fs.rmSync(path.join(path.dirname(source), `${id}.jsonl`));
   });
 
+  it('session/list pages list every session once when their activity shares a millisecond', async () => {
+    // 120 copies of a real transcript in a folder of their own, modified within one millisecond, microseconds apart
+    // in an order unrelated to their ids: the pages follow the cursor's order (that millisecond, then the higher id).
+    const source = world.transcriptOf(made.tools.sessionId);
+    const cwd = world.newFolder('same-millisecond');
+    const folder = path.join(world.configDirectory, 'projects', cwd.replace(/[^A-Za-z0-9]/g, '-'));
+    fs.mkdirSync(folder, { recursive: true });
+    const body = fs.readFileSync(source, 'utf8').replaceAll(made.tools.cwd, cwd);
+    const ids = [];
+    for (let i = 0; i < 120; i++) {
+      const id = crypto.randomUUID();
+      const file = path.join(folder, `${id}.jsonl`);
+      fs.writeFileSync(file, body.replaceAll(made.tools.sessionId, id));
+      const seconds = 1795694564.614 + ((i * 37) % 120) * 0.000005;
+      fs.utimesSync(file, seconds, seconds);
+      ids.push(id);
+    }
+    const millisecond = new Set(ids.map((id) => Math.floor(fs.statSync(path.join(folder, `${id}.jsonl`)).mtimeMs)));
+    assert.equal(millisecond.size, 1, 'every copy in one millisecond');
+    // Each page from a server process of its own: the cursor is signed with the store's secret, which they share.
+    const seen = [];
+    let cursor;
+    do {
+      const page = await world.withAgent((ctx) => ctx.request(acp.methods.agent.session.list, cursor ? { cwd, cursor } : { cwd }));
+      seen.push(...page.sessions.map((s) => s.sessionId));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length < 1000);
+    assert.deepEqual(seen, [...ids].sort().reverse());
+    made.sameMillisecond = { cwd };
+  });
+
+  it('session/list refuses a cursor no server on the store gave for it: the document\'s, a tampered one, the stdio face\'s', async () => {
+    const { cwd } = made.sameMillisecond;
+    const call = (params) => {
+      const [command, ...args] = agentCommand(world, ['call', 'session/list', JSON.stringify(params)]);
+      const run = spawnSync(command, args, { env: world.environment(), encoding: 'utf8', timeout: 60000 });
+      return { status: run.status, answer: JSON.parse(run.stdout) };
+    };
+    const stdio = call({ workingDirectory: cwd, includeExternal: true, limit: 1 });
+    assert.equal(stdio.status, 0);
+    const documented = /"nextCursor":"([^"]+)"/.exec(fs.readFileSync(path.join(repo, 'stdio-protocol.md'), 'utf8'))[1];
+    await world.withAgent(async (ctx) => {
+      const { nextCursor } = await ctx.request(acp.methods.agent.session.list, { cwd });
+      const [payload, signature] = nextCursor.split('.');
+      const tampered = `${payload}.${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+      for (const cursor of [documented, tampered, payload, stdio.answer.nextCursor]) {
+        const error = await rpcError(ctx.request(acp.methods.agent.session.list, { cwd, cursor }), -32602);
+        assert.equal(error.data?.parameter, 'cursor', cursor);
+      }
+      // And the ACP face's cursor is no cursor of the stdio face's session/list.
+      const refused = call({ workingDirectory: cwd, includeExternal: true, cursor: nextCursor });
+      assert.equal(refused.status, 1);
+      assert.equal(refused.answer.code, -32602);
+      assert.equal(refused.answer.data.parameter, 'cursor');
+    });
+  });
+
   it('session/load in a new server process replays the whole conversation, then takes a prompt', async () => {
     const { sessionId, cwd, target } = made.tools;
     await world.withAgent(async (ctx, client) => {
@@ -524,29 +581,64 @@ describe('ACP face', { concurrency: false }, () => {
   });
 
   it('a malformed line answers -32700, a batch -32600, and the server goes on (started with --protocol acp)', async () => {
-    const child = world.spawnAgent(['--protocol', 'acp']);
-    const lines = [];
-    let buffer = '';
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      let end;
-      while ((end = buffer.indexOf('\n')) >= 0) {
-        lines.push(JSON.parse(buffer.slice(0, end)));
-        buffer = buffer.slice(end + 1);
-      }
-    });
-    child.stdin.write('this is not json\n');
-    child.stdin.write('[{"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":1}}]\n');
-    child.stdin.write('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}\n');
-    await waitFor(() => lines.length >= 3, 'three answers');
+    const agent = world.rawAgent(['--protocol', 'acp']);
+    agent.send('this is not json');
+    agent.send('[{"jsonrpc":"2.0","id":6,"method":"initialize","params":{"protocolVersion":1}}]');
+    agent.send('{"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}');
+    const lines = [await agent.next(), await agent.next(), await agent.next()];
     assert.equal(lines[0].error.code, -32700);
     assert.equal(lines[0].id, null);
     assert.equal(lines[1].error.code, -32600, 'a batch is refused, as ACP asks');
     assert.equal(lines[1].id, null);
     assert.equal(lines[2].id, 7);
     assert.equal(lines[2].result.protocolVersion, 1);
-    child.stdin.end();
-    assert.deepEqual(await child.exited, { code: 0, signal: null });
+    assert.deepEqual(await agent.close(), { code: 0, signal: null });
+  });
+
+  it('a response to no request of the server (unknown id, id null, no id) is ignored and the server answers on', async () => {
+    const agent = world.rawAgent();
+    const strays = [
+      { jsonrpc: '2.0', id: 99, result: null },
+      { jsonrpc: '2.0', id: 'never-asked', result: { outcome: { outcome: 'cancelled' } } },
+      { jsonrpc: '2.0', id: 99, error: { code: -32601, message: 'Method not found' } },
+      { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } },
+      { jsonrpc: '2.0', result: {} },
+    ];
+    for (const [i, stray] of strays.entries()) {
+      agent.send(stray);
+      agent.send({ jsonrpc: '2.0', id: i, method: 'initialize', params: { protocolVersion: 1, clientCapabilities: {} } });
+      const answer = await agent.next((m) => m.id === i, `the answer after ${JSON.stringify(stray)}`);
+      assert.equal(answer.result?.protocolVersion, 1, JSON.stringify(answer));
+    }
+    assert.equal(agent.child.exitCode, null, 'the server is still running');
+    assert.deepEqual(await agent.close(), { code: 0, signal: null });
+    const warnings = fs.readFileSync(agent.child.logFile, 'utf8').split('\n').filter((line) => line.includes('Ignored a response'));
+    assert.equal(warnings.length, strays.length);
+  });
+
+  it('a second answer to session/request_permission during a prompt is ignored; the prompt completes and is answered', async () => {
+    const cwd = world.newFolder('answered-twice');
+    const target = path.join(cwd, 'answered-twice.txt');
+    const agent = world.rawAgent();
+    agent.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 1, clientCapabilities: {} } });
+    await agent.next((m) => m.id === 1);
+    agent.send({ jsonrpc: '2.0', id: 2, method: 'session/new', params: { cwd, mcpServers: [] } });
+    const { sessionId } = (await agent.next((m) => m.id === 2)).result;
+    agent.send({ jsonrpc: '2.0', id: 3, method: 'session/prompt', params: { sessionId, prompt: text(`[write:${target}]`) } });
+
+    const question = await agent.next((m) => m.method === 'session/request_permission', 'the permission question');
+    const answer = (optionId) => ({ jsonrpc: '2.0', id: question.id, result: { outcome: { outcome: 'selected', optionId } } });
+    agent.send(answer('allow_once'));
+    agent.send(answer('allow_once'));
+    agent.send(answer('reject_always'));
+    agent.send({ jsonrpc: '2.0', id: 4242, result: { outcome: { outcome: 'cancelled' } } });
+
+    const done = await agent.next((m) => m.id === 3 && !m.method, 'the prompt\'s answer');
+    assert.equal(done.result?.stopReason, 'end_turn', JSON.stringify(done));
+    assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
+    agent.send({ jsonrpc: '2.0', id: 5, method: 'session/list', params: { cwd } });
+    assert.deepEqual((await agent.next((m) => m.id === 5)).result.sessions.map((s) => s.sessionId), [sessionId]);
+    assert.deepEqual(await agent.close(), { code: 0, signal: null });
   });
 
   it('an unknown --protocol is refused with exit code 2 and says which are known', () => {

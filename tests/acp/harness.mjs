@@ -130,6 +130,34 @@ export class World {
     }
   }
 
+  /**
+   * A server spoken to in raw lines, for what the client library would never send: `send(message)` writes one line
+   * (an object as JSON, a string as it is), `next(predicate)` resolves with the first message not yet taken that
+   * matches (any message by default), `close()` ends its input and resolves with its exit.
+   */
+  rawAgent(protocol = ['acp']) {
+    const child = this.spawnAgent(protocol);
+    const messages = [];
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf('\n')) >= 0) {
+        messages.push(JSON.parse(buffer.slice(0, end)));
+        buffer = buffer.slice(end + 1);
+      }
+    });
+    return {
+      child,
+      send: (message) => child.stdin.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`),
+      next: async (predicate = () => true, what = 'a message') => {
+        const index = await waitFor(() => { const i = messages.findIndex(predicate); return i >= 0 ? i + 1 : 0; }, what, 30000);
+        return messages.splice(index - 1, 1)[0];
+      },
+      close: () => { child.stdin.end(); return child.exited; },
+    };
+  }
+
   /** The session's transcript under the CLI's config folder, or null. */
   transcriptOf(sessionId) {
     const projects = path.join(this.configDirectory, 'projects');

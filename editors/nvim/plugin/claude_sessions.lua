@@ -28,6 +28,10 @@ command('ClaudeSessionList', function(opts)
   plugin().list({ all = opts.bang })
 end, { nargs = 0, bang = true, desc = 'List Claude sessions (! = every folder)' })
 
+command('ClaudeSessionSearch', function(opts)
+  plugin().search({ query = opts.args, all = opts.bang })
+end, { nargs = '+', bang = true, desc = 'Search the Claude sessions\' conversations for {words} (! = every folder)' })
+
 command('ClaudeSessionCancel', function(opts)
   plugin().cancel({ session_id = opts.args ~= '' and opts.args or nil })
 end, { nargs = '?', desc = 'Cancel the running turn of a Claude session' })

@@ -105,7 +105,7 @@ local cs
 
 spec('the plugin loads, defines its commands, and setup() validates its options', function()
   vim.cmd('runtime plugin/claude_sessions.lua')
-  for _, name in ipairs({ 'ClaudeSessionNew', 'ClaudeSessionResume', 'ClaudeSessionList', 'ClaudeSessionCancel' }) do
+  for _, name in ipairs({ 'ClaudeSessionNew', 'ClaudeSessionResume', 'ClaudeSessionList', 'ClaudeSessionSearch', 'ClaudeSessionCancel' }) do
     expect(vim.fn.exists(':' .. name) == 2, name .. ' is not defined')
   end
   expect(package.loaded['claude_sessions'] == nil, 'the plugin file should not require the module eagerly')
@@ -262,6 +262,44 @@ spec(':ClaudeSessionList says why a session cannot be resumed', function()
   end)
   local text = text_of(buf)
   expect(text:find(vim.pesc(gone.session_id) .. '.-NOT resumable: session_file_missing'), 'no reason in:\n' .. text)
+end)
+
+spec(':ClaudeSessionSearch lists the sessions that hold the words, with the matching messages; <CR> resumes', function()
+  expect(state.session_id, 'needs the session of the create spec')
+  expect(running_server().methods['session/search'], 'the server does not advertise session/search')
+  vim.cmd('ClaudeSessionSearch NVIM "from the"')
+  local buf
+  wait_for(30000, 'the search buffer with the session', function()
+    buf = vim.fn.bufnr('claude://search')
+    return buf ~= -1 and text_of(buf):find(state.session_id, 1, true) ~= nil
+  end)
+  local text = text_of(buf)
+  out('    search:\n' .. text)
+  expect(text:find('you: ' .. state.prompt, 1, true), 'no snippet of the prompt in:\n' .. text)
+  expect(text:find(vim.pesc(state.session_id) .. '.-resumable'), 'no status in:\n' .. text)
+  local snippet_line
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+    if l:find('you: ', 1, true) then
+      snippet_line = i
+    end
+  end
+  local asked
+  local original_input = vim.ui.input
+  vim.ui.input = function(opts)
+    asked = opts.prompt
+  end
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(buf)[1])
+  vim.api.nvim_win_set_cursor(0, { snippet_line, 0 })
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<CR>', true, false, true), 'x', false)
+  vim.ui.input = original_input
+  expect(asked and asked:find('Prompt for', 1, true), '<CR> on a match did not ask for a prompt: ' .. tostring(asked))
+
+  -- Words are whole, and a search that finds nothing says so.
+  vim.cmd('ClaudeSessionSearch nvi')
+  wait_for(30000, 'the empty search', function()
+    return text_of(buf):find('holding "nvi"', 1, true) ~= nil
+  end)
+  expect(text_of(buf):find('(none)', 1, true) and not text_of(buf):find(state.session_id, 1, true), 'nvi found:\n' .. text_of(buf))
 end)
 
 spec('a turn the server refuses ends with its error code (cs.error_codes) and data.reason', function()

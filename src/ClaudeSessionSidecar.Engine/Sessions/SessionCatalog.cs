@@ -31,26 +31,34 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
     internal TranscriptMirror? Mirror { get; } = mirror;
 
+    /// <summary>Signs and checks the listings' cursors with the secret of <see cref="Records"/>, the store every server on it shares.</summary>
+    private readonly ListingCursor cursors = new(records);
+
     /// <summary>The user's resumable sessions, newest activity first.</summary>
-    public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) =>
-        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
-            .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived))
-            .Take(request.Limit)
-            .ToList();
+    public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) => Resumable(request).Take(request.Limit).ToList();
+
+    /// <summary>One page of <see cref="ListResumable"/>, after <see cref="ListResumableRequest.Cursor"/>.</summary>
+    /// <exception cref="InvalidSessionRequestException">The cursor is not one a server on this store gave for this listing.</exception>
+    public SessionPage ListResumablePage(ListResumableRequest request) => Page(ListingCursor.Listing.Resumable, request.Cursor, request.Limit, () => Resumable(request));
 
     /// <summary>One page of every session of the user, resumable or not, newest activity first.</summary>
-    /// <exception cref="InvalidSessionRequestException">The cursor is not one this server gave.</exception>
-    public SessionPage List(ListSessionsRequest request)
+    /// <exception cref="InvalidSessionRequestException">The cursor is not one a server on this store gave for this listing.</exception>
+    public SessionPage List(ListSessionsRequest request) => Page(ListingCursor.Listing.All, request.Cursor, request.Limit, () =>
+        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+            .Where(session => (request.IncludeArchived || !session.Archived) && (request.IncludeProgrammatic || !session.IsProgrammatic)));
+
+    private IEnumerable<SessionView> Resumable(ListResumableRequest request) =>
+        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+            .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived));
+
+    /// <summary>The sessions after the cursor (all of them without one), <paramref name="limit"/> of them, and the next page's cursor.</summary>
+    /// <param name="sessions">The listing in the listings' order; asked for only once the cursor is known to be good.</param>
+    internal SessionPage Page(ListingCursor.Listing listing, string? cursor, int limit, Func<IEnumerable<SessionView>> sessions)
     {
-        (long Time, string SessionId)? after = request.Cursor is null ? null : DecodeCursor(request.Cursor);
-        var page = AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
-            .Where(session => (request.IncludeArchived || !session.Archived) && (request.IncludeProgrammatic || !session.IsProgrammatic))
-            .Where(session => after is null || ListingCursor.IsAfter(session, after.Value))
-            .Take(request.Limit + 1)
-            .ToList();
-        return page.Count > request.Limit
-            ? new SessionPage(page[..request.Limit], ListingCursor.Encode(page[request.Limit - 1]))
-            : new SessionPage(page, null);
+        (long Time, string SessionId)? after = cursor is null ? null : cursors.TryDecode(listing, cursor)
+            ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave for this listing (use nextCursor from the previous page).");
+        var page = sessions().Where(session => after is not { } key || ListingCursor.IsAfter(session, key)).Take(limit + 1).ToList();
+        return page.Count > limit ? new SessionPage(page[..limit], cursors.Encode(listing, page[limit - 1])) : new SessionPage(page, null);
     }
 
     /// <summary>Every session visible to the user, resumable or not, in the listings' order (what a search looks through).</summary>
@@ -75,7 +83,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     internal SummaryIndex Summaries { get; } = new(store, log, clock);
 
     /// <summary>
-    /// Every session visible to the user, sorted newest activity first (ties: higher id first, as the SDK sorts).
+    /// Every session visible to the user, in the listings' order (<see cref="ListingCursor.Compare(DateTimeOffset, string, DateTimeOffset, string)"/>:
+    /// newest activity first to the millisecond, ties by higher id first, as the SDK sorts).
     /// An external session's activity time is its transcript's modification time, known from one <c>stat</c>: so the
     /// sessions are sorted first and read (when the index has them not) only as the caller takes them, a few at a time
     /// and in parallel. A listing of the newest 50 reads about 50 transcripts the first time, and none after.
@@ -87,7 +96,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         var own = Records.List(userId, realFilter).Select(record => View(record, mirrorState)).ToList();
         if (!includeExternal)
         {
-            return own.OrderByDescending(session => session.LastActiveAt).ThenByDescending(session => session.SessionId, StringComparer.Ordinal);
+            own.Sort(static (a, b) => ListingCursor.Compare(a.LastActiveAt, a.SessionId, b.LastActiveAt, b.SessionId));
+            return own;
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -133,7 +143,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             }
         }
 
-        items.Sort(static (a, b) => b.Time != a.Time ? b.Time.CompareTo(a.Time) : string.CompareOrdinal(b.SessionId, a.SessionId));
+        items.Sort(static (a, b) => ListingCursor.Compare(a.Time, a.SessionId, b.Time, b.SessionId));
         log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned ({scanning.TotalMilliseconds:F1} ms) and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
         return InOrder(items, realFilter, scope);
     }
@@ -396,9 +406,6 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             return null;
         }
     }
-
-    internal static (long Time, string SessionId) DecodeCursor(string cursor) =>
-        ListingCursor.TryDecode(cursor) ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
 
     /// <summary>Whether the CLI would resume the session, judged from the store, the path rule and the transcript.</summary>
     /// <param name="workingDirectory">Where to look for a session the store does not know.</param>

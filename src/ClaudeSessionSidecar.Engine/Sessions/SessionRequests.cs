@@ -41,12 +41,14 @@ public sealed record ResumeSessionRequest(
 /// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>
 /// <param name="IncludeExternal">Also the sessions the CLI made without the sidecar, found in its projects folder.</param>
 /// <param name="IncludeArchived">Also archived sessions (hidden by default, as in <c>session/list</c>).</param>
+/// <param name="Cursor">For a page of them: where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>
 public sealed record ListResumableRequest(
     string UserId,
     string? WorkingDirectory,
     int Limit,
     bool IncludeExternal,
-    bool IncludeArchived = false);
+    bool IncludeArchived = false,
+    string? Cursor = null);
 
 /// <summary>Which sessions to list, resumable or not.</summary>
 /// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>

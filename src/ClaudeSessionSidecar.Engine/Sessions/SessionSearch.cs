@@ -22,18 +22,16 @@ public sealed class SessionSearch(SessionCatalog catalog, SearchIndex index)
             throw new InvalidSessionRequestException("query", "query must contain a word or a phrase.");
         }
 
-        (long Time, string SessionId)? after = request.Cursor is null ? null : SessionCatalog.DecodeCursor(request.Cursor);
-        var sessions = catalog.Visible(request.UserId, request.WorkingDirectory, request.IncludeExternal)
-            .Where(session => (request.IncludeArchived || !session.Archived) && session.FilePath is { Length: > 0 })
-            .ToList();
-
-        index.Update(sessions.Select(session => (session.SessionId, session.FilePath!)).ToList());
-        var found = index.Find(query, sessions.Select(session => session.FilePath!).ToHashSet(StringComparer.Ordinal));
-        var page = sessions
-            .Where(session => found.Contains(session.FilePath!) && (after is null || ListingCursor.IsAfter(session, after.Value)))
-            .Take(request.Limit + 1)
-            .ToList();
-        var hits = page.Take(request.Limit).Select(session => new SearchHit(session, index.Matches(query, session.FilePath!, MatchesPerSession))).ToList();
-        return new SearchPage(hits, page.Count > request.Limit ? ListingCursor.Encode(page[request.Limit - 1]) : null);
+        var page = catalog.Page(ListingCursor.Listing.Search, request.Cursor, request.Limit, () =>
+        {
+            var sessions = catalog.Visible(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+                .Where(session => (request.IncludeArchived || !session.Archived) && session.FilePath is { Length: > 0 })
+                .ToList();
+            index.Update(sessions.Select(session => (session.SessionId, session.FilePath!)).ToList());
+            var found = index.Find(query, sessions.Select(session => session.FilePath!).ToHashSet(StringComparer.Ordinal));
+            return sessions.Where(session => found.Contains(session.FilePath!));
+        });
+        var hits = page.Sessions.Select(session => new SearchHit(session, index.Matches(query, session.FilePath!, MatchesPerSession))).ToList();
+        return new SearchPage(hits, page.NextCursor);
     }
 }

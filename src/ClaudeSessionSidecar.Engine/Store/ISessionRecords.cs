@@ -18,9 +18,18 @@ public interface ISessionRecords
 
     void Delete(string sessionId);
 
-    /// <summary>A user's sessions, newest activity first, optionally only those of one working directory (by real path).</summary>
+    /// <summary>
+    /// A user's sessions in the listings' order (the cursor's key, Sessions/ListingCursor: newest activity first, then the
+    /// higher id, ordinal), optionally only those of one working directory (by real path).
+    /// </summary>
     IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory);
 
     /// <summary>The ids of every session stored, whoever its user: what "external" is measured against.</summary>
     HashSet<string> AllSessionIds();
+
+    /// <summary>
+    /// The store's secret of that name: 32 random bytes made by the first server that asks, then the same for every
+    /// server process on the store (a listing's cursor from one is good on the next).
+    /// </summary>
+    byte[] Secret(string name);
 }

@@ -13,7 +13,7 @@ namespace ClaudeSessionSidecar.Engine.Store;
 public sealed class PostgresStore : ISessionRecords, IDisposable
 {
     /// <summary>The schema this build writes; older databases are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -54,6 +54,14 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         );
         CREATE INDEX sidecar_transcript_entries_by_uuid
             ON sidecar_transcript_entries (project_key, session_id, subpath, uuid) WHERE uuid IS NOT NULL;
+        """,
+
+        // 2: secrets every server on the database shares (ISessionRecords.Secret), such as the listing cursors' key.
+        """
+        CREATE TABLE sidecar_secrets (
+            name text PRIMARY KEY,
+            value bytea NOT NULL
+        );
         """,
     ];
 
@@ -231,8 +239,8 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory) => Run(connection =>
     {
         using var command = realWorkingDirectory is null
-            ? Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user ORDER BY last_active_at_ms DESC, session_id", ("user", userId))
-            : Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user AND real_working_directory = @realCwd ORDER BY last_active_at_ms DESC, session_id", ("user", userId), ("realCwd", realWorkingDirectory));
+            ? Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user ORDER BY last_active_at_ms DESC, session_id COLLATE \"C\" DESC", ("user", userId))
+            : Command(connection, "SELECT * FROM sidecar_sessions WHERE user_id = @user AND real_working_directory = @realCwd ORDER BY last_active_at_ms DESC, session_id COLLATE \"C\" DESC", ("user", userId), ("realCwd", realWorkingDirectory));
         using var reader = command.ExecuteReader();
         var records = new List<SessionRecord>();
         while (reader.Read())
@@ -246,6 +254,16 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         }
 
         return (IReadOnlyList<SessionRecord>)records;
+    });
+
+    /// <inheritdoc/>
+    public byte[] Secret(string name) => Run(connection =>
+    {
+        // The first server to ask makes it; the others keep the one stored.
+        Execute(connection, "INSERT INTO sidecar_secrets (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING",
+            ("name", name), ("value", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        using var read = Command(connection, "SELECT value FROM sidecar_secrets WHERE name = @name", ("name", name));
+        return (byte[])read.ExecuteScalar()!;
     });
 
     public HashSet<string> AllSessionIds() => Run(connection =>

@@ -11,7 +11,7 @@ public sealed class SessionStore : ISessionRecords
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 5;
+    public const int SchemaVersion = 6;
 
     private static readonly string[] Migrations =
     [
@@ -97,6 +97,14 @@ public sealed class SessionStore : ISessionRecords
             modified_ticks INTEGER NOT NULL
         );
         """,
+
+        // 6: secrets every server process on the store shares (ISessionRecords.Secret), such as the listing cursors' key.
+        """
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY NOT NULL,
+            value BLOB NOT NULL
+        );
+        """,
     ];
 
     private readonly string connectionString;
@@ -178,14 +186,14 @@ public sealed class SessionStore : ISessionRecords
 
     public void Delete(string sessionId) => Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
 
-    /// <summary>A user's sessions, newest activity first, optionally only those of one working directory (by real path).</summary>
+    /// <inheritdoc/>
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory)
     {
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = realWorkingDirectory is null
-            ? "SELECT * FROM sessions WHERE user_id = $user ORDER BY last_active_at_ms DESC, session_id"
-            : "SELECT * FROM sessions WHERE user_id = $user AND real_working_directory = $realCwd ORDER BY last_active_at_ms DESC, session_id";
+            ? "SELECT * FROM sessions WHERE user_id = $user ORDER BY last_active_at_ms DESC, session_id DESC"
+            : "SELECT * FROM sessions WHERE user_id = $user AND real_working_directory = $realCwd ORDER BY last_active_at_ms DESC, session_id DESC";
         command.Parameters.AddWithValue("$user", userId);
         if (realWorkingDirectory is not null)
         {
@@ -216,6 +224,25 @@ public sealed class SessionStore : ISessionRecords
         }
 
         return ids;
+    }
+
+    /// <inheritdoc/>
+    public byte[] Secret(string name)
+    {
+        using var connection = OpenConnection();
+        using (var create = connection.CreateCommand())
+        {
+            // The first process to ask makes it; the others keep the one stored.
+            create.CommandText = "INSERT INTO secrets (name, value) VALUES ($name, $value) ON CONFLICT (name) DO NOTHING";
+            create.Parameters.AddWithValue("$name", name);
+            create.Parameters.AddWithValue("$value", System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            create.ExecuteNonQuery();
+        }
+
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM secrets WHERE name = $name";
+        read.Parameters.AddWithValue("$name", name);
+        return (byte[])read.ExecuteScalar()!;
     }
 
     /// <summary>The index's rows for one project folder, in the index's own format only.</summary>

@@ -120,20 +120,16 @@ public sealed partial class AcpAgent
 
     /// <summary>
     /// Exactly the sessions the CLI would resume (the engine's verdict, external ones included), newest first, a page
-    /// at a time; <c>nextCursor</c> is opaque, and a cursor this server did not give is refused with -32602.
+    /// at a time (the engine's paging, as the stdio face's <c>session/list</c>); <c>nextCursor</c> is opaque and
+    /// signed, and a cursor no server on the store gave for this listing is refused with -32602.
     /// </summary>
     public JObject ListSessions(ListSessionsParams p)
     {
         var cwd = Require.OptionalAbsolutePath(p.Cwd, "cwd");
-        var after = p.Cursor is null ? ((long Time, string SessionId)?)null : DecodeCursor(p.Cursor);
-        var resumable = Sessions.Catalog.ListResumable(new ListResumableRequest(host.DefaultUserId, cwd, int.MaxValue, IncludeExternal: true));
-        var page = resumable
-            .Where(session => after is not { } cursor || ListingCursor.IsAfter(session, cursor))
-            .Take(ListPageSize + 1)
-            .ToList();
+        var page = Sessions.Catalog.ListResumablePage(new ListResumableRequest(host.DefaultUserId, cwd, ListPageSize, IncludeExternal: true, Cursor: p.Cursor));
         var result = new JObject
         {
-            ["sessions"] = new JArray(page.Take(ListPageSize).Select(session => new JObject
+            ["sessions"] = new JArray(page.Sessions.Select(session => new JObject
             {
                 ["sessionId"] = session.SessionId,
                 ["cwd"] = session.WorkingDirectory ?? session.Status.WorkingDirectory,
@@ -141,9 +137,9 @@ public sealed partial class AcpAgent
                 ["updatedAt"] = AcpUpdates.Timestamp(session.LastActiveAt),
             })),
         };
-        if (page.Count > ListPageSize)
+        if (page.NextCursor is { } next)
         {
-            result["nextCursor"] = ListingCursor.Encode(page[ListPageSize - 1]);
+            result["nextCursor"] = next;
         }
 
         return result;
@@ -230,7 +226,4 @@ public sealed partial class AcpAgent
 
         return new AcpSession(sessionId, status.WorkingDirectory ?? cwd, started: true) { McpConfig = mcpConfig };
     }
-
-    private static (long Time, string SessionId) DecodeCursor(string cursor) =>
-        ListingCursor.TryDecode(cursor) ?? throw AcpErrors.InvalidParams("cursor", "cursor is not one this server gave (use nextCursor from the previous page).");
 }

@@ -17,7 +17,9 @@ namespace ClaudeSessionSidecar.Hosting;
 /// Reads and writes JSON-RPC messages on stdio in either framing, and survives bad input: a message that is not
 /// JSON gets -32700, one that is not a valid request gets -32600, one over <see cref="MaxMessageBytes"/> gets -32600
 /// with <c>data.reason = "message_too_large"</c>; the connection stays up and the next message is read.
-/// (StreamJsonRpc's own handlers drop the connection on the first bad message.)
+/// (StreamJsonRpc's own handlers drop the connection on the first bad message.) A response that answers no request
+/// of the server still awaiting one is dropped and logged before StreamJsonRpc sees it: StreamJsonRpc would end the
+/// connection (<c>DisconnectedReason.RemoteProtocolViolation</c>), and with it the server.
 /// At the end of input it reports the end only once every request read has been answered, so a script that
 /// pipes its requests in and closes stdin still gets every answer, and no turn is cut short.
 /// </summary>
@@ -49,6 +51,12 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
     /// <summary>Ids of requests whose answer is not yet on its way: a second request may not take one.</summary>
     private readonly ConcurrentDictionary<RequestId, bool> running = new();
+
+    /// <summary>
+    /// Ids of the server's own requests to the client (a permission question) whose answer has not come: the same as
+    /// StreamJsonRpc's outstanding requests, which it does not expose. An id leaves it with its first answer.
+    /// </summary>
+    private readonly ConcurrentDictionary<RequestId, bool> awaitingAnswer = new();
 
     public bool CanRead => true;
 
@@ -95,6 +103,13 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             running.TryRemove(freed, out _);
         }
 
+        // Known before it is written, as the answer may be read before the write returns.
+        var asking = content is JsonRpcRequest { IsResponseExpected: true } question ? question.RequestId : (RequestId?)null;
+        if (asking is { } asked)
+        {
+            awaitingAnswer.TryAdd(asked, true);
+        }
+
         try
         {
             // The formatter is not thread-safe: serialize under the same lock as the write.
@@ -121,6 +136,12 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             {
                 writing.Release();
             }
+        }
+        catch when (asking is { } unsent)
+        {
+            // StreamJsonRpc forgets a request it could not send: so does this handler.
+            awaitingAnswer.TryRemove(unsent, out _);
+            throw;
         }
         finally
         {
@@ -264,11 +285,25 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
             problem = (ErrorCodes.InvalidRequest, "A request with this id is still running: ids must be unique among running requests.");
         }
 
+        // A response (no "method"): StreamJsonRpc ends the connection on one that answers no request it awaits, so
+        // one with no id, an id the server never asked under, or a second answer to the same question goes no further.
+        var isResponse = problem is null && message!["method"] is null;
+        if (isResponse && (id.IsNull || !awaitingAnswer.ContainsKey(id)))
+        {
+            log.Warning($"Ignored a response that answers no request of the server awaiting one (never asked, or already answered): {Excerpt(body.Span)}");
+            return null;
+        }
+
         if (problem is null)
         {
             try
             {
                 var request = formatter.Deserialize(json);
+                if (isResponse)
+                {
+                    awaitingAnswer.TryRemove(id, out _);
+                }
+
                 if (isRequest)
                 {
                     lock (unanswered)
@@ -279,7 +314,7 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
 
                 return request;
             }
-            catch (Exception exception) when (exception is JsonException or InvalidCastException or FormatException)
+            catch (Exception exception) when (exception is JsonException or InvalidCastException or FormatException or InvalidOperationException)
             {
                 // What the checks above do not foresee, such as a "traceparent" that is not a string.
                 running.TryRemove(id, out _);
@@ -307,6 +342,15 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         return null;
     }
 
+    /// <summary>The start of a message, for the log: never megabytes of it.</summary>
+    private static string Excerpt(ReadOnlySpan<byte> body)
+    {
+        const int Shown = 200;
+        // Four bytes are enough for any character: this decodes no more than is shown.
+        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, Shown * 4)]).ReplaceLineEndings(" ");
+        return text.Length <= Shown && body.Length <= Shown * 4 ? text : $"{text[..Math.Min(text.Length, Shown)]}… ({body.Length} bytes)";
+    }
+
     /// <summary>What makes a message one this server does not take, with the code it answers; null when nothing does.</summary>
     private static (int Code, string Message)? EnvelopeProblem(JToken json) => json switch
     {
@@ -316,6 +360,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
         JObject o when o["method"] is { Type: not JTokenType.String } => (ErrorCodes.InvalidRequest, "\"method\" must be a string."),
         JObject o when o["id"] is { Type: not (JTokenType.String or JTokenType.Integer or JTokenType.Null) } => (ErrorCodes.InvalidRequest, "\"id\" must be a string, a 64-bit integer or null."),
         JObject o when o["method"] is null && o["result"] is null && o["error"] is null => (ErrorCodes.InvalidRequest, "A message needs a \"method\", a \"result\" or an \"error\"."),
+        // StreamJsonRpc's formatter throws on any other error object, which would end the connection.
+        JObject o when o["method"] is null && o["error"] is { Type: not JTokenType.Null } error && (error is not JObject e || e["code"] is not { Type: JTokenType.Integer } || e["message"] is not { Type: JTokenType.String })
+            => (ErrorCodes.InvalidRequest, "A response's \"error\" must be an object with an integer \"code\" and a string \"message\"."),
         // An empty array is no params: StreamJsonRpc's own clients send [] for a call without arguments.
         JObject o when o["params"] is JArray { Count: > 0 } => (ErrorCodes.InvalidParams, "params must be an object of named parameters; positional (array) params are not taken."),
         JObject o when o["params"] is { Type: not (JTokenType.Object or JTokenType.Array) } => (ErrorCodes.InvalidRequest, "\"params\" must be an object."),

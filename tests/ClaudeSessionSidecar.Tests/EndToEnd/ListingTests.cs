@@ -162,6 +162,145 @@ public sealed class ListingTests(FakeApiFixture fixture, ITestOutputHelper outpu
         Assert.Equal(sessionId, (string?)(await server.InvokeAsync("session/info", new { sessionId = upper }))["sessionId"]);
     }
 
+    [Fact]
+    public async Task Pages_of_any_size_list_every_session_once_when_their_activity_shares_a_millisecond()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ids, own) = LaySameMillisecond(environment, count: 40);
+        await using var server = ServerProcess.Start(environment, output);
+
+        // Within one millisecond the order is the cursor's: the higher id (ordinal) first, whatever the ticks say.
+        var expected = ids.Order(StringComparer.Ordinal).Reverse().ToList();
+        foreach (var limit in new[] { 1, 5, 7, 50 })
+        {
+            Assert.Equal(expected, await PageThroughAsync(server, limit, includeExternal: true));
+        }
+
+        // The store's own sessions alone are sorted apart (no transcripts scanned): the same order.
+        Assert.Equal(expected.Where(own.Contains), await PageThroughAsync(server, 3, includeExternal: false));
+    }
+
+    [Fact]
+    public async Task A_cursor_no_server_on_the_store_gave_is_refused_naming_cursor_and_a_given_one_pages_on()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ids, _) = LaySameMillisecond(environment, count: 3);
+        using var elsewhere = new TestEnvironment(fixture.Api.BaseUrl);
+        LaySameMillisecond(elsewhere, count: 3);
+        string fromElsewhere;
+        await using (var other = ServerProcess.Start(elsewhere, output))
+        {
+            fromElsewhere = (string)(await other.InvokeAsync("session/list", new { limit = 1, includeExternal = true }))["nextCursor"]!;
+        }
+
+        await using var server = ServerProcess.Start(environment, output);
+        var cursor = (string)(await server.InvokeAsync("session/list", new { limit = 1, includeExternal = true }))["nextCursor"]!;
+        var payload = cursor[..cursor.IndexOf('.', StringComparison.Ordinal)];
+        var signature = cursor[(payload.Length + 1)..];
+        var sortKey = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(payload));
+        var documented = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(Repository.Root, "stdio-protocol.md")), "\"nextCursor\":\"([^\"]+)\"").Groups[1].Value;
+        var inOrder = ids.Order(StringComparer.Ordinal).Reverse().ToList();
+        string Encode(string text) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+
+        string[] refused =
+        [
+            documented,
+            payload,
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(sortKey)),
+            Encode(sortKey.Replace(":", ": ", StringComparison.Ordinal)) + "." + signature,
+            Encode(sortKey.Replace(inOrder[0], inOrder[2], StringComparison.Ordinal)) + "." + signature,
+            Encode(sortKey) + "." + (signature[0] == 'A' ? 'B' : 'A') + signature[1..],
+            cursor + "=",
+            fromElsewhere,
+        ];
+        Assert.Contains('.', documented);
+        foreach (var made in refused)
+        {
+            var error = await server.InvokeExpectingErrorAsync("session/list", new { limit = 1, includeExternal = true, cursor = made });
+            Assert.True(error.ErrorCode == -32602 && (string?)error.ErrorData?["parameter"] == "cursor", $"{made}: {error}");
+        }
+
+        var next = (await server.InvokeAsync("session/list", new { limit = 1, includeExternal = true, cursor }))["sessions"]!;
+        Assert.Equal(inOrder[1], (string?)next.Single()["sessionId"]);
+    }
+
+    [Fact]
+    public async Task Call_mode_pages_with_one_server_process_a_page()
+    {
+        using var environment = new TestEnvironment(fixture.Api.BaseUrl);
+        var (ids, _) = LaySameMillisecond(environment, count: 7);
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var parameters = new JObject { ["limit"] = 3, ["includeExternal"] = true };
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var (exitCode, stdout, _) = await ServerProcess.CallAsync(environment, output, "session/list", parameters);
+            Assert.Equal(0, exitCode);
+            var page = Engine.Transcripts.TranscriptLines.Parse(stdout);
+            seen.AddRange(page["sessions"]!.Select(s => (string)s["sessionId"]!));
+            cursor = (string?)page["nextCursor"];
+        }
+        while (cursor is not null && seen.Count < 100);
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal).Reverse(), seen);
+    }
+
+    /// <summary>
+    /// Lays out <paramref name="count"/> CLI-shaped transcripts of the workspace whose modification times fall in one
+    /// millisecond, a few microseconds apart in an order unrelated to their ids; every other one is also in the store.
+    /// </summary>
+    /// <returns>Every id, and those of the store.</returns>
+    internal static (List<string> Ids, HashSet<string> Own) LaySameMillisecond(TestEnvironment environment, int count)
+    {
+        var millisecond = new DateTime(2026, 11, 26, 12, 22, 44, 614, DateTimeKind.Utc);
+        var store = Engine.Store.SessionStore.Open(environment.StoreDirectory);
+        var ids = new List<string>();
+        var own = new HashSet<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var (sessionId, path) = TranscriptCorpus.Materialize(environment, "genuine-shape", environment.Workspace);
+            File.SetLastWriteTimeUtc(path, millisecond.AddTicks(i * 37 % count * 200));
+            ids.Add(sessionId);
+            if (i % 2 == 0)
+            {
+                store.Insert(new Engine.Store.SessionRecord(sessionId, Environment.UserName, environment.Workspace, environment.Workspace, millisecond, millisecond, "own " + i, "PRIOR_USER_MARKER"));
+                own.Add(sessionId);
+            }
+        }
+
+        Assert.Single(ids.Select(id => File.GetLastWriteTimeUtc(Path.Combine(environment.ProjectsDirectory, Engine.Transcripts.ProjectDirectoryName.Encode(environment.Workspace), id + ".jsonl")).Ticks / TimeSpan.TicksPerMillisecond).Distinct());
+        return (ids, own);
+    }
+
+    /// <summary>Every page of <c>session/list</c>, following <c>nextCursor</c>: the ids in the order given.</summary>
+    private static async Task<List<string>> PageThroughAsync(ServerProcess server, int limit, bool includeExternal)
+    {
+        var ids = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var parameters = new JObject { ["limit"] = limit, ["includeExternal"] = includeExternal };
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var page = await server.InvokeAsync("session/list", parameters);
+            var sessions = page["sessions"]!.Select(s => (string)s["sessionId"]!).ToList();
+            Assert.InRange(sessions.Count, 1, limit);
+            ids.AddRange(sessions);
+            cursor = (string?)page["nextCursor"];
+        }
+        while (cursor is not null && ids.Count < 1000);
+
+        return ids;
+    }
+
     /// <summary>Lays out one kind of <see cref="HiddenBySdk"/> as a session of the workspace; returns its id.</summary>
     private static string Lay(TestEnvironment environment, string kind)
     {

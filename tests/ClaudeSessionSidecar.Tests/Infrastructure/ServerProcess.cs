@@ -62,6 +62,40 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server with raw stdio, for tests that write bytes themselves.</summary>
     public static ServerProcess Launch(TestEnvironment environment, ITestOutputHelper? output, IEnumerable<string> arguments, string? claudePath = null)
     {
+        var process = Process.Start(StartInfo(environment, [], arguments, claudePath))!;
+        var server = new ServerProcess(process, output);
+        _ = Task.Run(server.PumpStderrAsync);
+        return server;
+    }
+
+    /// <summary>
+    /// One request in <c>call</c> mode, a server process of its own as a script runs it (at most two minutes): its
+    /// exit code and what it printed (the result or the error on stdout, the log on stderr).
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> CallAsync(TestEnvironment environment, ITestOutputHelper? output, string method, JObject parameters, params string[] options)
+    {
+        using var process = Process.Start(StartInfo(environment, ["call", method, parameters.ToString(Newtonsoft.Json.Formatting.None)], options, claudePath: null))!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        output?.WriteLine($"call {method} {parameters.ToString(Newtonsoft.Json.Formatting.None)} -> exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The server's command line on the environment's folders: <paramref name="leading"/>, the store, the CLI and the log level, then <paramref name="trailing"/>.</summary>
+    private static ProcessStartInfo StartInfo(TestEnvironment environment, IEnumerable<string> leading, IEnumerable<string> trailing, string? claudePath)
+    {
         var startInfo = new ProcessStartInfo(Repository.ServerCommand[0])
         {
             RedirectStandardInput = true,
@@ -70,18 +104,8 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = environment.Root,
         };
-        foreach (var part in Repository.ServerCommand.Skip(1))
-        {
-            startInfo.ArgumentList.Add(part);
-        }
-
-        startInfo.ArgumentList.Add("--store");
-        startInfo.ArgumentList.Add(environment.StoreDirectory);
-        startInfo.ArgumentList.Add("--claude-path");
-        startInfo.ArgumentList.Add(claudePath ?? RealClaudeCli.Path);
-        startInfo.ArgumentList.Add("--log-level");
-        startInfo.ArgumentList.Add("debug");
-        foreach (var argument in arguments)
+        foreach (var argument in Repository.ServerCommand.Skip(1).Concat(leading)
+            .Concat(["--store", environment.StoreDirectory, "--claude-path", claudePath ?? RealClaudeCli.Path, "--log-level", "debug"]).Concat(trailing))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -91,10 +115,7 @@ public sealed class ServerProcess : IAsyncDisposable
             startInfo.Environment[name] = value;
         }
 
-        var process = Process.Start(startInfo)!;
-        var server = new ServerProcess(process, output);
-        _ = Task.Run(server.PumpStderrAsync);
-        return server;
+        return startInfo;
     }
 
     /// <summary>A raw client on the process's stdio; for a server launched with <c>--framing newline</c>.</summary>

@@ -284,6 +284,41 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
     }
 
     /// <summary>A machine: its own config folder and local store, its server on this test's database.</summary>
+    [Fact]
+    public async Task Pages_asked_of_A_and_B_in_turn_list_every_session_once_with_either_ones_cursor()
+    {
+        await using var a = Start("A");
+        await using var b = Start("B");
+        var cwd = a.Environment.Workspace;
+        var at = DateTimeOffset.Parse("2026-11-26T12:22:44.614Z", CultureInfo.InvariantCulture);
+        var ids = Enumerable.Range(0, 30).Select(_ => Guid.NewGuid().ToString()).ToList();
+        using (var store = Engine.Store.PostgresStore.Open(connectionString))
+        {
+            // Sessions of the database active in one millisecond, with no transcript on either machine.
+            ids.ForEach(id => store.Insert(new Engine.Store.SessionRecord(id, System.Environment.UserName, cwd, cwd, at, at, "paged", "paged")));
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var parameters = new JObject { ["limit"] = 4 };
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var page = await (pages++ % 2 == 0 ? a : b).CallAsync("session/list", parameters);
+            seen.AddRange(page["sessions"]!.Select(s => (string)s["sessionId"]!));
+            cursor = (string?)page["nextCursor"];
+        }
+        while (cursor is not null && seen.Count < 100);
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal).Reverse(), seen);
+        Assert.Equal(8, pages);
+    }
+
     private Machine Start(string name) => new(name, url, api.BaseUrl, output);
 
     /// <summary>As <see cref="ConversationAsync"/>; empty while the machine cannot show it (the database away, the session not there yet).</summary>

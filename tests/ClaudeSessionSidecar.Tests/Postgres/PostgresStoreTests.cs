@@ -110,6 +110,59 @@ public sealed class PostgresStoreTests(PostgresServer server) : IClassFixture<Po
         Assert.Throws<StoreUnavailableException>(() => unreachable.Get(SessionId));
     }
 
+    [Fact]
+    public async Task A_secret_is_made_once_and_every_server_on_the_database_gets_the_same()
+    {
+        var database = server.CreateDatabase();
+        var stores = Enumerable.Range(0, 4).Select(_ => PostgresStore.Open(database)).ToList();
+        try
+        {
+            var secrets = await Task.WhenAll(stores.Select(store => Task.Run(() => store.Secret("cursor"))));
+
+            Assert.Equal(32, secrets[0].Length);
+            Assert.All(secrets, secret => Assert.Equal(secrets[0], secret));
+            Assert.NotEqual(secrets[0], stores[0].Secret("another name"));
+            using var elsewhere = PostgresStore.Open(server.CreateDatabase());
+            Assert.NotEqual(secrets[0], elsewhere.Secret("cursor"));
+        }
+        finally
+        {
+            stores.ForEach(store => store.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task A_database_of_schema_1_is_migrated_to_the_secrets_and_its_sessions_kept()
+    {
+        var database = server.CreateDatabase();
+        using (var first = PostgresStore.Open(database))
+        {
+            first.Insert(Record());
+        }
+
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("DROP TABLE sidecar_secrets; UPDATE sidecar_schema SET version = 1", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        using var store = PostgresStore.Open(database);
+
+        Assert.Equal(32, store.Secret("cursor").Length);
+        Assert.Equal(Record(), store.Get(SessionId)! with { Shared = null });
+    }
+
+    [Fact]
+    public void Sessions_active_in_one_millisecond_are_listed_higher_id_first_by_code_point()
+    {
+        using var store = PostgresStore.Open(server.CreateDatabase());
+        var ids = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid().ToString()).ToList();
+        ids.ForEach(id => store.Insert(Record() with { SessionId = id }));
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal).Reverse(), store.List("alice", realWorkingDirectory: null).Select(record => record.SessionId));
+    }
+
     private static SessionRecord Record() => new(SessionId, "alice", "/work", "/work", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, "title", "prompt");
 
     private static string TextOf(string json) => (string)Engine.Transcripts.TranscriptLines.Parse(json)["text"]!;

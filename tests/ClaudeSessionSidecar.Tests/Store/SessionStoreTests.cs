@@ -118,6 +118,52 @@ public sealed class SessionStoreTests : IDisposable
         Assert.Equal(records.Select(r => r.SessionId).Order(), stores[0].List("alice", null).Select(r => r.SessionId).Order());
     }
 
+    [Fact]
+    public async Task A_secret_is_made_once_and_every_opening_of_the_store_gets_the_same()
+    {
+        // Separate store objects stand for separate server processes sharing one file.
+        var stores = Enumerable.Range(0, 4).Select(_ => SessionStore.Open(environment.StoreDirectory)).ToList();
+
+        var secrets = await Task.WhenAll(stores.Select(store => Task.Run(() => store.Secret("cursor"))));
+
+        Assert.Equal(32, secrets[0].Length);
+        Assert.All(secrets, secret => Assert.Equal(secrets[0], secret));
+        Assert.Equal(secrets[0], SessionStore.Open(environment.StoreDirectory).Secret("cursor"));
+        Assert.NotEqual(secrets[0], stores[0].Secret("another name"));
+        Assert.NotEqual(secrets[0], SessionStore.Open(Path.Combine(environment.Root, "another-store")).Secret("cursor"));
+    }
+
+    [Fact]
+    public void A_store_of_the_schema_before_secrets_is_migrated_and_its_records_kept()
+    {
+        var record = Record("alice", "/w", DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        SessionStore.Open(environment.StoreDirectory).Insert(record);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(environment.StoreDirectory, SessionStore.FileName)};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE secrets; PRAGMA user_version = 5";
+            command.ExecuteNonQuery();
+        }
+
+        var store = SessionStore.Open(environment.StoreDirectory);
+
+        Assert.Equal(SessionStore.SchemaVersion, store.ReadSchemaVersion());
+        Assert.Equal(32, store.Secret("cursor").Length);
+        Assert.Equal(record, store.Get(record.SessionId));
+    }
+
+    [Fact]
+    public void Sessions_active_in_one_millisecond_are_listed_higher_id_first()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        var at = DateTimeOffset.Parse("2026-01-01T00:00:00.123Z");
+        var records = Enumerable.Range(0, 20).Select(_ => Record("alice", "/w", at)).ToList();
+        records.ForEach(store.Insert);
+
+        Assert.Equal(records.Select(r => r.SessionId).Order(StringComparer.Ordinal).Reverse(), store.List("alice", null).Select(r => r.SessionId));
+    }
+
     private static SessionRecord Record(string user, string cwd, DateTimeOffset at) =>
         new(Guid.NewGuid().ToString(), user, cwd, cwd, at, at, "title", "first prompt");
 }

@@ -465,7 +465,44 @@ local function ask_prompt_and_resume(entry)
   end)
 end
 
---- Shows the sessions in a scratch buffer (<CR> resumes the one under the cursor, r refreshes, q closes).
+--- Fills a session-list buffer (created on first use) and shows it: <CR> resumes the session of the line under the
+--- cursor, r runs refresh again, q closes. rows: {{line = string, entry = session or nil}, ...} after the header.
+local function show_session_list(name, header, rows, refresh)
+  local buf = vim.fn.bufnr(name)
+  if buf == -1 or not vim.api.nvim_buf_is_valid(buf) then
+    buf = scratch_buffer(name, 'claude_sessions')
+    local function map(lhs, rhs)
+      vim.api.nvim_buf_set_keymap(buf, 'n', lhs, '', { noremap = true, silent = true, callback = rhs })
+    end
+    map('<CR>', function()
+      local entry = (list_entries[buf] or {})[vim.api.nvim_win_get_cursor(0)[1]]
+      if entry then
+        ask_prompt_and_resume(entry)
+      end
+    end)
+    map('r', function()
+      local again = list_entries[buf] and list_entries[buf].refresh
+      if again then
+        again()
+      end
+    end)
+    map('q', '<cmd>close<CR>')
+  end
+  local lines, by_line = { header }, { refresh = refresh }
+  for _, row in ipairs(rows) do
+    table.insert(lines, row.line)
+    by_line[#lines] = row.entry
+  end
+  if #rows == 0 then
+    table.insert(lines, '(none)')
+  end
+  list_entries[buf] = by_line
+  set_lines(buf, 0, -1, lines)
+  show(buf)
+  return buf
+end
+
+--- Shows the sessions in the claude://sessions buffer (<CR> resumes the one under the cursor, r refreshes, q closes).
 --- opts: {all = bool}.
 function M.list(opts)
   opts = opts or {}
@@ -474,40 +511,58 @@ function M.list(opts)
       notify('listing sessions failed: ' .. tostring(err.message), vim.log.levels.ERROR)
       return
     end
-    local buf = vim.fn.bufnr('claude://sessions')
-    if buf == -1 or not vim.api.nvim_buf_is_valid(buf) then
-      buf = scratch_buffer('claude://sessions', 'claude_sessions')
-      local function map(lhs, rhs)
-        vim.api.nvim_buf_set_keymap(buf, 'n', lhs, '', { noremap = true, silent = true, callback = rhs })
-      end
-      map('<CR>', function()
-        local entry = (list_entries[buf] or {})[vim.api.nvim_win_get_cursor(0)[1] - 1]
-        if entry then
-          ask_prompt_and_resume(entry)
-        end
-      end)
-      map('r', function()
-        M.list(vim.b[buf].claude_sessions_opts or {})
-      end)
-      map('q', '<cmd>close<CR>')
-    end
-    vim.b[buf].claude_sessions_opts = opts
-    local lines = {
-      ('Claude sessions %s — %s  (<CR> resume, r refresh, q close)'):format(
-        opts.all and 'in every folder' or ('in ' .. config.cwd()),
-        full and 'all, with why not resumable' or 'resumable only (this server has no session/list)'),
-    }
-    local entries = {}
+    local rows = {}
     for _, entry in ipairs(sessions) do
-      table.insert(entries, entry)
-      table.insert(lines, entry_line(entry, full))
+      table.insert(rows, { line = entry_line(entry, full), entry = entry })
     end
-    if #entries == 0 then
-      table.insert(lines, '(none)')
+    show_session_list('claude://sessions', ('Claude sessions %s — %s  (<CR> resume, r refresh, q close)'):format(
+      opts.all and 'in every folder' or ('in ' .. config.cwd()),
+      full and 'all, with why not resumable' or 'resumable only (this server has no session/list)'), rows, function()
+      M.list(opts)
+    end)
+  end)
+end
+
+--- Searches the conversations (session/search) and shows the hits in the claude://search buffer: each session's line
+--- as in :ClaudeSessionList, then a line per matching message with its snippet (<CR> on either resumes it).
+--- opts: {query = string, all = bool (every folder, not only cwd)}.
+function M.search(opts)
+  opts = opts or {}
+  if type(opts.query) ~= 'string' or vim.trim(opts.query) == '' then
+    notify('search: give the words to look for, e.g. :ClaudeSessionSearch zebrafish module', vim.log.levels.WARN)
+    return
+  end
+  server_mod.with_server(function(server, start_err)
+    if not server then
+      notify('search failed: ' .. tostring(start_err), vim.log.levels.ERROR)
+      return
     end
-    list_entries[buf] = entries
-    set_lines(buf, 0, -1, lines)
-    show(buf)
+    if not server_mod.supports(server, 'session/search') then
+      notify('this server has no session/search: update claude-session-sidecar', vim.log.levels.ERROR)
+      return
+    end
+    local params = { query = opts.query, includeExternal = config.options.include_external, limit = config.options.list_limit }
+    if not opts.all then
+      params.workingDirectory = config.cwd()
+    end
+    server.rpc:request('session/search', params, function(err, result)
+      if err then
+        notify('search failed: ' .. tostring(err.message), vim.log.levels.ERROR)
+        return
+      end
+      local rows = {}
+      for _, entry in ipairs(nonnull(result and result.sessions) or {}) do
+        table.insert(rows, { line = entry_line(entry, true), entry = entry })
+        for _, match in ipairs(nonnull(entry.matches) or {}) do
+          local who = nonnull(match.type) == 'assistant' and 'claude' or 'you'
+          table.insert(rows, { line = ('    %s: %s'):format(who, tostring(nonnull(match.snippet) or '')), entry = entry })
+        end
+      end
+      show_session_list('claude://search', ('Claude sessions %s holding %q  (<CR> resume, r refresh, q close)'):format(
+        opts.all and 'in every folder' or ('in ' .. config.cwd()), opts.query), rows, function()
+        M.search(opts)
+      end)
+    end)
   end)
 end
 
