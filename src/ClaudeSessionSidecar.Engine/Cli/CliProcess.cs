@@ -403,6 +403,12 @@ public sealed class CliProcess : IAsyncDisposable
             {
                 log.Warning($"Permission request for {permission.ToolName} failed, so it is denied: {exception.Message}");
                 decision = PermissionDecision.Deny("The host could not ask for permission.");
+                if (turn.Stopping.IsCancellationRequested)
+                {
+                    // The interrupt must reach the CLI before this denial: a denial first lets the CLI carry on, and
+                    // with a quick model the turn ends in success before the interrupt is read (a stop that changed nothing).
+                    await Task.WhenAny(turn.InterruptWritten.Task, Task.Delay(options.StopGracePeriod));
+                }
             }
 
             var answer = decision.Allow
@@ -487,24 +493,33 @@ public sealed class CliProcess : IAsyncDisposable
     /// </remarks>
     private async Task StopTurnAsync(TurnState turn)
     {
-        if (process.HasExited)
+        try
         {
-            return;
-        }
-
-        if (turn.Result is null && turn.InterruptRequestId is null)
-        {
-            log.Info($"Stopping claude (pid {process.Id}) with an interrupt request.");
-            turn.InterruptRequestId = "sidecar-interrupt-" + Guid.NewGuid().ToString("N");
-            await WriteLineAsync(InterruptRequest(turn.InterruptRequestId));
-            if (await WaitForInterruptedAsync(turn))
+            if (process.HasExited)
             {
                 return;
             }
-        }
 
-        broken = true;
-        await CloseAsync();
+            if (turn.Result is null && turn.InterruptRequestId is null)
+            {
+                log.Info($"Stopping claude (pid {process.Id}) with an interrupt request.");
+                turn.InterruptRequestId = "sidecar-interrupt-" + Guid.NewGuid().ToString("N");
+                await WriteLineAsync(InterruptRequest(turn.InterruptRequestId));
+                turn.InterruptWritten.TrySetResult();
+                if (await WaitForInterruptedAsync(turn))
+                {
+                    return;
+                }
+            }
+
+            turn.InterruptWritten.TrySetResult();
+            broken = true;
+            await CloseAsync();
+        }
+        finally
+        {
+            turn.InterruptWritten.TrySetResult();
+        }
     }
 
     /// <summary>
@@ -625,6 +640,10 @@ public sealed class CliProcess : IAsyncDisposable
 
         /// <summary>The CLI answered the interrupt request: it is up, and the turn's end is near.</summary>
         public TaskCompletionSource InterruptAcknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The stop has gone as far as writing its interrupt request (or found none needed): a question denied
+        /// because of the stop is answered after it.</summary>
+        public TaskCompletionSource InterruptWritten { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Counts the CLI turns begun and ended, and the background subagents started and reported.</summary>
         public void Track(JObject message)

@@ -122,11 +122,12 @@ public sealed class MultiMachineSharedLocalStoreTests : IClassFixture<PostgresSe
         const string Slow = "[slow:3000] a turn the store moves on during";
         var running = await StartTurnAsync(a, sessionId, cwd, Slow);
 
-        // A writer that does not take the session's lock (an SDK adapter that skips it) stores a title meanwhile.
+        // A writer that does not take the session's lock (an SDK adapter that skips it) stores a title meanwhile; its
+        // seq is far past the turn's own frames, which the server's mirror is storing at the same moment.
         const string Title = """{"type":"custom-title","customTitle":"stored without the lock","sessionId":"SESSION"}""";
         await ExecuteAsync(connectionString, $"""
             INSERT INTO sidecar_transcript_entries (project_key, session_id, subpath, seq, uuid, entry, stored_at_ms)
-            SELECT project_key, session_id, '', max(seq) + 1, NULL, '{Title.Replace("SESSION", sessionId, StringComparison.Ordinal)}'::json, 0
+            SELECT project_key, session_id, '', max(seq) + 1000000, NULL, '{Title.Replace("SESSION", sessionId, StringComparison.Ordinal)}'::json, 0
             FROM sidecar_transcript_entries WHERE session_id = '{sessionId}' AND subpath = '' GROUP BY project_key, session_id;
             UPDATE sidecar_sessions SET transcript_version = transcript_version + 1 WHERE session_id = '{sessionId}';
             """);
