@@ -74,23 +74,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> CallAsync(TestEnvironment environment, ITestOutputHelper? output, string method, JObject parameters, params string[] options)
     {
-        using var process = Process.Start(StartInfo(environment, ["call", method, parameters.ToString(Newtonsoft.Json.Formatting.None)], options, claudePath: null))!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        output?.WriteLine($"call {method} {parameters.ToString(Newtonsoft.Json.Formatting.None)} -> exit {process.ExitCode}\n{await stdout}\n{await stderr}");
-        return (process.ExitCode, await stdout, await stderr);
+        var (exitCode, stdout, stderr) = await ChildProcess.RunToEndAsync(StartInfo(environment, ["call", method, parameters.ToString(Newtonsoft.Json.Formatting.None)], options, claudePath: null));
+        output?.WriteLine($"call {method} {parameters.ToString(Newtonsoft.Json.Formatting.None)} -> exit {exitCode}\n{stdout}\n{stderr}");
+        return (exitCode, stdout, stderr);
     }
 
     /// <summary>The server's command line on the environment's folders: <paramref name="leading"/>, the store, the CLI and the log level, then <paramref name="trailing"/>.</summary>

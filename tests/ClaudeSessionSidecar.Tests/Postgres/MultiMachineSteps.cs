@@ -203,7 +203,7 @@ internal static class MultiMachineSteps
     /// <summary>Runs a command to its end (at most two minutes).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments, IDictionary<string, string?> variables, string workingDirectory)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -214,21 +214,6 @@ internal static class MultiMachineSteps
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return await ChildProcess.RunToEndAsync(start);
     }
 }
