@@ -31,7 +31,8 @@ public sealed class SessionSearch(SessionCatalog catalog, SearchIndex index)
             var found = index.Find(query, sessions.Select(session => session.FilePath!).ToHashSet(StringComparer.Ordinal));
             return sessions.Where(session => found.Contains(session.FilePath!));
         });
-        var hits = page.Sessions.Select(session => new SearchHit(session, index.Matches(query, session.FilePath!, MatchesPerSession))).ToList();
+        var matches = index.Matches(query, page.Sessions.Select(session => session.FilePath!).ToHashSet(StringComparer.Ordinal), MatchesPerSession);
+        var hits = page.Sessions.Select(session => new SearchHit(session, matches[session.FilePath!])).ToList();
         return new SearchPage(hits, page.NextCursor);
     }
 }

@@ -214,50 +214,66 @@ public sealed class SearchIndex
         return result;
     }
 
-    /// <summary>The messages of one transcript that hold a term of the query, in conversation order, each with a snippet around its first match.</summary>
-    public IReadOnlyList<SearchMatch> Matches(SearchQuery query, string path, int limit)
+    /// <summary>
+    /// For each of these transcripts (a page of hits), the messages that hold a term of the query, in conversation
+    /// order, at most <paramref name="limit"/> each, with a snippet around the first match. One pass over the terms'
+    /// index entries for the whole page: a query per transcript would walk them once per hit.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<SearchMatch>> Matches(SearchQuery query, IReadOnlyCollection<string> paths, int limit)
     {
+        var found = paths.ToDictionary(path => path, _ => new List<(long Id, SearchMatch Match)>(), StringComparer.Ordinal);
+        if (found.Count == 0)
+        {
+            return new Dictionary<string, IReadOnlyList<SearchMatch>>(StringComparer.Ordinal);
+        }
+
         using var connection = OpenConnection();
-        var matches = new List<(long Id, SearchMatch Match)>();
+        var pathList = new Newtonsoft.Json.Linq.JArray(paths).ToString(Newtonsoft.Json.Formatting.None);
         var words = query.WordTerms.Select(term => term.FtsPhrase).ToList();
         if (words.Count > 0)
         {
             using var command = Command(
                 connection,
-                $"SELECT m.id, m.uuid, m.type, m.timestamp, highlight(messages_text, 0, char({(int)MatchStart}), char({(int)MatchEnd})) FROM messages_text JOIN messages m ON m.id = messages_text.rowid WHERE messages_text MATCH $terms AND m.path = $path ORDER BY m.id LIMIT $limit",
+                $"SELECT m.path, m.id, m.uuid, m.type, m.timestamp, highlight(messages_text, 0, char({(int)MatchStart}), char({(int)MatchEnd})) FROM messages_text JOIN messages m ON m.id = messages_text.rowid WHERE messages_text MATCH $terms AND m.path IN (SELECT value FROM json_each($paths)) ORDER BY m.id",
                 "$terms",
-                "$path",
-                "$limit");
+                "$paths");
             command.Parameters[0].Value = string.Join(" OR ", words);
-            command.Parameters[1].Value = path;
-            command.Parameters[2].Value = limit;
+            command.Parameters[1].Value = pathList;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var marked = reader.GetString(4);
-                matches.Add((reader.GetInt64(0), new SearchMatch(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), SnippetAround(marked, marked.IndexOf(MatchStart), 0))));
+                var matches = found[reader.GetString(0)];
+                if (matches.Count < limit)
+                {
+                    var marked = reader.GetString(5);
+                    matches.Add((reader.GetInt64(1), new SearchMatch(reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), SnippetAround(marked, marked.IndexOf(MatchStart), 0))));
+                }
             }
         }
 
         var literals = query.LiteralTerms.ToList();
         if (literals.Count > 0)
         {
-            using var command = Command(connection, "SELECT id, uuid, type, timestamp, text FROM messages WHERE path = $path ORDER BY id", "$path");
-            command.Parameters[0].Value = path;
+            using var command = Command(connection, "SELECT path, id, uuid, type, timestamp, text FROM messages WHERE path IN (SELECT value FROM json_each($paths)) ORDER BY id", "$paths");
+            command.Parameters[0].Value = pathList;
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                var text = reader.GetString(4);
+                var text = reader.GetString(5);
                 var at = literals.Select(term => (Term: term, At: text.IndexOf(term.Text, StringComparison.OrdinalIgnoreCase))).Where(hit => hit.At >= 0).OrderBy(hit => hit.At).FirstOrDefault();
-                var id = reader.GetInt64(0);
+                var id = reader.GetInt64(1);
+                var matches = found[reader.GetString(0)];
                 if (at.Term is not null && matches.All(match => match.Id != id))
                 {
-                    matches.Add((id, new SearchMatch(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), SnippetAround(text, at.At, at.Term.Text.Length))));
+                    matches.Add((id, new SearchMatch(reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4), SnippetAround(text, at.At, at.Term.Text.Length))));
                 }
             }
         }
 
-        return matches.OrderBy(match => match.Id).Take(limit).Select(match => match.Match).ToList();
+        return found.ToDictionary(
+            pair => pair.Key,
+            pair => (IReadOnlyList<SearchMatch>)pair.Value.OrderBy(match => match.Id).Take(limit).Select(match => match.Match).ToList(),
+            StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -107,7 +107,7 @@ public sealed class SearchIndexTests : IDisposable
         var index = NewIndex();
         index.Update([(id.ToString(), path)]);
 
-        var match = Assert.Single(index.Matches(SearchQuery.Parse("zebrafish"), path, limit: 5));
+        var match = Assert.Single(index.Matches(SearchQuery.Parse("zebrafish"), [path], limit: 5)[path]);
         Assert.Contains("zebrafish", match.Snippet, StringComparison.Ordinal);
         Assert.InRange(match.Snippet.Length, 100, 300);
         Assert.StartsWith("…", match.Snippet, StringComparison.Ordinal);
