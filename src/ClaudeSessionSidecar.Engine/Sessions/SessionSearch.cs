@@ -8,7 +8,7 @@ namespace ClaudeSessionSidecar.Engine.Sessions;
 /// term. The index is brought up to date first, reading only the transcripts that changed, so a search always sees
 /// the turn that just ended and the transcript the bare CLI just wrote.
 /// </summary>
-public sealed class SessionSearch(SessionCatalog catalog, SearchIndex index)
+public sealed class SessionSearch(SessionCatalog catalog, Lazy<SearchIndex> searchIndex)
 {
     /// <summary>The messages shown per hit, in conversation order.</summary>
     public const int MatchesPerSession = 5;
@@ -17,6 +17,7 @@ public sealed class SessionSearch(SessionCatalog catalog, SearchIndex index)
     public SearchPage Search(SearchSessionsRequest request)
     {
         var query = SearchQuery.Parse(request.Query);
+        var index = searchIndex.Value;
         if (query.Terms.Count == 0)
         {
             throw new InvalidSessionRequestException("query", "query must contain a word or a phrase.");

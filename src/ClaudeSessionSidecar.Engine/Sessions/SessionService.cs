@@ -24,7 +24,8 @@ public sealed class SessionService : IAsyncDisposable
         Catalog = new SessionCatalog(locator, store, log, time, shared is null ? store : shared, Mirror);
         Turns = new SessionTurns(cli, Catalog, locks, log, time, liveSessions ?? new LiveSessionOptions());
         Edits = new SessionEdits(Catalog, Turns, locks, log, time);
-        Search = new SessionSearch(Catalog, SearchIndex.Open(store, log, time));
+        // Opened at the first search, not at start-up (a server never asked to search pays nothing), and tried again after a failure.
+        Search = new SessionSearch(Catalog, new Lazy<SearchIndex>(() => SearchIndex.Open(store, log, time), LazyThreadSafetyMode.PublicationOnly));
     }
 
     /// <summary>The transcripts' mirror to a PostgreSQL store; null with the embedded store.</summary>
