@@ -101,7 +101,13 @@ public sealed class ListingCursor(ISessionRecords store)
             Volatile.Write(ref key, secretKey);
         }
 
-        var signed = (listing == Listing.All ? "all." : "resumable.") + payload;
+        var signed = listing switch
+        {
+            Listing.All => "all.",
+            Listing.Resumable => "resumable.",
+            Listing.Search => "search.",
+            _ => throw new ArgumentOutOfRangeException(nameof(listing)),
+        } + payload;
         return Base64Url.EncodeToString(HMACSHA256.HashData(secretKey, Encoding.UTF8.GetBytes(signed)));
     }
 }

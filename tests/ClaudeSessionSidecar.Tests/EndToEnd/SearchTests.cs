@@ -101,6 +101,11 @@ public sealed class SearchTests(FakeApiFixture fixture, ITestOutputHelper output
         Assert.Equal([second, first], new[] { page, next }.Select(p => (string)p["sessions"]!.Single()["sessionId"]!));
         Assert.Null(next["nextCursor"]);
 
+        // A search's cursor is its own: session/list refuses it, and a listing's cursor is refused here.
+        Assert.Equal(-32602, (await server.InvokeExpectingErrorAsync("session/list", new { limit = 1, cursor = (string)page["nextCursor"]! })).ErrorCode);
+        var listCursor = (string)(await server.InvokeAsync("session/list", new { limit = 1 }))["nextCursor"]!;
+        Assert.Equal(-32602, (await server.InvokeExpectingErrorAsync("session/search", new { query = "zebrafish", limit = 1, cursor = listCursor })).ErrorCode);
+
         // A delete.
         await server.InvokeAsync("session/delete", new { sessionId = first });
         Assert.Equal([second], await HitsAsync(server, "zebrafish"));

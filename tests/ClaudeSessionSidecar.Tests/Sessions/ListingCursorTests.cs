@@ -29,6 +29,20 @@ public sealed class ListingCursorTests : IDisposable
     }
 
     [Fact]
+    public void Each_listing_takes_only_its_own_cursors()
+    {
+        var cursors = new ListingCursor(SessionStore.Open(environment.StoreDirectory));
+        foreach (var given in Enum.GetValues<ListingCursor.Listing>())
+        {
+            var cursor = cursors.Encode(given, Last);
+            foreach (var asked in Enum.GetValues<ListingCursor.Listing>())
+            {
+                Assert.Equal(asked == given, cursors.TryDecode(asked, cursor) is not null);
+            }
+        }
+    }
+
+    [Fact]
     public void The_order_is_the_cursors_key_milliseconds_then_the_higher_id()
     {
         var at = Last.LastActiveAt;
