@@ -120,12 +120,13 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
                         log.Warning($"Session {sessionId}: the local transcript and the store's both moved on (the store's without the session's lock); the store's copy is used, the local one kept as {kept}.");
                     }
 
-                    if (storeAhead.All(file => !file.HasOwnLines))
+                    // Only the store moved on: what is here is all in the store's copy, so the turn is mirrored.
+                    mirrored = storeAhead.All(file => !file.HasOwnLines);
+                    if (mirrored)
                     {
                         log.Warning($"Session {sessionId}: the store's copy has lines the local one lacks; it is written here rather than replaced.");
                     }
 
-                    mirrored = storeAhead.All(file => !file.HasOwnLines);
                     rewritten = true;
                     Materialize(sessionId, before.ProjectKey, transcriptPath);
                     version = shared.Get(sessionId)?.Shared?.Version ?? version;
