@@ -1,8 +1,9 @@
 // The conversation view's script (runs in the webview; the extension side is src/conversation.ts).
 // It renders what the extension posts: a page of history (session/messages), the stream of a running turn
 // (session/message: stream_event text deltas first, then the final assistant message replacing them), tool calls as
-// <details> with their input and result, inline permission questions. It posts back: ready, send, stop,
-// loadEarlier, permission. Nothing here reaches the network; all text is escaped (markdown.js).
+// <details> with their input and result, inline permission questions, and a search match scrolled to and marked
+// (.search-hit; every node of a message carries its data-uuid). It posts back: ready, send, stop, loadEarlier,
+// permission. Nothing here reaches the network; all text is escaped (markdown.js).
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
@@ -162,10 +163,16 @@
     return item.childElementCount > 1 ? [item] : [];
   }
 
+  /** Marks the nodes of one transcript message with its uuid, so a search match can find them. */
+  function tag(nodes, uuid) {
+    if (typeof uuid === 'string' && uuid) for (const node of nodes) node.dataset.uuid = uuid;
+    return nodes;
+  }
+
   function renderHistoryMessage(m) {
     const content = m.message && m.message.content;
-    if (m.type === 'user') return renderUser(content);
-    if (m.type === 'assistant') return renderAssistant(content);
+    if (m.type === 'user') return tag(renderUser(content), m.uuid);
+    if (m.type === 'assistant') return tag(renderAssistant(content), m.uuid);
     return [];
   }
 
@@ -221,7 +228,7 @@
 
   /** The final assistant message takes the place of what streamed. */
   function onAssistant(message) {
-    const nodes = renderAssistant(message.message && message.message.content);
+    const nodes = tag(renderAssistant(message.message && message.message.content), message.uuid);
     const streamedChars = streaming ? Number(streaming.element.dataset.streamedChars) || 0 : 0;
     if (streaming) {
       streaming.element.remove();
@@ -237,7 +244,7 @@
     if (!message || typeof message !== 'object') return;
     if (message.type === 'stream_event') onStreamEvent(message.event);
     else if (message.type === 'assistant') onAssistant(message);
-    else if (message.type === 'user') for (const node of renderUser(message.message && message.message.content)) append(node);
+    else if (message.type === 'user') for (const node of tag(renderUser(message.message && message.message.content), message.uuid)) append(node);
   }
 
   // ---- turns and the composer ---------------------------------------------------------------------------------
@@ -369,6 +376,26 @@
     earlier.textContent = `Load earlier messages (${m.offset} more)`;
   }
 
+  /** A search match: scrolls its message to the middle of the view, marks it and focuses it (for screen readers). */
+  function reveal(uuid) {
+    for (const old of log.querySelectorAll('.search-hit')) {
+      old.classList.remove('search-hit');
+      old.removeAttribute('aria-current');
+    }
+    log.querySelector('.note.search-miss')?.remove();
+    const nodes = typeof uuid === 'string' ? [...log.querySelectorAll(`[data-uuid="${CSS.escape(uuid)}"]`)] : [];
+    if (!nodes.length) {
+      note('The message the search found is no longer in this conversation (its transcript changed since).', 'search-miss');
+      return;
+    }
+    for (const node of nodes) node.classList.add('search-hit');
+    const first = nodes[0];
+    first.setAttribute('aria-current', 'true');
+    first.tabIndex = -1;
+    first.scrollIntoView({ block: 'center' });
+    first.focus({ preventScroll: true });
+  }
+
   function showStatus(m) {
     if (m.resumable) {
       banner.hidden = true;
@@ -423,6 +450,9 @@
         break;
       case 'focus':
         if (!composer.hidden) prompt.focus();
+        break;
+      case 'reveal':
+        reveal(m.uuid);
         break;
     }
   });

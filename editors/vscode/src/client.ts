@@ -43,6 +43,9 @@ import {
   ResumeParams,
   ResumeRequest,
   ResumeResult,
+  SearchParams,
+  SearchRequest,
+  SearchResult,
   SessionMessageNotification,
   SessionMessageParams,
   SessionStatus,
@@ -377,6 +380,11 @@ export class SidecarClient {
   /** `session/list` (check `supports('session/list')` first). */
   list(params: ListParams = {}): Promise<ListResult> {
     return this.request(ListRequest.type, params);
+  }
+
+  /** `session/search`: the sessions whose conversation holds the query, with their matching messages (check `supports('session/search')` first). */
+  search(params: SearchParams): Promise<SearchResult> {
+    return this.request(SearchRequest.type, params);
   }
 
   /** `session/messages` (check `supports('session/messages')` first). */

@@ -5,7 +5,18 @@
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { SidecarClient, SidecarError } from './client';
-import { ErrorCodes, MessagesRequest, PermissionMode, PrepareRequest, RequestPermissionParams, RequestPermissionResult, StreamJsonMessage, TurnResult } from './protocol';
+import {
+  ErrorCodes,
+  MessagesRequest,
+  MessagesResult,
+  PermissionMode,
+  PrepareRequest,
+  RequestPermissionParams,
+  RequestPermissionResult,
+  StreamJsonMessage,
+  TranscriptMessage,
+  TurnResult,
+} from './protocol';
 
 export const CONVERSATION_VIEW_TYPE = 'claudeSessions.conversation';
 /** How many messages a view loads at first, and per "load earlier". */
@@ -45,15 +56,20 @@ export class ConversationViews implements vscode.WebviewPanelSerializer<Conversa
 
   constructor(private readonly host: ConversationHost) {}
 
-  /** The view of a session: the open one, revealed, or a new one. */
-  open(session: { sessionId: string; title?: string; workingDirectory?: string }): ConversationView {
-    const existing = this.viewOf(session.sessionId);
-    if (existing) {
-      existing.panel.reveal();
-      existing.focusPrompt();
-      return existing;
+  /**
+   * The view of a session: the open one, revealed, or a new one. With `messageUuid` (a search match), the view
+   * scrolls to that message and marks it, loading the earlier pages it is on when needed.
+   */
+  open(session: { sessionId: string; title?: string; workingDirectory?: string }, messageUuid?: string): ConversationView {
+    let view = this.viewOf(session.sessionId);
+    if (view) {
+      view.panel.reveal();
+      if (!messageUuid) view.focusPrompt();
+    } else {
+      view = this.create({ sessionId: session.sessionId, title: session.title, folder: session.workingDirectory });
     }
-    return this.create({ sessionId: session.sessionId, title: session.title, folder: session.workingDirectory });
+    if (messageUuid) void view.revealMessage(messageUuid);
+    return view;
   }
 
   /** A view for a new session in `folder`: its first prompt does session/create. */
@@ -121,6 +137,11 @@ export class ConversationView {
   private state: ConversationState;
   /** The first message loaded (older ones come with "load earlier"). */
   private offset = 0;
+  /** Whether the history has been posted to the webview (a message to reveal waits for it in `target`). */
+  private historyLoaded = false;
+  private target: string | undefined;
+  /** The uuids of the history messages the webview has, to know when a message to reveal needs earlier pages. */
+  private readonly loadedUuids = new Set<string>();
   private turn: AbortController | undefined;
   private readonly questions = new Map<number, (allow: boolean) => void>();
   private nextQuestion = 1;
@@ -191,6 +212,18 @@ export class ConversationView {
 
   /** The webview is (re)loaded: its state, the session's status and its last page of history. */
   private async load(): Promise<void> {
+    this.historyLoaded = false;
+    this.loadedUuids.clear();
+    try {
+      await this.loadHistory();
+    } finally {
+      this.historyLoaded = true;
+    }
+    const target = this.target;
+    if (target) await this.revealMessage(target);
+  }
+
+  private async loadHistory(): Promise<void> {
     this.post({ type: 'init', ...this.state });
     const client = this.host.client();
     await client.start();
@@ -217,6 +250,7 @@ export class ConversationView {
         this.offset = total - PAGE_SIZE;
         page = await client.messages({ sessionId, offset: this.offset, limit: PAGE_SIZE });
       }
+      this.remember(page.messages);
       this.post({ type: 'history', messages: page.messages, offset: this.offset, total, mode: 'replace' });
     } catch (error) {
       if (error instanceof SidecarError && error.code === ErrorCodes.SessionNotFound) {
@@ -226,12 +260,60 @@ export class ConversationView {
   }
 
   private async loadEarlier(): Promise<void> {
+    await this.loadEarlierUntil(() => true);
+  }
+
+  /**
+   * Loads the pages before the loaded history, PAGE_SIZE at a time, until one satisfies `enough` or the first
+   * message is in; posts them to the webview at once.
+   */
+  private async loadEarlierUntil(enough: (page: MessagesResult) => boolean): Promise<void> {
     const sessionId = this.state.sessionId;
     if (!sessionId || this.offset <= 0) return;
-    const from = Math.max(0, this.offset - PAGE_SIZE);
-    const page = await this.host.client().messages({ sessionId, offset: from, limit: this.offset - from });
+    const messages: TranscriptMessage[] = [];
+    let from = this.offset;
+    let total: number | undefined;
+    while (from > 0) {
+      const start = Math.max(0, from - PAGE_SIZE);
+      const page = await this.host.client().messages({ sessionId, offset: start, limit: from - start });
+      messages.unshift(...page.messages);
+      total = page.total;
+      from = start;
+      if (enough(page)) break;
+    }
     this.offset = from;
-    this.post({ type: 'history', messages: page.messages, offset: from, total: page.total, mode: 'prepend' });
+    this.remember(messages);
+    this.post({ type: 'history', messages, offset: from, total, mode: 'prepend' });
+  }
+
+  private remember(messages: TranscriptMessage[]): void {
+    for (const m of messages) if (m.uuid) this.loadedUuids.add(m.uuid);
+  }
+
+  /**
+   * Scrolls to the message `uuid` (a search match) and marks it. Waits for the history when it is not loaded yet;
+   * loads earlier pages when the message is on one; loads the history again when the message is newer than it (a
+   * turn ran in this view since). Not found at all: the webview says so.
+   */
+  async revealMessage(uuid: string, reloaded = false): Promise<void> {
+    if (!this.historyLoaded) {
+      this.target = uuid; // load() reveals it
+      return;
+    }
+    this.target = undefined;
+    try {
+      if (!this.loadedUuids.has(uuid) && this.offset > 0) {
+        await this.loadEarlierUntil((page) => page.messages.some((m) => m.uuid === uuid));
+      }
+      if (!this.loadedUuids.has(uuid) && !reloaded && !this.turn && this.state.sessionId) {
+        this.target = undefined;
+        await this.load();
+        return this.revealMessage(uuid, true);
+      }
+      this.post({ type: 'reveal', uuid });
+    } catch (error) {
+      this.postError(error);
+    }
   }
 
   private postStatus(resumable: boolean, reason?: string): void {

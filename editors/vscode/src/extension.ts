@@ -3,17 +3,22 @@
 import * as vscode from 'vscode';
 import { SidecarClient, SidecarError, TraceLevel, resolveServerCommand } from './client';
 import { CONVERSATION_VIEW_TYPE, ConversationViews, prepareFolder } from './conversation';
-import { DeleteRequest, PermissionMode, RenameRequest, RequestPermissionParams, RequestPermissionResult } from './protocol';
-import { SESSION_SCHEME, SessionEntry, SessionNode, SessionsTreeProvider, listSessions } from './sessionsTree';
+import { matchLine, statusText } from './format';
+import { DeleteRequest, PermissionMode, RenameRequest, RequestPermissionParams, RequestPermissionResult, SearchHit, SearchRequest } from './protocol';
+import { SESSION_SCHEME, SessionEntry, SessionNode, SessionsTreeProvider, age, listSessions } from './sessionsTree';
 import { TRANSCRIPT_SCHEME, TranscriptProvider, transcriptUri } from './transcript';
 
 const SECTION = 'claudeSessions';
+/** How many sessions Search Sessions… asks for per folder (one page; the quick pick says when there were more). */
+export const SEARCH_LIMIT = 50;
 
 let client: SidecarClient | undefined;
 let output: vscode.OutputChannel;
 let serverLog: vscode.OutputChannel;
 let tree: SessionsTreeProvider;
 let conversations: ConversationViews | undefined;
+/** The last query of Search Sessions…, offered again the next time. */
+let lastQuery = '';
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -89,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('claudeSessions.newSession', newSession),
     command('claudeSessions.resumeSession', (node?: SessionNode) => openSession(node, true)),
     command('claudeSessions.openSession', (node?: SessionNode) => openSession(node, false)),
+    command('claudeSessions.searchSessions', searchSessions),
     command('claudeSessions.showTranscript', async (node?: SessionNode) => {
       const session = await sessionArgument(node, 'Show the transcript of which session?', false);
       if (!session) return;
@@ -201,6 +207,83 @@ async function sessionArgument(node: SessionNode | undefined, placeHolder: strin
     { placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return picked?.session;
+}
+
+interface SearchPick extends vscode.QuickPickItem {
+  hit: SearchHit;
+  folder: vscode.WorkspaceFolder;
+}
+
+/**
+ * Search Sessions…: asks for words or "quoted phrases", sends session/search for each workspace folder with the
+ * tree's scope (its folder and includeExternal), and offers the sessions found in a quick pick: title, status, and
+ * the first match's snippet. The one picked opens in its conversation view, scrolled to that message.
+ */
+async function searchSessions(): Promise<void> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    void vscode.window.showErrorMessage('Claude Sessions: open a folder first; the search looks at its sessions.');
+    return;
+  }
+  if (!(await requireMethod(SearchRequest.method))) return;
+  const typed = await vscode.window.showInputBox({
+    title: 'Search Claude Sessions',
+    prompt: 'Words and "quoted phrases": a session is found when its prompts and replies hold every one (case ignored, whole words).',
+    placeHolder: 'e.g. zebrafish "task number 814"',
+    value: lastQuery,
+    valueSelection: [0, lastQuery.length],
+    ignoreFocusOut: true,
+    validateInput: (v) => (!v.trim() ? 'Type what to look for' : [...v].length > 1000 ? 'At most 1000 characters' : undefined),
+  });
+  const query = typed?.trim();
+  if (!query) return;
+  lastQuery = query;
+  const includeExternal = config().get<boolean>('includeExternal', true);
+  let results: { folder: vscode.WorkspaceFolder; sessions: SearchHit[]; more: boolean }[];
+  try {
+    results = await vscode.window.withProgress({ location: { viewId: 'claudeSessions.sessions' }, title: 'Searching' }, () =>
+      Promise.all(
+        folders.map(async (folder) => {
+          const result = await getClient().search({ query, workingDirectory: folder.uri.fsPath, includeExternal, limit: SEARCH_LIMIT });
+          return { folder, sessions: result.sessions, more: result.nextCursor !== undefined };
+        }),
+      ),
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof SidecarError && error.reason ? ` (${error.reason})` : '';
+    serverLog.appendLine(`[error] session/search ${JSON.stringify(query)}: ${message}`);
+    void vscode.window.showErrorMessage(`Claude Sessions: the search for "${query}" failed: ${message}${reason}`);
+    return;
+  }
+  const where = folders.length === 1 ? folders[0].name : 'the workspace folders';
+  const items: SearchPick[] = results.flatMap(({ folder, sessions }) =>
+    sessions.map((hit) => ({
+      label: hit.title || hit.firstPrompt || hit.sessionId,
+      description: [statusText(hit.status), hit.lastActiveAt ? age(hit.lastActiveAt) : '', folders.length > 1 ? folder.name : '']
+        .filter(Boolean)
+        .join(' · '),
+      detail: matchLine(hit.matches, query) || hit.firstPrompt || hit.sessionId,
+      iconPath: new vscode.ThemeIcon(hit.status.resumable ? 'comment-discussion' : 'circle-slash'),
+      hit,
+      folder,
+    })),
+  );
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage(`No Claude session in ${where} holds "${query}".`);
+    return;
+  }
+  const more = results.some((r) => r.more);
+  const count = `${items.length} session${items.length === 1 ? '' : 's'}`;
+  const picked = await vscode.window.showQuickPick(items, {
+    title: more ? `"${query}": the first ${count}; there are more (type more words to narrow it)` : `"${query}": ${count}`,
+    placeHolder: 'Open which session? (it opens at the matching message)',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (!picked) return;
+  const { hit, folder } = picked;
+  conversations!.open({ sessionId: hit.sessionId, title: hit.title, workingDirectory: hit.workingDirectory ?? folder.uri.fsPath }, hit.matches[0]?.uuid);
 }
 
 async function requireMethod(method: string): Promise<boolean> {

@@ -183,6 +183,14 @@ export interface ListParams {
   cursor?: string;
 }
 
+/** The tokens a session's turns used, summed over its transcript (servers from issue 20 on). */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+}
+
 export interface SessionInfo {
   sessionId: string;
   title: string;
@@ -194,6 +202,10 @@ export interface SessionInfo {
   filePath?: string;
   source?: 'sidecar' | 'external';
   status: SessionStatus;
+  /** Absent from servers that do not report it yet. */
+  usage?: TokenUsage;
+  /** What the turns run on this server cost; absent when none ran here. */
+  costUsd?: number;
 }
 
 export interface ListResult {
@@ -204,6 +216,45 @@ export interface ListResult {
 export namespace ListRequest {
   export const method = 'session/list';
   export const type = new RequestType<ListParams, ListResult, void>(method);
+}
+
+// ---- session/search (check capabilities.methods) ----
+
+export interface SearchParams {
+  /** Words and "quoted phrases"; every one must appear in the session. 1 to 1000 characters. */
+  query: string;
+  workingDirectory?: string;
+  userId?: string;
+  includeExternal?: boolean;
+  includeArchived?: boolean;
+  /** 1..1000, default 20. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** A message of the session that holds a word or phrase of the query. */
+export interface SearchMatch {
+  /** The message's uuid, as session/messages gives it. */
+  uuid: string;
+  type: 'user' | 'assistant';
+  timestamp: string | null;
+  /** Up to 120 characters on each side of the first match ("…" where cut, new lines as spaces). */
+  snippet: string;
+}
+
+export interface SearchHit extends SessionInfo {
+  /** Up to 5, in conversation order. */
+  matches: SearchMatch[];
+}
+
+export interface SearchResult {
+  sessions: SearchHit[];
+  nextCursor?: string;
+}
+
+export namespace SearchRequest {
+  export const method = 'session/search';
+  export const type = new RequestType<SearchParams, SearchResult, void>(method);
 }
 
 // ---- session/messages (later) ----

@@ -1,7 +1,8 @@
 // The "Claude Sessions" tree view: the sessions of the workspace folder(s), newest first.
 import * as vscode from 'vscode';
 import { SidecarClient } from './client';
-import { ListRequest, SessionStatus } from './protocol';
+import { usageLines } from './format';
+import { ListRequest, SessionStatus, TokenUsage } from './protocol';
 
 export const SESSION_SCHEME = 'claude-session';
 
@@ -16,6 +17,9 @@ export interface SessionEntry {
   filePath?: string;
   source?: string;
   status: SessionStatus;
+  /** session/list's token counts and cost, from servers that report them. */
+  usage?: TokenUsage;
+  costUsd?: number;
 }
 
 export class FolderNode {
@@ -117,10 +121,12 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<Node>, vsco
       md.appendMarkdown(`**${escape(s.title)}**\n\n`);
       if (s.firstPrompt) md.appendMarkdown(`${escape(s.firstPrompt.slice(0, 300))}\n\n`);
       md.appendMarkdown(`Last active ${s.lastActiveAt ? new Date(s.lastActiveAt).toLocaleString() : '?'} · ${s.fileSize !== undefined ? size(s.fileSize) : '?'}`);
-      md.appendMarkdown(`${s.source === 'external' ? ' · made by the CLI' : ''}\n\n\`${s.sessionId}\``);
+      md.appendMarkdown(`${s.source === 'external' ? ' · made by the CLI' : ''}\n\n`);
+      for (const line of usageLines(s.usage, s.costUsd)) md.appendMarkdown(`${escape(line)}\n\n`);
+      md.appendMarkdown(`\`${s.sessionId}\``);
       item.tooltip = md;
     } else {
-      item.tooltip = `Not resumable: ${s.status.reason ?? 'unknown reason'}`;
+      item.tooltip = [`Not resumable: ${s.status.reason ?? 'unknown reason'}`, ...usageLines(s.usage, s.costUsd)].join('\n');
     }
     item.command = openCommand;
     return item;
