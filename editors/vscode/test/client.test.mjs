@@ -129,6 +129,30 @@ describe('client module against the real server', { timeout: 300_000 }, () => {
     assert.equal(result.status.resumable, true);
   });
 
+  test('search finds the session by a word of its prompts, with the matching messages', async () => {
+    assert.ok(client.supports('session/search'), 'the server does not advertise session/search');
+    const { sessions, nextCursor } = await withTimeout(client.search({ query: 'HELLO', workingDirectory: workspace, includeExternal: true, limit: 50 }), 30_000, 'session/search');
+    assert.equal(nextCursor, undefined);
+    assert.deepEqual(sessions.map((s) => s.sessionId), [sessionId]);
+    const [hit] = sessions;
+    assert.equal(hit.title, 'Client test');
+    assert.equal(hit.status.resumable, true);
+    // The prompt, then the fake model's echo of it; each with the uuid session/messages gives.
+    assert.deepEqual(hit.matches.map((m) => m.type), ['user', 'assistant'], JSON.stringify(hit.matches));
+    assert.equal(hit.matches[0].snippet, 'Say hello to the client test');
+    assert.match(hit.matches[1].snippet, /reply to: Say hello to the client test/);
+    const { messages } = await client.messages({ sessionId });
+    const byUuid = new Map(messages.map((m) => [m.uuid, m]));
+    assert.equal(JSON.stringify(byUuid.get(hit.matches[0].uuid)?.message?.content ?? null).includes('Say hello to the client test'), true);
+    assert.equal(byUuid.get(hit.matches[1].uuid)?.type, 'assistant');
+    // A phrase matches the second turn's prompt only (and its echo).
+    const phrase = await client.search({ query: '"once more"', workingDirectory: workspace, includeExternal: true });
+    assert.deepEqual(phrase.sessions.map((s) => s.matches[0].snippet), ['And now once more']);
+    // No hit is an empty page, not an error; an empty query is invalid params.
+    assert.deepEqual((await client.search({ query: 'zebrafish', workingDirectory: workspace })).sessions, []);
+    await assert.rejects(client.search({ query: '   ', workingDirectory: workspace }), (error) => error.name === 'SidecarError' && error.code === ErrorCodes.InvalidParams);
+  });
+
   /** Runs a turn whose fake model asks for the Write tool on `file`; the permission is answered with `answer`. */
   async function turnWithWrite(file, answer) {
     answerPermission = async () => answer;

@@ -498,6 +498,97 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await shot('view-11-restored');
   });
 
+  /** The rows of the open quick pick, as text (label, description and detail). */
+  async function quickPickRows() {
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor();
+    return rows.allTextContents();
+  }
+
+  /** Where the view's search hit is: its box against the webview's viewport, and whether it has the focus. */
+  const hitPlace = () =>
+    view()
+      .locator('.search-hit')
+      .first()
+      .evaluate((e) => {
+        const r = e.getBoundingClientRect();
+        const d = e.ownerDocument; // in the webview, not in Node
+        const s = d.scrollingElement;
+        return { top: r.top, bottom: r.bottom, height: d.defaultView.innerHeight, scrollTop: s.scrollTop, maxScroll: s.scrollHeight - s.clientHeight, focused: d.activeElement === e };
+      });
+
+  test('Search Sessions… finds a session by a word of its prompt and opens it at that message', async () => {
+    // Two sessions through the real server (the fake model echoes each prompt), one word each.
+    const marmalade = sidecarCall('session/create', { workingDirectory: workspace, prompt: 'Tell me about the marmalade comet' });
+    sidecarCall('session/create', { workingDirectory: workspace, prompt: 'Tell me about the quokka harbour' });
+    const expected = sidecarCall('session/search', { query: 'marmalade', workingDirectory: workspace, includeExternal: true });
+    assert.deepEqual(expected.sessions.map((s) => s.sessionId), [marmalade.sessionId]);
+    const matchUuid = expected.sessions[0].matches[0].uuid;
+
+    await runCommand('Claude Sessions: Search Sessions…');
+    await page.locator('.quick-input-widget', { hasText: 'Search Claude Sessions' }).waitFor();
+    await answerInputBox('marmalade');
+    await page.locator('.quick-input-widget', { hasText: '"marmalade": 1 session' }).waitFor();
+    const rows = await quickPickRows();
+    assert.equal(rows.length, 1, rows.join('\n'));
+    // The title, its status and the first match's snippet (the prompt; the echoed reply is the other message).
+    assert.match(rows[0], /^Tell me about the marmalade comet/);
+    assert.match(rows[0], /resumable/);
+    assert.doesNotMatch(rows[0], /not resumable/);
+    assert.match(rows[0], /You: Tell me about the marmalade comet\s+\(\+1 message\)/);
+    assert.doesNotMatch(rows.join('\n'), /quokka/);
+    await page.screenshot({ path: path.join(results, 'search-1-quick-pick.png') });
+    await pick('Tell me about the marmalade comet');
+
+    // Its conversation view opens, with the matching prompt marked and focused.
+    await page.locator('.tab', { hasText: 'Tell me about the marmalade comet' }).first().waitFor();
+    const hit = view().locator('.msg.search-hit');
+    await hit.waitFor();
+    assert.equal(await view().locator('.search-hit').count(), 1);
+    assert.equal(await hit.getAttribute('data-uuid'), matchUuid);
+    assert.equal(await hit.getAttribute('aria-current'), 'true');
+    assert.match((await hit.getAttribute('class')) ?? '', /\buser\b/);
+    assert.equal(await hit.locator('.body').textContent(), 'Tell me about the marmalade comet');
+    await assistant('reply to: Tell me about the marmalade comet').waitFor(); // the rest of the history is there
+    const place = await hitPlace();
+    assert.ok(place.top >= 0 && place.bottom <= place.height, JSON.stringify(place));
+    assert.equal(place.focused, true, 'the hit does not have the focus');
+    await shot('view-12-search-hit');
+  });
+
+  test('a search hit far back in a long session: its page is loaded, and it is scrolled to', async () => {
+    // No hit: a message, no quick pick.
+    await runCommand('Claude Sessions: Search Sessions…');
+    await page.locator('.quick-input-widget', { hasText: 'Search Claude Sessions' }).waitFor();
+    await answerInputBox('xylophone');
+    await page.locator('.notifications-toasts', { hasText: 'No Claude session in demo-project holds "xylophone"' }).waitFor();
+
+    // From the tree's title bar this time. "Question 7" is message 13 of 120: the view opens at the last 50.
+    await page.locator('.part.sidebar .composite.title').first().hover();
+    await page.locator('.part.sidebar .title-actions [aria-label="Search Sessions…"], .part.sidebar .actions-container [aria-label="Search Sessions…"]').first().click();
+    await page.locator('.quick-input-widget', { hasText: 'Search Claude Sessions' }).waitFor();
+    assert.equal(await page.locator('.quick-input-widget input').inputValue(), 'xylophone'); // the last query is offered again
+    await answerInputBox('"question 7"');
+    await page.locator('.quick-input-widget', { hasText: '"question 7": 1 session' }).waitFor();
+    const rows = await quickPickRows();
+    assert.equal(rows.length, 1, rows.join('\n'));
+    assert.match(rows[0], /^Question 1 of a long session/);
+    assert.match(rows[0], /You: Question 7$/);
+    await pick('Question 1 of a long session');
+
+    const hit = view().locator('.msg.search-hit');
+    await hit.waitFor();
+    assert.equal(await hit.locator('.body').textContent(), 'Question 7');
+    // Every page from the hit's to the end is in; the earlier ones came in one go.
+    assert.equal(await view().locator('.msg').count(), 120);
+    await view().locator('#load-earlier').waitFor({ state: 'hidden' });
+    const place = await hitPlace();
+    assert.ok(place.top >= 0 && place.bottom <= place.height, `the hit is not on screen: ${JSON.stringify(place)}`);
+    assert.ok(place.scrollTop > 0 && place.scrollTop < place.maxScroll, `the view is not scrolled to the hit: ${JSON.stringify(place)}`);
+    assert.equal(place.focused, true);
+    await shot('view-13-search-hit-far-back');
+  });
+
   test('Show Transcript, Rename and Delete still work from the palette', async () => {
     await runCommand('Claude Sessions: Show Transcript');
     await pick('Write a haiku about sidecars');
