@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { SidecarClient, SidecarError, TraceLevel, resolveServerCommand } from './client';
 import { CONVERSATION_VIEW_TYPE, ConversationViews, prepareFolder } from './conversation';
-import { matchLine, statusText } from './format';
+import { escapeIcons, matchLine, statusText } from './format';
 import { DeleteRequest, PermissionMode, RenameRequest, RequestPermissionParams, RequestPermissionResult, SearchHit, SearchRequest } from './protocol';
 import { SESSION_SCHEME, SessionEntry, SessionNode, SessionsTreeProvider, age, listSessions } from './sessionsTree';
 import { TRANSCRIPT_SCHEME, TranscriptProvider, transcriptUri } from './transcript';
@@ -238,6 +238,8 @@ async function searchSessions(): Promise<void> {
   const query = typed?.trim();
   if (!query) return;
   lastQuery = query;
+  // Quoted for messages, unless it has quotes of its own (a phrase).
+  const shown = query.includes('"') ? query : `"${query}"`;
   const includeExternal = config().get<boolean>('includeExternal', true);
   let results: { folder: vscode.WorkspaceFolder; sessions: SearchHit[]; more: boolean }[];
   try {
@@ -253,30 +255,30 @@ async function searchSessions(): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const reason = error instanceof SidecarError && error.reason ? ` (${error.reason})` : '';
     serverLog.appendLine(`[error] session/search ${JSON.stringify(query)}: ${message}`);
-    void vscode.window.showErrorMessage(`Claude Sessions: the search for "${query}" failed: ${message}${reason}`);
+    void vscode.window.showErrorMessage(`Claude Sessions: the search for ${shown} failed: ${message}${reason}`);
     return;
   }
   const where = folders.length === 1 ? folders[0].name : 'the workspace folders';
   const items: SearchPick[] = results.flatMap(({ folder, sessions }) =>
     sessions.map((hit) => ({
-      label: hit.title || hit.firstPrompt || hit.sessionId,
-      description: [statusText(hit.status), hit.lastActiveAt ? age(hit.lastActiveAt) : '', folders.length > 1 ? folder.name : '']
-        .filter(Boolean)
-        .join(' · '),
-      detail: matchLine(hit.matches, query) || hit.firstPrompt || hit.sessionId,
+      label: escapeIcons(hit.title || hit.firstPrompt || hit.sessionId),
+      description: escapeIcons(
+        [statusText(hit.status), hit.lastActiveAt ? age(hit.lastActiveAt) : '', folders.length > 1 ? folder.name : ''].filter(Boolean).join(' · '),
+      ),
+      detail: escapeIcons(matchLine(hit.matches, query) || hit.firstPrompt || hit.sessionId),
       iconPath: new vscode.ThemeIcon(hit.status.resumable ? 'comment-discussion' : 'circle-slash'),
       hit,
       folder,
     })),
   );
   if (items.length === 0) {
-    void vscode.window.showInformationMessage(`No Claude session in ${where} holds "${query}".`);
+    void vscode.window.showInformationMessage(`No Claude session in ${where} holds ${shown}.`);
     return;
   }
   const more = results.some((r) => r.more);
   const count = `${items.length} session${items.length === 1 ? '' : 's'}`;
   const picked = await vscode.window.showQuickPick(items, {
-    title: more ? `"${query}": the first ${count}; there are more (type more words to narrow it)` : `"${query}": ${count}`,
+    title: more ? `${shown}: the first ${count}; there are more (add words to narrow the search)` : `${shown}: ${count}`,
     placeHolder: 'Open which session? (it opens at the matching message)',
     matchOnDescription: true,
     matchOnDetail: true,

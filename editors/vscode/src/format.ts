@@ -36,6 +36,11 @@ export function usageLines(usage: Partial<TokenUsage> | undefined, costUsd: numb
   return lines;
 }
 
+/** Text for a quick pick's label, description or detail, which read `$(name)` as an icon: kept as typed. */
+export function escapeIcons(text: string): string {
+  return text.replace(/\$\(/g, '\\$(');
+}
+
 /** `resumable`, or `not resumable: <reason>` as the tree's description says it. */
 export function statusText(status: SessionStatus): string {
   return status.resumable ? 'resumable' : `not resumable: ${status.reason ?? 'unknown'}`;

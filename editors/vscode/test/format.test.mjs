@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { extensionDir } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
-const { formatCost, formatCount, matchLine, nearMatch, statusText, usageLines } = require(path.join(extensionDir, 'out/format.js'));
+const { escapeIcons, formatCost, formatCount, matchLine, nearMatch, statusText, usageLines } = require(path.join(extensionDir, 'out/format.js'));
 
 describe('usage and cost in the tooltip', () => {
   test('all four token counts, grouped, and the cost', () => {
@@ -51,6 +51,11 @@ describe('usage and cost in the tooltip', () => {
 });
 
 describe('the search quick pick', () => {
+  test("a snippet's $(name) stays text, not an icon", () => {
+    assert.equal(escapeIcons('echo $(pwd) and $HOME'), 'echo \\$(pwd) and $HOME');
+    assert.equal(escapeIcons('plain'), 'plain');
+  });
+
   test('status as the tree says it', () => {
     assert.equal(statusText({ resumable: true }), 'resumable');
     assert.equal(statusText({ resumable: false, reason: 'session_file_missing' }), 'not resumable: session_file_missing');
