@@ -557,6 +557,23 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     assert.ok(place.top >= 0 && place.bottom <= place.height, JSON.stringify(place));
     assert.equal(place.focused, true, 'the hit does not have the focus');
     await shot('view-12-search-hit');
+
+    // A turn in that view, then a search for its prompt: the same view (no second tab), its history loaded again
+    // (the match is newer than what it loaded), the new prompt marked instead.
+    await sendPrompt('Now the zanzibar part');
+    await assistant('reply to: Now the zanzibar part').waitFor();
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    await runCommand('Claude Sessions: Search Sessions…');
+    await page.locator('.quick-input-widget', { hasText: 'Search Claude Sessions' }).waitFor();
+    await answerInputBox('zanzibar');
+    await page.locator('.quick-input-widget', { hasText: '"zanzibar": 1 session' }).waitFor();
+    assert.deepEqual((await quickPickRows()).map((r) => [r.label, r.detail]), [['Tell me about the marmalade comet', 'You: Now the zanzibar part  (+1 message)']]);
+    await pick('Tell me about the marmalade comet');
+    await view().locator('.msg.user.search-hit', { hasText: 'Now the zanzibar part' }).waitFor();
+    assert.equal(await view().locator('.search-hit').count(), 1);
+    assert.equal(await view().locator('.msg.user').count(), 2);
+    assert.equal(await page.locator('.tab', { hasText: 'Tell me about the marmalade comet' }).count(), 1);
+    assert.equal((await hitPlace()).focused, true);
   });
 
   test('a search hit far back in a long session: its page is loaded, and it is scrolled to', async () => {
