@@ -306,7 +306,6 @@ export class ConversationView {
         await this.loadEarlierUntil((page) => page.messages.some((m) => m.uuid === uuid));
       }
       if (!this.loadedUuids.has(uuid) && !reloaded && !this.turn && this.state.sessionId) {
-        this.target = undefined;
         await this.load();
         return this.revealMessage(uuid, true);
       }
