@@ -44,11 +44,11 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <summary>One page of every session of the user, resumable or not, newest activity first.</summary>
     /// <exception cref="InvalidSessionRequestException">The cursor is not one a server on this store gave for this listing.</exception>
     public SessionPage List(ListSessionsRequest request) => Page(ListingCursor.Listing.All, request.Cursor, request.Limit, () =>
-        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal, request.IncludeWorktrees)
             .Where(session => (request.IncludeArchived || !session.Archived) && (request.IncludeProgrammatic || !session.IsProgrammatic)));
 
     private IEnumerable<SessionView> Resumable(ListResumableRequest request) =>
-        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+        AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal, request.IncludeWorktrees)
             .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived));
 
     /// <summary>The sessions after the cursor (all of them without one), <paramref name="limit"/> of them, and the next page's cursor.</summary>
@@ -62,8 +62,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     }
 
     /// <summary>Every session visible to the user, resumable or not, in the listings' order (what a search looks through).</summary>
-    internal IEnumerable<SessionView> Visible(string userId, string? workingDirectory, bool includeExternal) =>
-        AllSessions(userId, workingDirectory, includeExternal);
+    internal IEnumerable<SessionView> Visible(string userId, string? workingDirectory, bool includeExternal, bool includeWorktrees) =>
+        AllSessions(userId, workingDirectory, includeExternal, includeWorktrees);
 
     /// <summary>One session's view, or null when this user cannot see it.</summary>
     /// <param name="workingDirectory">Where to look first for a session the store does not know.</param>
@@ -76,7 +76,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
 
         var transcript = Locator.Locate(sessionId, workingDirectory is null ? null : RealPath.Resolve(workingDirectory) ?? workingDirectory);
-        return transcript is null ? null : ExternalView(transcript, realWorkingDirectory: null);
+        return transcript is null ? null : ExternalView(transcript, folder: null, listedPath: null, new ListingScope(Locator, checkouts: null));
     }
 
     /// <summary>The transcripts' summaries and verdicts, kept in the store: an unchanged transcript is never read twice.</summary>
@@ -89,11 +89,14 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// sessions are sorted first and read (when the index has them not) only as the caller takes them, a few at a time
     /// and in parallel. A listing of the newest 50 reads about 50 transcripts the first time, and none after.
     /// </summary>
-    private IEnumerable<SessionView> AllSessions(string userId, string? workingDirectory, bool includeExternal)
+    /// <param name="includeWorktrees">With a <paramref name="workingDirectory"/>, also the sessions of every git worktree of its repository (the SDK's default).</param>
+    private IEnumerable<SessionView> AllSessions(string userId, string? workingDirectory, bool includeExternal, bool includeWorktrees)
     {
         var realFilter = workingDirectory is null ? null : RequireDirectory(workingDirectory);
+        var checkouts = realFilter is null ? null : Checkouts(realFilter, includeWorktrees);
         var mirrorState = Mirror?.ReadLocalState();
-        var own = Records.List(userId, realFilter).Select(record => View(record, mirrorState)).ToList();
+        var records = checkouts is null ? Records.List(userId, null) : checkouts.SelectMany(checkout => Records.List(userId, checkout)).DistinctBy(record => record.SessionId, StringComparer.Ordinal);
+        var own = records.Select(record => View(record, mirrorState)).ToList();
         if (!includeExternal)
         {
             own.Sort(static (a, b) => ListingCursor.Compare(a.LastActiveAt, a.SessionId, b.LastActiveAt, b.SessionId));
@@ -102,10 +105,12 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
         var started = Stopwatch.GetTimestamp();
         var known = Records.AllSessionIds();
-        var folders = realFilter is null ? Locator.AllProjectDirectories() : Locator.ProjectDirectoriesFor(realFilter);
-        var scope = new ListingScope(Locator);
-        var transcripts = new List<(ScannedTranscript Transcript, string Folder)>();
-        foreach (var folder in folders)
+        var folders = checkouts is null
+            ? Locator.AllProjectDirectories().Select(folder => (Folder: folder, ListedPath: (string?)null))
+            : checkouts.SelectMany(checkout => Locator.ProjectDirectoriesFor(checkout).Select(folder => (Folder: folder, ListedPath: (string?)checkout))).DistinctBy(pair => pair.Folder, StringComparer.Ordinal);
+        var scope = new ListingScope(Locator, checkouts);
+        var transcripts = new List<(ScannedTranscript Transcript, string Folder, string? ListedPath)>();
+        foreach (var (folder, listedPath) in folders)
         {
             if (Directory.Exists(folder) && Locator.IsInsideProjects(folder))
             {
@@ -114,7 +119,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
                 {
                     if (!known.Contains(transcript.SessionId) && (transcript.Stamp is not null || Locator.IsInsideProjects(transcript.Path)))
                     {
-                        transcripts.Add((transcript, folder));
+                        transcripts.Add((transcript, folder, listedPath));
                     }
                 }
             }
@@ -123,33 +128,45 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         // Known now: the store's sessions, and the few transcripts whose time is not known before reading (links) or
         // that share their id with another (the first that lists, in folder order, wins). The rest wait in order.
         var scanning = Stopwatch.GetElapsedTime(started);
-        var items = own.Select(view => new ListingItem(view.LastActiveAt, view.SessionId, view, null, null)).ToList();
+        var items = own.Select(view => new ListingItem(view.LastActiveAt, view.SessionId, view, null, null, null)).ToList();
         var seen = new HashSet<string>(transcripts.Count, StringComparer.Ordinal);
         var shared = transcripts.Where(pair => !seen.Add(pair.Transcript.SessionId)).Select(pair => pair.Transcript.SessionId).ToHashSet(StringComparer.Ordinal);
-        foreach (var (transcript, folder) in transcripts)
+        foreach (var (transcript, folder, listedPath) in transcripts)
         {
             if (!shared.Contains(transcript.SessionId) && transcript.LastModified is { } time)
             {
-                items.Add(new ListingItem(time, transcript.SessionId, null, transcript, folder));
+                items.Add(new ListingItem(time, transcript.SessionId, null, transcript, folder, listedPath));
             }
         }
 
         foreach (var group in transcripts.Where(pair => shared.Contains(pair.Transcript.SessionId) || pair.Transcript.LastModified is null).GroupBy(pair => pair.Transcript.SessionId, StringComparer.Ordinal))
         {
-            var view = group.Select(pair => ExternalView(pair.Transcript, pair.Folder, realFilter, scope)).FirstOrDefault(view => view is not null);
+            var view = group.Select(pair => ExternalView(pair.Transcript, pair.Folder, pair.ListedPath, scope)).FirstOrDefault(view => view is not null);
             if (view is not null)
             {
-                items.Add(new ListingItem(view.LastActiveAt, view.SessionId, view, null, null));
+                items.Add(new ListingItem(view.LastActiveAt, view.SessionId, view, null, null, null));
             }
         }
 
         items.Sort(static (a, b) => ListingCursor.Compare(a.Time, a.SessionId, b.Time, b.SessionId));
         log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned ({scanning.TotalMilliseconds:F1} ms) and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
-        return InOrder(items, realFilter, scope);
+        return InOrder(items, scope);
+    }
+
+    /// <summary>The folders a listing of one folder covers, by real path: the folder, then (with worktrees) the other worktrees of its repository.</summary>
+    private static IReadOnlyList<string> Checkouts(string realDirectory, bool includeWorktrees)
+    {
+        var checkouts = new List<string> { realDirectory };
+        if (includeWorktrees)
+        {
+            checkouts.AddRange(GitWorktrees.Of(realDirectory).Select(worktree => RealPath.Resolve(worktree) ?? worktree).Where(worktree => !checkouts.Contains(worktree, StringComparer.Ordinal)));
+        }
+
+        return checkouts;
     }
 
     /// <summary>Yields the sorted items, reading the transcripts not yet indexed a batch at a time (in parallel), and saves what it read.</summary>
-    private IEnumerable<SessionView> InOrder(List<ListingItem> items, string? realFilter, ListingScope scope)
+    private IEnumerable<SessionView> InOrder(List<ListingItem> items, ListingScope scope)
     {
         const int Batch = 32;
         var toSave = new List<IndexedTranscript>();
@@ -182,7 +199,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
                     item = items[i];
                 }
 
-                var view = item.Unreadable ? ExternalView(item.Transcript!.Path, realFilter) : ExternalView(item.Transcript!.Entry!, item.Folder!, realFilter, scope);
+                var view = item.Unreadable ? ExternalView(item.Transcript!.Path, item.Folder, item.ListedPath, scope) : ExternalView(item.Transcript!.Entry!, item.Folder!, item.ListedPath, scope);
                 if (view is not null)
                 {
                     yield return view;
@@ -197,7 +214,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
     }
 
-    private SessionView? ExternalView(ScannedTranscript transcript, string folder, string? realFilter, ListingScope scope)
+    private SessionView? ExternalView(ScannedTranscript transcript, string folder, string? listedPath, ListingScope scope)
     {
         if (transcript.Entry is null && transcript.Stamp is not null)
         {
@@ -206,11 +223,12 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             Summaries.Save(toSave);
         }
 
-        return transcript.Entry is { } entry ? ExternalView(entry, folder, realFilter, scope) : ExternalView(transcript.Path, realFilter);
+        return transcript.Entry is { } entry ? ExternalView(entry, folder, listedPath, scope) : ExternalView(transcript.Path, folder, listedPath, scope);
     }
 
     /// <summary>One row of a listing: resolved (<see cref="View"/>), or a transcript still to read, sorted by its stamp's time.</summary>
-    private sealed record ListingItem(DateTimeOffset Time, string SessionId, SessionView? View, ScannedTranscript? Transcript, string? Folder)
+    /// <param name="ListedPath">The folder (or worktree) whose project folder <paramref name="Folder"/> is; null in a listing of every folder.</param>
+    private sealed record ListingItem(DateTimeOffset Time, string SessionId, SessionView? View, ScannedTranscript? Transcript, string? Folder, string? ListedPath)
     {
         public bool Unreadable { get; init; }
     }
@@ -219,11 +237,10 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <see cref="ExternalView(string, string?)"/> from an index entry: the same answer, with the file-system questions
     /// that many transcripts share (a working directory's real path, whether it exists, its project folder) asked once per listing.
     /// </summary>
-    private SessionView? ExternalView(IndexedTranscript entry, string folder, string? realWorkingDirectory, ListingScope scope)
+    private SessionView? ExternalView(IndexedTranscript entry, string folder, string? listedPath, ListingScope scope)
     {
         var summary = entry.Summary;
-        var workingDirectory = WorkingDirectoryOf(summary, realWorkingDirectory);
-        if (realWorkingDirectory is not null && scope.RealPath(workingDirectory!) != realWorkingDirectory)
+        if (!IsInListing(summary, folder, listedPath, scope, out var workingDirectory))
         {
             return null;
         }
@@ -257,17 +274,48 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     private static bool IsListed(TranscriptSummary summary, SessionStatus status) =>
         status.Resumable || (!summary.StartsAsSidechain && summary.Summary is not null);
 
-    /// <summary>The transcript's working directory; for one that names none, the folder listed (as the SDK's <c>listSessions</c> takes its <c>dir</c>).</summary>
-    private static string? WorkingDirectoryOf(TranscriptSummary summary, string? realWorkingDirectory) =>
-        string.IsNullOrEmpty(summary.WorkingDirectory) ? realWorkingDirectory : summary.WorkingDirectory;
+    /// <summary>
+    /// Whether a listing of <paramref name="listedPath"/> (null: of every folder) shows a transcript found in its project
+    /// folder, and the working directory it is shown with. A transcript that names no working directory is the listed
+    /// folder's (as the SDK's <c>listSessions</c> takes its <c>dir</c>), as is one that names a folder gone or of another
+    /// name: a project moved or renamed leaves those, and the CLI resumes them from here, where it finds them first.
+    /// One that names another existing folder of the same project folder name (<c>/a.b</c> and <c>/a-b</c>) is that
+    /// folder's, as the SDK decides.
+    /// </summary>
+    private static bool IsInListing(TranscriptSummary summary, string? folder, string? listedPath, ListingScope scope, out string? workingDirectory)
+    {
+        workingDirectory = string.IsNullOrEmpty(summary.WorkingDirectory) ? listedPath : summary.WorkingDirectory;
+        if (listedPath is null || workingDirectory == listedPath || scope.IsCheckout(scope.RealPath(workingDirectory!)))
+        {
+            return true;
+        }
+
+        if (folder is null || folder != scope.ExactProjectDirectory(listedPath))
+        {
+            // A candidate by the 200-character prefix of a long name: only a transcript of the folder itself is its.
+            return false;
+        }
+
+        var sameName = ProjectDirectoryName.Encode(scope.RealPath(workingDirectory!)) == ProjectDirectoryName.Encode(listedPath);
+        if (sameName && scope.DirectoryExists(workingDirectory!))
+        {
+            return false;
+        }
+
+        workingDirectory = listedPath;
+        return true;
+    }
 
     /// <summary>The status of a transcript that names no working directory: what is wrong with the file itself comes first.</summary>
     private static SessionStatus WithoutWorkingDirectory(string filePath, NotResumableReason? verdict, long fileSize) =>
         SessionStatus.NotResumable(verdict ?? NotResumableReason.NoWorkingDirectory, filePath: filePath, fileSize: fileSize);
 
     /// <summary>Answers shared by many transcripts of one listing, asked of the file system once.</summary>
-    private sealed class ListingScope(TranscriptLocator locator)
+    /// <param name="checkouts">The folders listed, by real path (see <see cref="Checkouts"/>); null in a listing of every folder.</param>
+    private sealed class ListingScope(TranscriptLocator locator, IReadOnlyList<string>? checkouts)
     {
+        public bool IsCheckout(string realPath) => checkouts?.Contains(realPath, StringComparer.Ordinal) ?? false;
+
         private readonly Dictionary<string, string> realPaths = new(StringComparer.Ordinal);
         private readonly Dictionary<string, bool> existing = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> projectDirectories = new(StringComparer.Ordinal);
@@ -373,17 +421,11 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     }
 
     /// <summary>A transcript the store does not know, as the SDK would list it; null for what the SDK skips.</summary>
-    private SessionView? ExternalView(string filePath, string? realWorkingDirectory)
+    /// <param name="folder">The project folder it was found in, in a listing; null for a session looked up by id.</param>
+    private SessionView? ExternalView(string filePath, string? folder, string? listedPath, ListingScope scope)
     {
         var summary = TrySummarize(filePath);
-        if (summary is null)
-        {
-            return null;
-        }
-
-        // Two folders can share a project dir name (/a.b and /a-b): keep the transcripts of the one asked for.
-        var workingDirectory = WorkingDirectoryOf(summary, realWorkingDirectory);
-        if (realWorkingDirectory is not null && (RealPath.Resolve(workingDirectory!) ?? workingDirectory) != realWorkingDirectory)
+        if (summary is null || !IsInListing(summary, folder, listedPath, scope, out var workingDirectory))
         {
             return null;
         }

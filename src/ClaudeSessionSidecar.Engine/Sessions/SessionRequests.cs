@@ -26,6 +26,8 @@ public sealed record CreateSessionRequest(
 /// <param name="McpConfig">As in <see cref="CreateSessionRequest"/>; a live process started with other MCP servers is not reused.</param>
 /// <param name="PromptContent">As in <see cref="CreateSessionRequest"/>.</param>
 /// <param name="Entrypoint">As in <see cref="CreateSessionRequest"/>; the session's first turn decides how it is listed, later ones do not change it.</param>
+/// <param name="WorkingDirectory">Where to resume a session the store does not know, as <c>session/status</c> judges it
+/// (a listing shows a transcript of a moved project with the folder whose project folder holds it); null: where its transcript says.</param>
 public sealed record ResumeSessionRequest(
     string SessionId,
     string Prompt,
@@ -35,23 +37,27 @@ public sealed record ResumeSessionRequest(
     bool IncludePartialMessages = false,
     string? McpConfig = null,
     JArray? PromptContent = null,
-    string? Entrypoint = null);
+    string? Entrypoint = null,
+    string? WorkingDirectory = null);
 
 /// <summary>Which sessions to list as resumable.</summary>
 /// <param name="WorkingDirectory">Only this folder's sessions (compared by real path); null for all.</param>
 /// <param name="IncludeExternal">Also the sessions the CLI made without the sidecar, found in its projects folder.</param>
 /// <param name="IncludeArchived">Also archived sessions (hidden by default, as in <c>session/list</c>).</param>
 /// <param name="Cursor">For a page of them: where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>
+/// <param name="IncludeWorktrees">With a <paramref name="WorkingDirectory"/>, also the sessions of every git worktree of its repository (the SDK's default).</param>
 public sealed record ListResumableRequest(
     string UserId,
     string? WorkingDirectory,
     int Limit,
     bool IncludeExternal,
     bool IncludeArchived = false,
-    string? Cursor = null);
+    string? Cursor = null,
+    bool IncludeWorktrees = true);
 
 /// <summary>Which sessions to list, resumable or not.</summary>
 /// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>
+/// <param name="IncludeWorktrees">As in <see cref="ListResumableRequest"/>.</param>
 public sealed record ListSessionsRequest(
     string UserId,
     string? WorkingDirectory,
@@ -59,11 +65,13 @@ public sealed record ListSessionsRequest(
     bool IncludeExternal,
     bool IncludeArchived,
     bool IncludeProgrammatic,
-    string? Cursor);
+    string? Cursor,
+    bool IncludeWorktrees = true);
 
 /// <summary>A full-text search over the conversations of the sessions a listing would show.</summary>
 /// <param name="Query">As the user typed it (see <see cref="Store.SearchQuery"/>).</param>
 /// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SearchPage.NextCursor"/>).</param>
+/// <param name="IncludeWorktrees">As in <see cref="ListResumableRequest"/>.</param>
 public sealed record SearchSessionsRequest(
     string Query,
     string UserId,
@@ -71,4 +79,5 @@ public sealed record SearchSessionsRequest(
     int Limit,
     bool IncludeExternal,
     bool IncludeArchived,
-    string? Cursor);
+    string? Cursor,
+    bool IncludeWorktrees = true);

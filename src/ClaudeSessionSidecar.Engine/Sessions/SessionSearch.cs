@@ -25,7 +25,7 @@ public sealed class SessionSearch(SessionCatalog catalog, Lazy<SearchIndex> sear
 
         var page = catalog.Page(ListingCursor.Listing.Search, request.Cursor, request.Limit, () =>
         {
-            var sessions = catalog.Visible(request.UserId, request.WorkingDirectory, request.IncludeExternal)
+            var sessions = catalog.Visible(request.UserId, request.WorkingDirectory, request.IncludeExternal, request.IncludeWorktrees)
                 .Where(session => (request.IncludeArchived || !session.Archived) && session.FilePath is { Length: > 0 })
                 .ToList();
             index.Update(sessions.Select(session => (session.SessionId, session.FilePath!)).ToList());

@@ -106,7 +106,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <exception cref="SessionBusyException">A turn is already running on it, here or in another process.</exception>
     public async Task<TurnResult> ResumeAsync(ResumeSessionRequest request, ITurnObserver observer, CancellationToken cancellationToken)
     {
-        var status = catalog.GetStatus(request.SessionId, request.UserId, workingDirectory: null, out var record);
+        var status = catalog.GetStatus(request.SessionId, request.UserId, request.WorkingDirectory, out var record);
         if (!status.Resumable)
         {
             throw new SessionNotResumableException(request.SessionId, status);

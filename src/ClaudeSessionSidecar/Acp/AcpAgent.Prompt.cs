@@ -36,7 +36,7 @@ public sealed partial class AcpAgent
             {
                 turn = await host.RunTurnAsync(
                     token => IsStarted(session)
-                        ? Sessions.Turns.ResumeAsync(new ResumeSessionRequest(session.SessionId, text, host.DefaultUserId, Model: model, PermissionMode: permissionMode, IncludePartialMessages: true, McpConfig: session.McpConfig, PromptContent: content, Entrypoint: host.Entrypoint.Name), observer, token)
+                        ? Sessions.Turns.ResumeAsync(new ResumeSessionRequest(session.SessionId, text, host.DefaultUserId, Model: model, PermissionMode: permissionMode, IncludePartialMessages: true, McpConfig: session.McpConfig, PromptContent: content, Entrypoint: host.Entrypoint.Name, WorkingDirectory: session.WorkingDirectory), observer, token)
                         : Sessions.Turns.CreateAsync(new CreateSessionRequest(session.WorkingDirectory, text, host.DefaultUserId, Model: model, PermissionMode: permissionMode, IncludePartialMessages: true, SessionId: session.SessionId, McpConfig: session.McpConfig, PromptContent: content, Entrypoint: host.Entrypoint.Name), observer, token),
                     linked.Token);
             }

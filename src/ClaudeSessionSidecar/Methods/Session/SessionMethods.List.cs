@@ -17,6 +17,9 @@ public sealed class ListParams
     /// <summary>Sessions made with <c>-p</c> or an SDK (every session this server makes is one). Default true, as in the SDK.</summary>
     public bool? IncludeProgrammatic { get; set; }
 
+    /// <summary>With <c>workingDirectory</c>, also the sessions of every git worktree of its repository. Default true, as in the SDK.</summary>
+    public bool? IncludeWorktrees { get; set; }
+
     public int? Limit { get; set; }
 
     public string? Cursor { get; set; }
@@ -49,7 +52,8 @@ public sealed partial class SessionMethods
             IncludeExternal: p.IncludeExternal ?? false,
             IncludeArchived: p.IncludeArchived ?? false,
             IncludeProgrammatic: p.IncludeProgrammatic ?? true,
-            Cursor: p.Cursor is null ? null : Require.Text(p.Cursor, "cursor"));
+            Cursor: p.Cursor is null ? null : Require.Text(p.Cursor, "cursor"),
+            IncludeWorktrees: p.IncludeWorktrees ?? true);
         var page = Sessions.Catalog.List(request);
         return new ListResult { Sessions = page.Sessions.Select(SessionViewDto.From).ToList(), NextCursor = page.NextCursor };
     }

@@ -15,6 +15,9 @@ public sealed class ListResumableParams
     public bool? IncludeExternal { get; set; }
 
     public bool? IncludeArchived { get; set; }
+
+    /// <summary>With <c>workingDirectory</c>, also the sessions of every git worktree of its repository. Default true, as in the SDK.</summary>
+    public bool? IncludeWorktrees { get; set; }
 }
 
 public sealed class ListResumableResult
@@ -78,7 +81,8 @@ public sealed partial class SessionMethods
             WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"),
             Limit: Require.Range(p.Limit, "limit", DefaultListLimit, 1, MaxListLimit),
             IncludeExternal: p.IncludeExternal ?? false,
-            IncludeArchived: p.IncludeArchived ?? false);
+            IncludeArchived: p.IncludeArchived ?? false,
+            IncludeWorktrees: p.IncludeWorktrees ?? true);
         return new ListResumableResult { Sessions = Sessions.Catalog.ListResumable(request).Select(ResumableSessionDto.From).ToList() };
     }
 }

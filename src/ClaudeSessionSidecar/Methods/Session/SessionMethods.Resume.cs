@@ -11,6 +11,9 @@ public sealed class ResumeParams
 
     public string? UserId { get; set; }
 
+    /// <summary>Where to resume a session the server did not make, as <c>session/status</c> takes it; default: where its transcript says.</summary>
+    public string? WorkingDirectory { get; set; }
+
     public string? Model { get; set; }
 
     public string? PermissionMode { get; set; }
@@ -45,7 +48,8 @@ public sealed partial class SessionMethods
             Model: Require.OptionalToken(p.Model, "model"),
             PermissionMode: Require.OneOf(p.PermissionMode, "permissionMode", PermissionModes),
             IncludePartialMessages: p.IncludePartialMessages ?? false,
-            Entrypoint: host.Entrypoint.Name);
+            Entrypoint: host.Entrypoint.Name,
+            WorkingDirectory: Require.OptionalAbsolutePath(p.WorkingDirectory, "workingDirectory"));
 
         var turn = await host.RunTurnAsync(token => Sessions.Turns.ResumeAsync(request, Notifier, token), cancellationToken);
         return new ResumeResult

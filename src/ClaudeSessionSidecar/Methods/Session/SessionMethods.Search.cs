@@ -18,6 +18,9 @@ public sealed class SearchParams
 
     public bool? IncludeArchived { get; set; }
 
+    /// <summary>With <c>workingDirectory</c>, also the sessions of every git worktree of its repository. Default true, as in the SDK.</summary>
+    public bool? IncludeWorktrees { get; set; }
+
     public int? Limit { get; set; }
 
     public string? Cursor { get; set; }
@@ -85,7 +88,8 @@ public sealed partial class SessionMethods
             Limit: Require.Range(p.Limit, "limit", DefaultSearchPageSize, 1, MaxSearchPageSize),
             IncludeExternal: p.IncludeExternal ?? false,
             IncludeArchived: p.IncludeArchived ?? false,
-            Cursor: p.Cursor is null ? null : Require.Text(p.Cursor, "cursor"));
+            Cursor: p.Cursor is null ? null : Require.Text(p.Cursor, "cursor"),
+            IncludeWorktrees: p.IncludeWorktrees ?? true);
         var page = Sessions.Search.Search(request);
         return new SearchResult
         {
