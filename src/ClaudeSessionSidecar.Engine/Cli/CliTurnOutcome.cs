@@ -12,6 +12,9 @@ public sealed class CliTurnOutcome
 
     public int? ExitCode { get; init; }
 
+    /// <summary>The result's <c>total_cost_usd</c>: the CLI's running total for the session (not for this turn alone).</summary>
+    public double? TotalCostUsd => Result?["total_cost_usd"] is JValue { Type: JTokenType.Float or JTokenType.Integer } cost && double.IsFinite((double)cost) && (double)cost >= 0 ? (double)cost : null;
+
     /// <summary>True when the turn was stopped by a cancellation rather than finishing by itself.</summary>
     public bool Cancelled { get; init; }
 }

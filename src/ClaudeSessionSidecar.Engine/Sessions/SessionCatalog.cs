@@ -35,7 +35,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     private readonly ListingCursor cursors = new(records);
 
     /// <summary>The user's resumable sessions, newest activity first.</summary>
-    public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) => Resumable(request).Take(request.Limit).ToList();
+    public IReadOnlyList<SessionView> ListResumable(ListResumableRequest request) => WithCosts(Resumable(request).Take(request.Limit).ToList());
 
     /// <summary>One page of <see cref="ListResumable"/>, after <see cref="ListResumableRequest.Cursor"/>.</summary>
     /// <exception cref="InvalidSessionRequestException">The cursor is not one a server on this store gave for this listing.</exception>
@@ -58,7 +58,14 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         (long Time, string SessionId)? after = cursor is null ? null : cursors.TryDecode(listing, cursor)
             ?? throw new InvalidSessionRequestException("cursor", "cursor is not one this server gave for this listing (use nextCursor from the previous page).");
         var page = sessions().Where(session => after is not { } key || ListingCursor.IsAfter(session, key)).Take(limit + 1).ToList();
-        return page.Count > limit ? new SessionPage(page[..limit], cursors.Encode(listing, page[limit - 1])) : new SessionPage(page, null);
+        return page.Count > limit ? new SessionPage(WithCosts(page[..limit]), cursors.Encode(listing, page[limit - 1])) : new SessionPage(WithCosts(page), null);
+    }
+
+    /// <summary>The views with the costs the store keeps (one query for the page, not one per session).</summary>
+    private List<SessionView> WithCosts(List<SessionView> views)
+    {
+        var costs = Records.Costs(views.Select(view => view.SessionId).ToList());
+        return costs.Count == 0 ? views : views.Select(view => costs.TryGetValue(view.SessionId, out var cost) ? view with { CostUsd = cost } : view).ToList();
     }
 
     /// <summary>Every session visible to the user, resumable or not, in the listings' order (what a search looks through).</summary>
@@ -70,13 +77,18 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     public SessionView? Info(string sessionId, string userId, string? workingDirectory)
     {
         var record = Records.Get(sessionId);
+        SessionView? view;
         if (record is not null)
         {
-            return record.UserId == userId ? View(record) : null;
+            view = record.UserId == userId ? View(record) : null;
+        }
+        else
+        {
+            var transcript = Locator.Locate(sessionId, workingDirectory is null ? null : RealPath.Resolve(workingDirectory) ?? workingDirectory);
+            view = transcript is null ? null : ExternalView(transcript, folder: null, listedPath: null, new ListingScope(Locator, checkouts: null));
         }
 
-        var transcript = Locator.Locate(sessionId, workingDirectory is null ? null : RealPath.Resolve(workingDirectory) ?? workingDirectory);
-        return transcript is null ? null : ExternalView(transcript, folder: null, listedPath: null, new ListingScope(Locator, checkouts: null));
+        return view is null ? null : WithCosts([view])[0];
     }
 
     /// <summary>The transcripts' summaries and verdicts, kept in the store: an unchanged transcript is never read twice.</summary>
@@ -368,7 +380,10 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         filePath,
         SessionSource.External,
         status,
-        summary.IsProgrammatic);
+        summary.IsProgrammatic)
+    {
+        Usage = summary.Usage,
+    };
 
     private SessionView View(SessionRecord record) => View(record, mirrorState: null);
 
@@ -394,7 +409,10 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
                 status.FilePath,
                 SessionSource.Sidecar,
                 status,
-                storeCopy.IsProgrammatic ?? true);
+                storeCopy.IsProgrammatic ?? true)
+            {
+                Usage = storeCopy.Usage,
+            };
         }
 
         // A session whose folder is gone still has its transcript: the SDK lists its branch and size, and so do we.
@@ -417,7 +435,10 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             path,
             SessionSource.Sidecar,
             status,
-            summary?.IsProgrammatic ?? true);
+            summary?.IsProgrammatic ?? true)
+        {
+            Usage = summary?.Usage,
+        };
     }
 
     /// <summary>A transcript the store does not know, as the SDK would list it; null for what the SDK skips.</summary>

@@ -38,7 +38,14 @@ public sealed record SessionView(
     string? FilePath,
     SessionSource Source,
     SessionStatus Status,
-    bool IsProgrammatic);
+    bool IsProgrammatic)
+{
+    /// <summary>What the session used, summed from its transcript (and its subagents'); null when no transcript could be read.</summary>
+    public Transcripts.TokenUsage? Usage { get; init; }
+
+    /// <summary>The CLI's own cost of the session as of the last turn this server ran of it; null when none ran here.</summary>
+    public double? CostUsd { get; init; }
+}
 
 /// <summary>One page of a listing; <see cref="NextCursor"/> is null on the last page.</summary>
 public sealed record SessionPage(IReadOnlyList<SessionView> Sessions, string? NextCursor);

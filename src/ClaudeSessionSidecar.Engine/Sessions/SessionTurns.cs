@@ -228,6 +228,11 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         try
         {
             catalog.Records.Touch(outcome.SessionId, clock.GetUtcNow());
+            if (outcome.TotalCostUsd is { } cost)
+            {
+                catalog.Records.SetCost(outcome.SessionId, cost);
+            }
+
             record = catalog.Records.Get(outcome.SessionId);
         }
         catch (StoreUnavailableException)

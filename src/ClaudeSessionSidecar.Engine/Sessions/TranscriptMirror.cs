@@ -524,7 +524,10 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         var verdict = TranscriptJudge.Judge(path);
         var summary = TranscriptSummary.Read(path);
         return new SharedTranscript(projectKey, version, version, verdict.Reason, verdict.FileSize, summary.LastModified, summary.CustomTitle, summary.Tag, summary.Archived,
-            summary.GitBranch, summary.FirstPrompt, summary.IsProgrammatic);
+            summary.GitBranch, summary.FirstPrompt, summary.IsProgrammatic)
+        {
+            Usage = summary.Usage,
+        };
     }
 
     /// <summary>The sessions whose local turns the store has not got, and the store version each local copy was last made equal to.</summary>

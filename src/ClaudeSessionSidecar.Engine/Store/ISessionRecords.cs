@@ -16,7 +16,17 @@ public interface ISessionRecords
 
     void SetTitle(string sessionId, string title);
 
+    /// <summary>Removes the session's record (and its cost).</summary>
     void Delete(string sessionId);
+
+    /// <summary>
+    /// Keeps the CLI's own cost of a session as of a turn this server ran: its <c>total_cost_usd</c>, which is already the
+    /// session's running total (CLI 2.1.328 keeps it in the transcript's <c>cost-state</c> lines and restores it on resume).
+    /// </summary>
+    void SetCost(string sessionId, double costUsd);
+
+    /// <summary>The kept costs of those of <paramref name="sessionIds"/> that have one.</summary>
+    IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds);
 
     /// <summary>
     /// A user's sessions in the listings' order (the cursor's key, Sessions/ListingCursor: newest activity first, then the

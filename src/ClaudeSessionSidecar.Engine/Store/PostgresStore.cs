@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ClaudeSessionSidecar.Engine.Resumability;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -13,7 +14,7 @@ namespace ClaudeSessionSidecar.Engine.Store;
 public sealed class PostgresStore : ISessionRecords, IDisposable
 {
     /// <summary>The schema this build writes; older databases are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private static readonly string[] Migrations =
     [
@@ -61,6 +62,17 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         CREATE TABLE sidecar_secrets (
             name text PRIMARY KEY,
             value bytea NOT NULL
+        );
+        """,
+
+        // 3: what each session used: its transcript's token counts in the listing index, and the CLI's own cost of the
+        // sessions a server ran turns of (its running total_cost_usd, as of the last such turn).
+        """
+        ALTER TABLE sidecar_sessions ADD COLUMN input_tokens bigint, ADD COLUMN output_tokens bigint,
+            ADD COLUMN cache_creation_input_tokens bigint, ADD COLUMN cache_read_input_tokens bigint;
+        CREATE TABLE sidecar_session_costs (
+            session_id text PRIMARY KEY,
+            cost_usd double precision NOT NULL
         );
         """,
     ];
@@ -232,6 +244,7 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         using var transaction = connection.BeginTransaction();
         Execute(connection, "DELETE FROM sidecar_transcript_entries WHERE session_id = @id", ("id", sessionId));
         Execute(connection, "DELETE FROM sidecar_sessions WHERE session_id = @id", ("id", sessionId));
+        Execute(connection, "DELETE FROM sidecar_session_costs WHERE session_id = @id", ("id", sessionId));
         transaction.Commit();
         return 0;
     });
@@ -377,13 +390,37 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     /// <summary>Saves the listing index of a session: its transcript at <paramref name="version"/>, as judged.</summary>
     public void SaveJudgement(string sessionId, SharedTranscript judged) => Run(connection => Execute(connection, """
         UPDATE sidecar_sessions SET judged_version = @version, not_resumable_reason = @reason, transcript_bytes = @bytes, transcript_modified_ms = @modified,
-            custom_title = @customTitle, tag = @tag, archived = @archived, git_branch = @branch, summary_first_prompt = @firstPrompt, is_programmatic = @programmatic
+            custom_title = @customTitle, tag = @tag, archived = @archived, git_branch = @branch, summary_first_prompt = @firstPrompt, is_programmatic = @programmatic,
+            input_tokens = @input, output_tokens = @output, cache_creation_input_tokens = @cacheCreation, cache_read_input_tokens = @cacheRead
         WHERE session_id = @id AND transcript_version = @version
         """,
         ("id", sessionId), ("version", judged.Version), ("reason", judged.Reason is { } reason ? (int)reason : DBNull.Value), ("bytes", (object?)judged.Bytes ?? DBNull.Value),
         ("modified", (object?)judged.Modified?.ToUnixTimeMilliseconds() ?? DBNull.Value), ("customTitle", (object?)judged.CustomTitle ?? DBNull.Value),
         ("tag", (object?)judged.Tag ?? DBNull.Value), ("archived", (object?)judged.Archived ?? DBNull.Value), ("branch", (object?)judged.GitBranch ?? DBNull.Value),
-        ("firstPrompt", (object?)judged.FirstPrompt ?? DBNull.Value), ("programmatic", (object?)judged.IsProgrammatic ?? DBNull.Value)));
+        ("firstPrompt", (object?)judged.FirstPrompt ?? DBNull.Value), ("programmatic", (object?)judged.IsProgrammatic ?? DBNull.Value),
+        ("input", (object?)judged.Usage?.InputTokens ?? DBNull.Value), ("output", (object?)judged.Usage?.OutputTokens ?? DBNull.Value),
+        ("cacheCreation", (object?)judged.Usage?.CacheCreationInputTokens ?? DBNull.Value), ("cacheRead", (object?)judged.Usage?.CacheReadInputTokens ?? DBNull.Value)));
+
+    /// <inheritdoc/>
+    public void SetCost(string sessionId, double costUsd) => Run(connection => Execute(connection, """
+        INSERT INTO sidecar_session_costs (session_id, cost_usd) VALUES (@id, @cost) ON CONFLICT (session_id) DO UPDATE SET cost_usd = excluded.cost_usd
+        """, ("id", sessionId), ("cost", costUsd)));
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds) => sessionIds.Count == 0
+        ? new Dictionary<string, double>()
+        : Run(connection =>
+        {
+            using var command = Command(connection, "SELECT session_id, cost_usd FROM sidecar_session_costs WHERE session_id = ANY(@ids)", ("ids", sessionIds.ToArray()));
+            using var reader = command.ExecuteReader();
+            var costs = new Dictionary<string, double>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                costs[reader.GetString(0)] = reader.GetDouble(1);
+            }
+
+            return costs;
+        });
 
     public void Dispose() => dataSource.Dispose();
 
@@ -486,7 +523,12 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
                 Optional<bool>("archived"),
                 Text("git_branch"),
                 Text("summary_first_prompt"),
-                Optional<bool>("is_programmatic")),
+                Optional<bool>("is_programmatic"))
+            {
+                Usage = Optional<long>("input_tokens") is { } input
+                    ? new TokenUsage(input, Optional<long>("output_tokens") ?? 0, Optional<long>("cache_creation_input_tokens") ?? 0, Optional<long>("cache_read_input_tokens") ?? 0)
+                    : null,
+            },
         };
     }
 

@@ -38,5 +38,8 @@ public sealed record SharedTranscript(
     string? FirstPrompt,
     bool? IsProgrammatic)
 {
+    /// <summary>What the session used, summed from the store's copy (null when it was judged before usage was kept).</summary>
+    public Transcripts.TokenUsage? Usage { get; init; }
+
     public bool IsJudged => JudgedVersion == Version;
 }

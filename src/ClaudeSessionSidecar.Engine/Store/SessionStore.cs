@@ -11,7 +11,7 @@ public sealed class SessionStore : ISessionRecords
     public const string FileName = "sessions.db";
 
     /// <summary>The schema this build writes; older stores are migrated forward on open.</summary>
-    public const int SchemaVersion = 6;
+    public const int SchemaVersion = 7;
 
     private static readonly string[] Migrations =
     [
@@ -105,6 +105,19 @@ public sealed class SessionStore : ISessionRecords
             value BLOB NOT NULL
         );
         """,
+
+        // 7: what each session used: the summary index's token counts (SummaryIndex.Format 3), and the CLI's own cost of
+        // the sessions this server ran turns of (its running total_cost_usd, as of the last such turn).
+        """
+        ALTER TABLE transcript_summaries ADD COLUMN input_tokens INTEGER;
+        ALTER TABLE transcript_summaries ADD COLUMN output_tokens INTEGER;
+        ALTER TABLE transcript_summaries ADD COLUMN cache_creation_input_tokens INTEGER;
+        ALTER TABLE transcript_summaries ADD COLUMN cache_read_input_tokens INTEGER;
+        CREATE TABLE session_costs (
+            session_id TEXT PRIMARY KEY NOT NULL,
+            cost_usd REAL NOT NULL
+        );
+        """,
     ];
 
     private readonly string connectionString;
@@ -184,7 +197,37 @@ public sealed class SessionStore : ISessionRecords
 
     public void SetTitle(string sessionId, string title) => Execute("UPDATE sessions SET title = $title WHERE session_id = $id", ("$id", sessionId), ("$title", title));
 
-    public void Delete(string sessionId) => Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
+    public void Delete(string sessionId)
+    {
+        Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
+        Execute("DELETE FROM session_costs WHERE session_id = $id", ("$id", sessionId));
+    }
+
+    /// <inheritdoc/>
+    public void SetCost(string sessionId, double costUsd) =>
+        Execute("INSERT INTO session_costs (session_id, cost_usd) VALUES ($id, $cost) ON CONFLICT (session_id) DO UPDATE SET cost_usd = excluded.cost_usd", ("$id", sessionId), ("$cost", costUsd));
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds)
+    {
+        var costs = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (sessionIds.Count == 0)
+        {
+            return costs;
+        }
+
+        using var connection = OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT session_id, cost_usd FROM session_costs WHERE session_id IN (SELECT value FROM json_each($ids))";
+        command.Parameters.AddWithValue("$ids", "[" + string.Join(",", sessionIds.Select(id => "\"" + id + "\"")) + "]");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            costs[reader.GetString(0)] = reader.GetDouble(1);
+        }
+
+        return costs;
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory)
@@ -257,6 +300,7 @@ public sealed class SessionStore : ISessionRecords
         var rows = new List<IndexedTranscript>();
         int Ordinal(string name) => reader.GetOrdinal(name);
         string? Text(string name) => reader.IsDBNull(Ordinal(name)) ? null : reader.GetString(Ordinal(name));
+        long Count(string name) => reader.IsDBNull(Ordinal(name)) ? 0 : reader.GetInt64(Ordinal(name));
         while (reader.Read())
         {
             var modified = new DateTime(reader.GetInt64(Ordinal("modified_ticks")), DateTimeKind.Utc);
@@ -278,6 +322,7 @@ public sealed class SessionStore : ISessionRecords
             {
                 SummaryLine = Text("summary_line"),
                 FallbackTitle = Text("fallback_title"),
+                Usage = new Transcripts.TokenUsage(Count("input_tokens"), Count("output_tokens"), Count("cache_creation_input_tokens"), Count("cache_read_input_tokens")),
             };
             var reason = reader.IsDBNull(Ordinal("not_resumable_reason")) ? (Resumability.NotResumableReason?)null : (Resumability.NotResumableReason)reader.GetInt32(Ordinal("not_resumable_reason"));
             rows.Add(new IndexedTranscript(reader.GetString(Ordinal("path")), new TranscriptStamp(size, modified.Ticks, reader.GetString(Ordinal("sidecar"))), summary, reason));
@@ -310,11 +355,13 @@ public sealed class SessionStore : ISessionRecords
         using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT OR REPLACE INTO transcript_summaries (path, folder, format, file_size, modified_ticks, sidecar, session_id, custom_title, summary,
-                first_prompt, git_branch, working_directory, tag, created_at, archived, is_programmatic, starts_as_sidechain, summary_line, not_resumable_reason, fallback_title)
+                first_prompt, git_branch, working_directory, tag, created_at, archived, is_programmatic, starts_as_sidechain, summary_line, not_resumable_reason, fallback_title,
+                input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens)
             VALUES ($path, $folder, $format, $size, $modified, $sidecar, $id, $customTitle, $summary,
-                $firstPrompt, $gitBranch, $cwd, $tag, $createdAt, $archived, $programmatic, $sidechain, $summaryLine, $reason, $fallbackTitle)
+                $firstPrompt, $gitBranch, $cwd, $tag, $createdAt, $archived, $programmatic, $sidechain, $summaryLine, $reason, $fallbackTitle,
+                $inputTokens, $outputTokens, $cacheCreationTokens, $cacheReadTokens)
             """;
-        var names = new[] { "$path", "$folder", "$format", "$size", "$modified", "$sidecar", "$id", "$customTitle", "$summary", "$firstPrompt", "$gitBranch", "$cwd", "$tag", "$createdAt", "$archived", "$programmatic", "$sidechain", "$summaryLine", "$reason", "$fallbackTitle" };
+        var names = new[] { "$path", "$folder", "$format", "$size", "$modified", "$sidecar", "$id", "$customTitle", "$summary", "$firstPrompt", "$gitBranch", "$cwd", "$tag", "$createdAt", "$archived", "$programmatic", "$sidechain", "$summaryLine", "$reason", "$fallbackTitle", "$inputTokens", "$outputTokens", "$cacheCreationTokens", "$cacheReadTokens" };
         var parameters = names.Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
         insert.Prepare();
         foreach (var row in changed)
@@ -326,6 +373,7 @@ public sealed class SessionStore : ISessionRecords
                 s.FirstPrompt, s.GitBranch, s.WorkingDirectory, s.Tag, s.CreatedAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                 s.Archived is { } archived ? (archived ? 1 : 0) : null, s.IsProgrammatic ? 1 : 0, s.StartsAsSidechain ? 1 : 0, s.SummaryLine,
                 row.NotResumableReason is { } reason ? (int)reason : null, s.FallbackTitle,
+                s.Usage.InputTokens, s.Usage.OutputTokens, s.Usage.CacheCreationInputTokens, s.Usage.CacheReadInputTokens,
             ];
             for (var i = 0; i < values.Length; i++)
             {

@@ -39,7 +39,7 @@ public sealed record ScannedTranscript(string SessionId, string Path, Transcript
 public sealed class SummaryIndex(SessionStore store, ISidecarLog log, TimeProvider? clock = null)
 {
     /// <summary>The meaning of a row: bump it whenever the summary reader or the judge changes what they answer.</summary>
-    public const int Format = 2;
+    public const int Format = 3;
 
     public static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(1);
 

@@ -7,7 +7,8 @@ namespace ClaudeSessionSidecar.Engine.Transcripts;
 /// <summary>
 /// What a session's transcript says about it, read the way the official Agent SDK's <c>listSessions</c> reads it
 /// (TestData/sdk-interop/FINDINGS.md, sections 1 and 8): only the first and the last 64 KiB, plus the session's
-/// <c>archived.json</c> and <c>custom-title.json</c> beside it. So a listing costs two small reads per file.
+/// <c>archived.json</c> and <c>custom-title.json</c> beside it. So a listing costs two small reads per file, and one
+/// sequential pass for <see cref="Usage"/> (which only parses the lines that hold a <c>usage</c>).
 /// </summary>
 public sealed record TranscriptSummary(
     string SessionId,
@@ -50,6 +51,9 @@ public sealed record TranscriptSummary(
     /// </summary>
     public string? FallbackTitle { get; init; }
 
+    /// <summary>What the session used (<see cref="TranscriptUsage"/>): the one field read from the whole file, and its subagents'.</summary>
+    public TokenUsage Usage { get; init; }
+
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
     public static TranscriptSummary Read(string path) => Read(path, out _);
@@ -69,6 +73,7 @@ public sealed record TranscriptSummary(
         Lines head;
         Lines tail;
         long headEnd;
+        var usage = new TranscriptUsage();
         using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
             length = RandomAccess.GetLength(handle);
@@ -82,9 +87,11 @@ public sealed record TranscriptSummary(
             {
                 tail = head;
                 tailWindow = headBuffer.AsMemory(0, read);
+                usage.AddLines(headBuffer.AsSpan(0, read));
             }
             else
             {
+                usage.AddFile(handle, length);
                 var start = length - WindowBytes;
                 var tailBuffer = new byte[WindowBytes];
                 var tailRead = ReadFully(handle, tailBuffer, start);
@@ -93,6 +100,7 @@ public sealed record TranscriptSummary(
             }
         }
 
+        usage.AddSubagents(path);
         var sidecarFolder = Path.Combine(Path.GetDirectoryName(path)!, sessionId);
 
         var tailTitles = tail.Strings("custom-title", "customTitle");
@@ -130,6 +138,7 @@ public sealed record TranscriptSummary(
         {
             SummaryLine = summaryLine,
             FallbackTitle = fallbackTitle,
+            Usage = usage.Total,
         };
     }
 

@@ -80,6 +80,7 @@ public sealed class PreSerializedListConverter : JsonConverter
         Optional(json, "filePath", session.Status.FilePath);
         Optional(json, "workingDirectory", session.Status.WorkingDirectory);
         json.WriteEndObject();
+        Usage(json, session.Usage, session.CostUsd);
         if (session is SearchHitDto hit)
         {
             json.WritePropertyName("matches");
@@ -114,7 +115,28 @@ public sealed class PreSerializedListConverter : JsonConverter
         json.WriteValue(session.FileSize);
         Property(json, "filePath", session.FilePath);
         Property(json, "source", session.Source);
+        Usage(json, session.Usage, session.CostUsd);
         json.WriteEndObject();
+    }
+
+    private static void Usage(JsonWriter json, UsageDto? usage, double? costUsd)
+    {
+        if (usage is not null)
+        {
+            json.WritePropertyName("usage");
+            json.WriteStartObject();
+            Optional(json, "inputTokens", usage.InputTokens);
+            Optional(json, "outputTokens", usage.OutputTokens);
+            Optional(json, "cacheCreationInputTokens", usage.CacheCreationInputTokens);
+            Optional(json, "cacheReadInputTokens", usage.CacheReadInputTokens);
+            json.WriteEndObject();
+        }
+
+        if (costUsd is { } cost)
+        {
+            json.WritePropertyName("costUsd");
+            json.WriteValue(cost);
+        }
     }
 
     private static void Property(JsonWriter json, string name, string? value)

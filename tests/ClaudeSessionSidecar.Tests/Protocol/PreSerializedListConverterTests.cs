@@ -26,6 +26,8 @@ public sealed class PreSerializedListConverterTests
         FilePath = "/p/x.jsonl",
         Source = "sidecar",
         Status = new SessionStatusDto { Resumable = false, Reason = "session_file_missing", FileSize = 9, FilePath = "/p/y.jsonl", WorkingDirectory = "/w" },
+        Usage = new UsageDto { InputTokens = 10, OutputTokens = 5_000_000_000, CacheCreationInputTokens = 0, CacheReadInputTokens = 7 },
+        CostUsd = 0.00014000000000000001,
     };
 
     private static readonly SessionViewDto Sparse = new()
@@ -59,7 +61,11 @@ public sealed class PreSerializedListConverterTests
     public void Resumable_sessions_are_written_as_the_formatter_writes_them()
     {
         var sessions = new[] { Full with { WorkingDirectory = "/w" }, Sparse with { WorkingDirectory = "/v", FilePath = "/f" } }
-            .Select(view => ResumableSessionDto.From(new(view.SessionId, view.UserId, view.WorkingDirectory, view.CreatedAt, view.LastActiveAt, view.Title, view.FirstPrompt, null, null, false, null, view.FileSize, view.FilePath, Engine.Sessions.SessionSource.External, Engine.Resumability.SessionStatus.NotResumable(Engine.Resumability.NotResumableReason.MetadataNotFound), false)))
+            .Select(view => ResumableSessionDto.From(new(view.SessionId, view.UserId, view.WorkingDirectory, view.CreatedAt, view.LastActiveAt, view.Title, view.FirstPrompt, null, null, false, null, view.FileSize, view.FilePath, Engine.Sessions.SessionSource.External, Engine.Resumability.SessionStatus.NotResumable(Engine.Resumability.NotResumableReason.MetadataNotFound), false)
+            {
+                Usage = view.Usage is { } usage ? new(usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens, usage.CacheReadInputTokens) : null,
+                CostUsd = view.CostUsd,
+            }))
             .ToList();
         Assert.Equal(Serialize(new ListResumableResult { Sessions = sessions }, handWritten: false), Serialize(new ListResumableResult { Sessions = sessions }, handWritten: true));
     }

@@ -51,6 +51,12 @@ public sealed class ResumableSessionDto
     /// <summary><c>sidecar</c> or <c>external</c>.</summary>
     public required string Source { get; init; }
 
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public UsageDto? Usage { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public double? CostUsd { get; init; }
+
     public static ResumableSessionDto From(SessionView session) => new()
     {
         SessionId = session.SessionId,
@@ -63,6 +69,8 @@ public sealed class ResumableSessionDto
         FileSize = session.FileSize ?? 0,
         FilePath = session.FilePath!,
         Source = SessionViewDto.SourceName(session.Source),
+        Usage = UsageDto.From(session.Usage),
+        CostUsd = session.CostUsd,
     };
 }
 

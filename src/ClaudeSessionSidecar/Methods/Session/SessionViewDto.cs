@@ -50,6 +50,14 @@ public record SessionViewDto
 
     public required SessionStatusDto Status { get; init; }
 
+    /// <summary>Absent only when no transcript could be read.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public UsageDto? Usage { get; init; }
+
+    /// <summary>Absent when no turn of the session ran through this server.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public double? CostUsd { get; init; }
+
     public static string SourceName(SessionSource source) => source == SessionSource.Sidecar ? "sidecar" : "external";
 
     public static SessionViewDto From(SessionView session) => new()
@@ -69,5 +77,29 @@ public record SessionViewDto
         FilePath = session.FilePath,
         Source = SourceName(session.Source),
         Status = SessionStatusDto.From(session.Status),
+        Usage = UsageDto.From(session.Usage),
+        CostUsd = session.CostUsd,
     };
+}
+
+/// <summary>A session's tokens, summed from its transcript as ccusage sums them (each API message once).</summary>
+public sealed class UsageDto
+{
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+
+    public long CacheCreationInputTokens { get; init; }
+
+    public long CacheReadInputTokens { get; init; }
+
+    public static UsageDto? From(Engine.Transcripts.TokenUsage? usage) => usage is { } tokens
+        ? new UsageDto
+        {
+            InputTokens = tokens.InputTokens,
+            OutputTokens = tokens.OutputTokens,
+            CacheCreationInputTokens = tokens.CacheCreationInputTokens,
+            CacheReadInputTokens = tokens.CacheReadInputTokens,
+        }
+        : null;
 }
