@@ -411,7 +411,8 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         ? new Dictionary<string, double>()
         : Run(connection =>
         {
-            using var command = Command(connection, "SELECT session_id, cost_usd FROM sidecar_session_costs WHERE session_id = ANY(@ids)", ("ids", sessionIds.ToArray()));
+            using var command = Command(connection, "SELECT session_id, cost_usd FROM sidecar_session_costs WHERE session_id IN (SELECT json_array_elements_text(@ids::json))",
+                ("ids", new Newtonsoft.Json.Linq.JArray(sessionIds).ToString(Newtonsoft.Json.Formatting.None)));
             using var reader = command.ExecuteReader();
             var costs = new Dictionary<string, double>(StringComparer.Ordinal);
             while (reader.Read())

@@ -219,7 +219,7 @@ public sealed class SessionStore : ISessionRecords
         using var connection = OpenConnection();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT session_id, cost_usd FROM session_costs WHERE session_id IN (SELECT value FROM json_each($ids))";
-        command.Parameters.AddWithValue("$ids", "[" + string.Join(",", sessionIds.Select(id => "\"" + id + "\"")) + "]");
+        command.Parameters.AddWithValue("$ids", new Newtonsoft.Json.Linq.JArray(sessionIds).ToString(Newtonsoft.Json.Formatting.None));
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -93,6 +93,22 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
         // A fresh id per answer: the CLI merges transcript entries that share a message id.
         var messageId = "msg_fake_" + Guid.NewGuid().ToString("N");
         var usage = new JObject { ["input_tokens"] = 10, ["output_tokens"] = 5 };
+        var finalOutputTokens = 5;
+        var chosenUsage = toolResult is null ? UsageDirective().Match(prompt) : Match.Empty;
+        if (chosenUsage.Success)
+        {
+            // As the real API streams it: input and cache figures at the start, the output's count in the last delta.
+            long Figure(int group) => long.Parse(chosenUsage.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+            usage = new JObject
+            {
+                ["input_tokens"] = Figure(1),
+                ["cache_creation_input_tokens"] = Figure(3),
+                ["cache_read_input_tokens"] = Figure(4),
+                ["cache_creation"] = new JObject { ["ephemeral_5m_input_tokens"] = Figure(3), ["ephemeral_1h_input_tokens"] = 0 },
+                ["output_tokens"] = 1,
+            };
+            finalOutputTokens = (int)Figure(2);
+        }
 
         if (body["stream"]?.Value<bool>() != true)
         {
@@ -131,7 +147,15 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
 
             await Event("content_block_delta", new JObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JObject { ["type"] = "text_delta", ["text"] = text } });
             await Event("content_block_stop", new JObject { ["type"] = "content_block_stop", ["index"] = 0 });
-            await Event("message_delta", new JObject { ["type"] = "message_delta", ["delta"] = new JObject { ["stop_reason"] = "end_turn", ["stop_sequence"] = null }, ["usage"] = new JObject { ["output_tokens"] = 5 } });
+            if (chosenUsage.Success)
+            {
+                // A second block: the CLI writes one transcript line per block, each with the message's id and usage.
+                await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 1, ["content_block"] = new JObject { ["type"] = "text", ["text"] = string.Empty } });
+                await Event("content_block_delta", new JObject { ["type"] = "content_block_delta", ["index"] = 1, ["delta"] = new JObject { ["type"] = "text_delta", ["text"] = "(a second block)" } });
+                await Event("content_block_stop", new JObject { ["type"] = "content_block_stop", ["index"] = 1 });
+            }
+
+            await Event("message_delta", new JObject { ["type"] = "message_delta", ["delta"] = new JObject { ["stop_reason"] = "end_turn", ["stop_sequence"] = null }, ["usage"] = new JObject { ["output_tokens"] = finalOutputTokens } });
             await Event("message_stop", new JObject { ["type"] = "message_stop" });
         }
         catch (OperationCanceledException)
@@ -174,4 +198,8 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
 
     [GeneratedRegex(@"\[slow:(\d+)\]")]
     private static partial Regex SlowDirective();
+
+    /// <summary><c>[usage:input,output,cacheCreation,cacheRead]</c>: the answer's usage, over two text blocks.</summary>
+    [GeneratedRegex(@"\[usage:(\d+),(\d+),(\d+),(\d+)\]")]
+    private static partial Regex UsageDirective();
 }

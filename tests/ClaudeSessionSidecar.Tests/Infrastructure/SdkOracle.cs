@@ -32,9 +32,33 @@ public static class SdkOracle
             : throw new InvalidOperationException($"SDK {command} failed ({node.ExitCode}): {await errors}");
     }
 
+    /// <summary>
+    /// ccusage (the oracle folder's pinned version), <c>claude session --json --offline</c> over the test's config
+    /// folder: its sessions by id.
+    /// </summary>
+    public static async Task<Dictionary<string, JObject>> CcusageSessionsAsync(TestEnvironment environment)
+    {
+        _ = Script.Value; // installs the oracle folder's packages when they are missing
+        var startInfo = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(Folder, "node_modules", "ccusage", "src", "cli.js"), "claude", "session", "--json", "--offline" })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment["CLAUDE_CONFIG_DIR"] = environment.ConfigDirectory;
+        startInfo.Environment["HOME"] = environment.Home;
+        var (exitCode, stdout, stderr) = await ChildProcess.RunToEndAsync(startInfo);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"ccusage failed ({exitCode}): {stderr}");
+        }
+
+        return ((JArray)((JObject)TranscriptLines.Parse(stdout))["sessions"]!).OfType<JObject>().ToDictionary(session => (string)session["sessionId"]!);
+    }
+
     private static string Install()
     {
-        if (!Directory.Exists(Path.Combine(Folder, "node_modules", "@anthropic-ai", "claude-agent-sdk")))
+        if (!Directory.Exists(Path.Combine(Folder, "node_modules", "@anthropic-ai", "claude-agent-sdk")) || !Directory.Exists(Path.Combine(Folder, "node_modules", "ccusage")))
         {
             var startInfo = new ProcessStartInfo("npm") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Folder };
             foreach (var argument in new[] { "install", "--no-audit", "--no-fund", "--prefix", Folder })

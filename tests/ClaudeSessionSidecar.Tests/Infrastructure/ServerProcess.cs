@@ -178,6 +178,8 @@ public sealed class ServerProcess : IAsyncDisposable
         return await WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
+    private bool disposed;
+
     public async Task<int> WaitForExitAsync(TimeSpan within)
     {
         using var timeout = new CancellationTokenSource(within);
@@ -185,8 +187,15 @@ public sealed class ServerProcess : IAsyncDisposable
         return Process.ExitCode;
     }
 
+    /// <summary>Ends the server (idempotent: a test may stop it before its scope ends).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         Rpc?.Dispose();
         if (!Process.HasExited)
         {

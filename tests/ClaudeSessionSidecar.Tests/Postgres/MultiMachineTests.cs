@@ -50,6 +50,13 @@ public sealed class MultiMachineTests : IClassFixture<PostgresServer>, IClassFix
         var listed = Assert.Single((await b.CallAsync("session/list", new { }))["sessions"]!, s => (string?)s["sessionId"] == sessionId);
         Assert.True((bool)listed["status"]!["resumable"]!, listed.ToString());
         Assert.Equal("sidecar", (string?)listed["source"]);
+
+        // What it used, from the store's listing index and its costs: as A sees it from its own transcript.
+        var onA = await a.CallAsync("session/info", new { sessionId });
+        Assert.True((long)onA["usage"]!["inputTokens"]! > 0, onA.ToString());
+        Assert.Equal(onA["usage"]!.ToString(), listed["usage"]?.ToString());
+        Assert.True((double)onA["costUsd"]! > 0, onA.ToString());
+        Assert.Equal((double)onA["costUsd"]!, (double?)listed["costUsd"]);
         var resumable = Assert.Single((await b.CallAsync("session/listResumable", new { }))["sessions"]!);
         Assert.Equal(sessionId, (string?)resumable["sessionId"]);
         Assert.Equal("first turn on A", (string?)resumable["firstPrompt"]);

@@ -37,7 +37,7 @@ public sealed class TurnResultDto
             Subtype = (string?)result?["subtype"],
             NumTurns = result?["num_turns"]?.Type == JTokenType.Integer ? (int)result["num_turns"]! : null,
             DurationMs = result?["duration_ms"]?.Type == JTokenType.Integer ? (long)result["duration_ms"]! : null,
-            TotalCostUsd = result?["total_cost_usd"]?.Type is JTokenType.Float or JTokenType.Integer ? (double)result["total_cost_usd"]! : null,
+            TotalCostUsd = outcome.TotalCostUsd,
             Cancelled = outcome.Cancelled,
         };
     }
