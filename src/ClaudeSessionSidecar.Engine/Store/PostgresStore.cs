@@ -81,6 +81,7 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
 
     private readonly NpgsqlDataSource dataSource;
     private readonly Lock migrating = new();
+    private int targetVersion = SchemaVersion;
     private bool ready;
 
     private PostgresStore(string connectionString)
@@ -114,9 +115,12 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     /// <summary>Connects to the database named by a URL or connection string, and migrates its schema; a database that is down is tried again on each use.</summary>
     /// <exception cref="ArgumentException">Not a usable URL or connection string.</exception>
     /// <exception cref="StoreSchemaException">The database's schema is newer than this server's.</exception>
-    public static PostgresStore Open(string store)
+    public static PostgresStore Open(string store) => Open(store, SchemaVersion);
+
+    /// <param name="schemaVersion">The version to migrate to: a test's database of an older schema.</param>
+    internal static PostgresStore Open(string store, int schemaVersion)
     {
-        var postgres = new PostgresStore(ToConnectionString(store));
+        var postgres = new PostgresStore(ToConnectionString(store)) { targetVersion = schemaVersion };
         try
         {
             postgres.EnsureReady();
@@ -199,14 +203,14 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
                     throw new StoreSchemaException($"The PostgreSQL store {Description} has schema version {version}, newer than this server's {SchemaVersion}; upgrade the server.");
                 }
 
-                for (var next = version; next < SchemaVersion; next++)
+                for (var next = version; next < targetVersion; next++)
                 {
                     Execute(connection, Migrations[next]);
                 }
 
-                if (version < SchemaVersion)
+                if (version < targetVersion)
                 {
-                    Execute(connection, version == 0 ? $"INSERT INTO sidecar_schema VALUES ({SchemaVersion})" : $"UPDATE sidecar_schema SET version = {SchemaVersion}");
+                    Execute(connection, version == 0 ? $"INSERT INTO sidecar_schema VALUES ({targetVersion})" : $"UPDATE sidecar_schema SET version = {targetVersion}");
                 }
 
                 transaction.Commit();

@@ -143,7 +143,10 @@ public sealed class SessionStore : ISessionRecords
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "claude-session-sidecar");
 
     /// <summary>Opens (creating and migrating as needed) the store in a folder readable by its owner alone.</summary>
-    public static SessionStore Open(string directory)
+    public static SessionStore Open(string directory) => Open(directory, SchemaVersion);
+
+    /// <param name="schemaVersion">The version to migrate to: a test's store of an older schema.</param>
+    internal static SessionStore Open(string directory, int schemaVersion)
     {
         var full = Path.GetFullPath(directory);
         if (OperatingSystem.IsWindows())
@@ -157,7 +160,7 @@ public sealed class SessionStore : ISessionRecords
         }
 
         var store = new SessionStore(full);
-        store.Migrate();
+        store.Migrate(schemaVersion);
         return store;
     }
 
@@ -479,7 +482,7 @@ public sealed class SessionStore : ISessionRecords
         return connection;
     }
 
-    private void Migrate()
+    private void Migrate(int target)
     {
         using var connection = OpenConnection();
         using (var wal = connection.CreateCommand())
@@ -499,7 +502,7 @@ public sealed class SessionStore : ISessionRecords
             throw new InvalidOperationException($"The store at {DatabasePath} has schema version {version}, newer than this server's {SchemaVersion}; upgrade the server.");
         }
 
-        for (; version < SchemaVersion; version++)
+        for (; version < target; version++)
         {
             using var migrate = connection.CreateCommand();
             migrate.CommandText = Migrations[version] + $"; PRAGMA user_version = {version + 1};";

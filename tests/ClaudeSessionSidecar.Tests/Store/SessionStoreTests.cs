@@ -60,16 +60,14 @@ public sealed class SessionStoreTests : IDisposable
     public void Version_5_keys_the_mirror_bookkeeping_by_transcript_keeping_the_pending_ones()
     {
         // The version-4 tables, keyed by session alone.
+        SessionStore.Open(environment.StoreDirectory, schemaVersion: 4);
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(environment.StoreDirectory, SessionStore.FileName)};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = """
-                CREATE TABLE pending_mirrors (session_id TEXT PRIMARY KEY NOT NULL, transcript_path TEXT NOT NULL, since_ms INTEGER NOT NULL);
-                CREATE TABLE mirrored_transcripts (session_id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, file_size INTEGER NOT NULL, modified_ticks INTEGER NOT NULL);
                 INSERT INTO pending_mirrors VALUES ('s1', '/config-a/projects/p/s1.jsonl', 1);
                 INSERT INTO mirrored_transcripts VALUES ('s2', 7, 100, 200);
-                PRAGMA user_version = 4;
                 """;
             command.ExecuteNonQuery();
         }
@@ -137,14 +135,9 @@ public sealed class SessionStoreTests : IDisposable
     public void A_store_of_the_schema_before_secrets_is_migrated_and_its_records_kept()
     {
         var record = Record("alice", "/w", DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
-        SessionStore.Open(environment.StoreDirectory).Insert(record);
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(environment.StoreDirectory, SessionStore.FileName)};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE secrets; PRAGMA user_version = 5";
-            command.ExecuteNonQuery();
-        }
+        var old = SessionStore.Open(environment.StoreDirectory, schemaVersion: 5);
+        old.Insert(record);
+        Assert.Equal(5, old.ReadSchemaVersion());
 
         var store = SessionStore.Open(environment.StoreDirectory);
 
