@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace ClaudeSessionSidecar.Engine.Transcripts;
@@ -64,31 +65,42 @@ public sealed class TranscriptUsage
     }
 
     /// <summary>Counts the first <paramref name="length"/> bytes of an open transcript (its complete lines).</summary>
+    /// <remarks>The buffer is pooled: a listing's first read of thousands of transcripts makes no large object per file.</remarks>
     public void AddFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length)
     {
-        var buffer = new byte[(int)Math.Min(ChunkBytes, Math.Max(length, 1))];
-        var filled = 0;
-        long offset = 0;
-        while (offset < length)
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(length, 1)));
+        try
         {
-            if (filled == buffer.Length)
+            var filled = 0;
+            long offset = 0;
+            while (offset < length)
             {
-                // One line longer than the buffer: grow it to hold the line whole.
-                Array.Resize(ref buffer, buffer.Length * 2);
-            }
+                if (filled == buffer.Length)
+                {
+                    // One line longer than the buffer: a larger one, to hold the line whole.
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
 
-            var read = RandomAccess.Read(handle, buffer.AsSpan(filled, (int)Math.Min(buffer.Length - filled, length - offset)), offset);
-            if (read == 0)
-            {
-                break;
-            }
+                var read = RandomAccess.Read(handle, buffer.AsSpan(filled, (int)Math.Min(buffer.Length - filled, length - offset)), offset);
+                if (read == 0)
+                {
+                    break;
+                }
 
-            offset += read;
-            filled += read;
-            var complete = offset >= length ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
-            AddLines(buffer.AsSpan(0, complete));
-            buffer.AsSpan(complete, filled - complete).CopyTo(buffer);
-            filled -= complete;
+                offset += read;
+                filled += read;
+                var complete = offset >= length ? filled : buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1;
+                AddLines(buffer.AsSpan(0, complete));
+                buffer.AsSpan(complete, filled - complete).CopyTo(buffer);
+                filled -= complete;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
