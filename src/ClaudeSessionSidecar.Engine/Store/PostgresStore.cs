@@ -13,7 +13,7 @@ namespace ClaudeSessionSidecar.Engine.Store;
 public sealed class PostgresStore : ISessionRecords, IDisposable
 {
     /// <summary>The schema this build writes; older databases are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private static readonly string[] Migrations =
     [
@@ -63,6 +63,9 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
             value bytea NOT NULL
         );
         """,
+
+        // 3: the search index of the store's copies of the transcripts (PostgresSearchIndex).
+        PostgresSearchIndex.Schema,
     ];
 
     private const string LockKey = "hashtextextended('claude-session-sidecar:' || @id, 0)";
@@ -386,6 +389,10 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         ("firstPrompt", (object?)judged.FirstPrompt ?? DBNull.Value), ("programmatic", (object?)judged.IsProgrammatic ?? DBNull.Value)));
 
     public void Dispose() => dataSource.Dispose();
+
+    /// <summary>Runs work of another part of the store (<see cref="PostgresSearchIndex"/>) on a pooled connection, as this store's own methods run.</summary>
+    /// <exception cref="StoreUnavailableException">The database cannot be reached.</exception>
+    internal T Use<T>(Func<NpgsqlConnection, T> work) => Run(work);
 
     /// <summary>
     /// Runs <paramref name="work"/> on a pooled connection, turning "cannot reach the database" into
