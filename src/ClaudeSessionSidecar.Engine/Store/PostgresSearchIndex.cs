@@ -33,15 +33,16 @@ public sealed class PostgresSearchIndex(PostgresStore store)
     /// <summary>
     /// The tables (docs/postgres-store.md, "The search index"): one schema migration of <see cref="PostgresStore"/>,
     /// self-contained. The trigram indexes are made only when <c>pg_trgm</c> is there or may be created; without it
-    /// the same statements answer, scanning the listed sessions' messages.
+    /// the same statements answer, scanning the listed sessions' messages. Each statement may run again over tables
+    /// it made (a database whose recorded version was set back).
     /// </summary>
     public const string Schema = """
-        CREATE TABLE sidecar_search_sources (
+        CREATE TABLE IF NOT EXISTS sidecar_search_sources (
             session_id text PRIMARY KEY REFERENCES sidecar_sessions (session_id) ON DELETE CASCADE,
             transcript_version bigint NOT NULL,
             format integer NOT NULL
         );
-        CREATE TABLE sidecar_search_messages (
+        CREATE TABLE IF NOT EXISTS sidecar_search_messages (
             session_id text NOT NULL REFERENCES sidecar_search_sources (session_id) ON DELETE CASCADE,
             seq integer NOT NULL,
             uuid text NOT NULL,
@@ -62,8 +63,8 @@ public sealed class PostgresSearchIndex(PostgresStore store)
             END;
             SELECT n.nspname INTO trgm FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
             IF trgm IS NOT NULL THEN
-                EXECUTE format('CREATE INDEX sidecar_search_messages_words ON sidecar_search_messages USING gin (words %I.gin_trgm_ops)', trgm);
-                EXECUTE format('CREATE INDEX sidecar_search_messages_folded ON sidecar_search_messages USING gin (folded %I.gin_trgm_ops)', trgm);
+                EXECUTE format('CREATE INDEX IF NOT EXISTS sidecar_search_messages_words ON sidecar_search_messages USING gin (words %I.gin_trgm_ops)', trgm);
+                EXECUTE format('CREATE INDEX IF NOT EXISTS sidecar_search_messages_folded ON sidecar_search_messages USING gin (folded %I.gin_trgm_ops)', trgm);
             END IF;
         END
         $migration$;

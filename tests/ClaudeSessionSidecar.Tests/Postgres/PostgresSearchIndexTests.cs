@@ -98,6 +98,28 @@ public sealed class PostgresSearchIndexTests(PostgresServer server) : IClassFixt
     }
 
     [Fact]
+    public void A_database_of_schema_2_is_migrated_and_its_sessions_are_indexed_at_the_first_search()
+    {
+        var database = server.CreateDatabase();
+        using (var first = PostgresStore.Open(database))
+        {
+            Store(first, First, ("user", "made before the index"));
+            first.Use(connection =>
+            {
+                using var command = new NpgsqlCommand("DROP TABLE sidecar_search_messages, sidecar_search_sources; UPDATE sidecar_schema SET version = 2", connection);
+                return command.ExecuteNonQuery();
+            });
+        }
+
+        using var store = PostgresStore.Open(database);
+        var index = new PostgresSearchIndex(store);
+
+        Assert.Equal(PostgresStore.SchemaVersion, Scalar(store, "SELECT version FROM sidecar_schema"));
+        Assert.Equal(1, index.Update([First]));
+        Assert.Equal([First], index.Find(SearchQuery.Parse("before the index"), [First]));
+    }
+
+    [Fact]
     public void With_the_database_down_a_search_of_the_stores_copies_fails_as_unavailable()
     {
         var port = FreePort();
