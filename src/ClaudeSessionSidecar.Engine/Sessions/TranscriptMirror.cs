@@ -29,6 +29,9 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
 
     public PostgresStore Shared => shared;
 
+    /// <summary>The search index of the store's copies: written here each time the store's copy is made equal to a local file.</summary>
+    public PostgresSearchIndex SearchIndex { get; } = new(shared);
+
     private ISidecarLog Log => log;
 
     /// <summary>Where the CLI's path rule puts the session's transcript on this machine.</summary>
@@ -133,6 +136,7 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
                 }
 
                 shared.SaveJudgement(sessionId, Judge(before.ProjectKey, version, transcriptPath));
+                Index(sessionId, version, transcriptPath);
                 var file = new FileInfo(transcriptPath);
                 local.SaveMirrored(Key(transcriptPath), sessionId, version, file.Length, file.LastWriteTimeUtc.Ticks);
             }
@@ -144,6 +148,22 @@ public sealed class TranscriptMirror(PostgresStore shared, SessionStore local, T
         {
             log.Warning($"Session {sessionId}: its transcript could not be mirrored ({exception.Message}); it will be when the database is back.");
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Indexes the conversation of the local file, equal to the store's copy at <paramref name="version"/>, for searches
+    /// on every machine. The mirror does not depend on it: when it fails, the next search reads the store's copy.
+    /// </summary>
+    private void Index(string sessionId, long version, string transcriptPath)
+    {
+        try
+        {
+            SearchIndex.Save(sessionId, version, () => ConversationText.Read(transcriptPath));
+        }
+        catch (Exception exception) when (exception is StoreUnavailableException or Npgsql.PostgresException or IOException)
+        {
+            log.Warning($"Session {sessionId}: its conversation was not indexed for search ({exception.Message}); the next search reads the store's copy.");
         }
     }
 

@@ -14,7 +14,7 @@ namespace ClaudeSessionSidecar.Engine.Store;
 public sealed class PostgresStore : ISessionRecords, IDisposable
 {
     /// <summary>The schema this build writes; older databases are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private static readonly string[] Migrations =
     [
@@ -75,6 +75,9 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
             cost_usd double precision NOT NULL
         );
         """,
+
+        // 4: the search index of the store's copies of the transcripts (PostgresSearchIndex).
+        PostgresSearchIndex.Schema,
     ];
 
     private const string LockKey = "hashtextextended('claude-session-sidecar:' || @id, 0)";
@@ -428,6 +431,10 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         });
 
     public void Dispose() => dataSource.Dispose();
+
+    /// <summary>Runs work of another part of the store (<see cref="PostgresSearchIndex"/>) on a pooled connection, as this store's own methods run.</summary>
+    /// <exception cref="StoreUnavailableException">The database cannot be reached.</exception>
+    internal T Use<T>(Func<NpgsqlConnection, T> work) => Run(work);
 
     /// <summary>
     /// Runs <paramref name="work"/> on a pooled connection, turning "cannot reach the database" into

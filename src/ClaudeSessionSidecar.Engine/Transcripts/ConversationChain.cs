@@ -17,9 +17,15 @@ public static class ConversationChain
     /// <summary>Every line that can be part of a chain (a known type with a uuid), in file order.</summary>
     public static List<JObject> ReadEntries(string path)
     {
-        var entries = new List<JObject>();
         using var reader = new StreamReader(TranscriptLines.OpenForReading(path));
-        while (reader.ReadLine() is { } line)
+        return Entries(Lines(reader));
+    }
+
+    /// <summary>As <see cref="ReadEntries(string)"/>, from a transcript's lines (the PostgreSQL store's copy, say).</summary>
+    public static List<JObject> Entries(IEnumerable<string> lines)
+    {
+        var entries = new List<JObject>();
+        foreach (var line in lines)
         {
             if (TranscriptLines.TryParseObject(line.TrimStart()) is { } entry && ChainTypes.Contains((string?)entry["type"]) && entry["uuid"] is JValue { Type: JTokenType.String })
             {
@@ -28,6 +34,14 @@ public static class ConversationChain
         }
 
         return entries;
+    }
+
+    private static IEnumerable<string> Lines(StreamReader reader)
+    {
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
     }
 
     public static IReadOnlyList<JObject> Build(IReadOnlyList<JObject> entries)

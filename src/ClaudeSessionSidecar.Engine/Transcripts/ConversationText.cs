@@ -12,10 +12,15 @@ public sealed record ConversationMessageText(string Uuid, string Type, string? T
 /// </summary>
 public static class ConversationText
 {
-    public static IReadOnlyList<ConversationMessageText> Read(string path)
+    public static IReadOnlyList<ConversationMessageText> Read(string path) => Of(ConversationChain.Read(path));
+
+    /// <summary>As <see cref="Read"/>, from a transcript's lines (the PostgreSQL store's copy of it).</summary>
+    public static IReadOnlyList<ConversationMessageText> FromLines(IEnumerable<string> lines) => Of(ConversationChain.Build(ConversationChain.Entries(lines)));
+
+    private static List<ConversationMessageText> Of(IReadOnlyList<JObject> chain)
     {
         var messages = new List<ConversationMessageText>();
-        foreach (var entry in ConversationChain.Read(path))
+        foreach (var entry in chain)
         {
             if (ConversationChain.IsShown(entry, includeSystem: false) && TextOf(entry["message"]?["content"]) is { Length: > 0 } text)
             {
