@@ -188,6 +188,63 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('edits carry their diff: a Write over a file has its real oldText, a new file null, an Edit its line; load replays the applied diffs', async () => {
+    const cwd = world.newFolder('diffs');
+    const existing = path.join(cwd, 'existing.txt');
+    fs.writeFileSync(existing, 'old line one\nold line two\n');
+    const fresh = path.join(cwd, 'fresh.txt');
+    const edited = path.join(cwd, 'edited.txt');
+    fs.writeFileSync(edited, 'alpha\nbeta\ngamma\n');
+    const diff = (file, oldText, newText) => ({ type: 'diff', path: file, oldText, newText });
+    const expected = [
+      diff(existing, 'old line one\nold line two\n', 'written by the fake model'),
+      diff(fresh, null, 'written by the fake model'),
+      diff(edited, 'alpha\nbeta\ngamma\n', 'alpha\nBETA\ngamma\n'),
+    ];
+    let sessionId;
+    await world.withAgent(async (ctx, client) => {
+      ({ sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] }));
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_once' } });
+      for (const prompt of [`[write:${existing}]`, `[write:${fresh}]`, `[edit:${edited}|beta|BETA]`]) {
+        assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(prompt) })).stopReason, 'end_turn');
+      }
+
+      // What the user is asked to allow is the change itself, against the file as it is.
+      assert.deepEqual(client.permissionRequests.map((asked) => asked.toolCall.content), expected.map((d) => [d]));
+      assert.deepEqual(client.permissionRequests[2].toolCall.locations, [{ path: edited, line: 2 }]);
+      const calls = client.updatesOf(sessionId, 'tool_call');
+      assert.deepEqual(calls.map((call) => call.content), expected.map((d) => [d]));
+      // And the result shows the change the CLI applied, then its words.
+      const done = client.updatesOf(sessionId, 'tool_call_update');
+      assert.deepEqual(done.map((update) => update.content[0]), expected);
+      assert.ok(done.every((update) => update.content[1].type === 'content'));
+      assert.equal(fs.readFileSync(edited, 'utf8'), 'alpha\nBETA\ngamma\n');
+    });
+
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
+      assert.deepEqual(client.updatesOf(sessionId, 'tool_call_update').map((update) => update.content.find((c) => c.type === 'diff')), expected);
+    });
+  });
+
+  it('a Bash call\'s output is a fenced code block, never Markdown; usage_update carries the session\'s cost, growing turn by turn', async () => {
+    const cwd = world.newFolder('bash');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_once' } });
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text("[bash:echo '*not* markdown'; echo '```']") });
+      const [done] = client.updatesOf(sessionId, 'tool_call_update');
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+      assert.match(done.content.at(-1).content.text, /^````\n\*not\* markdown\n```\n````$/);
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('and once more') });
+
+      const costs = client.updatesOf(sessionId, 'usage_update').map((update) => update.cost);
+      assert.equal(costs.length, 2, JSON.stringify(costs));
+      assert.ok(costs.every((cost) => cost.currency === 'USD' && cost.amount > 0), JSON.stringify(costs));
+      assert.ok(costs[1].amount > costs[0].amount, `the cost is the session's so far: ${JSON.stringify(costs)}`);
+    });
+  });
+
   it('session/set_mode switches the permission mode: acceptEdits writes without asking, back to default asks again', async () => {
     const cwd = world.newFolder('modes');
     await world.withAgent(async (ctx, client) => {

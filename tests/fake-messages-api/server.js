@@ -13,6 +13,8 @@
 //   [write:/abs/p]   answers a streamed tool_use block for the Write tool ({file_path, content: "written by the
 //                    fake model"}, the input as one input_json_delta, stop_reason "tool_use"); once the next
 //                    request carries the tool_result, answers text: "tool said: <the tool result>"
+//   [edit:/abs/p|OLD|NEW]  the same, for the Edit tool ({file_path, old_string: OLD, new_string: NEW})
+//   [bash:COMMAND]   the same, for the Bash tool ({command: COMMAND, description: "fake command"})
 // Usage: node server.js [port]
 'use strict';
 const http = require('http');
@@ -77,6 +79,8 @@ const server = http.createServer((req, res) => {
     const prompt = promptOf(body);
     const toolResult = toolResultOf(body);
     const write = toolResult === null ? /\[write:([^\]]+)\]/.exec(prompt) : null;
+    const edit = toolResult === null ? /\[edit:([^\]|]+)\|([^\]|]*)\|([^\]|]*)\]/.exec(prompt) : null;
+    const bash = toolResult === null ? /\[bash:([^\]]+)\]/.exec(prompt) : null;
     // Once a conversation: the CLI reports a finished background agent with a new user message, not a prompt.
     const task = toolResult === null && !JSON.stringify(body.messages || []).includes('toolu_fake_task_') ? /\[task:write=([^\]]+)\]/.exec(prompt) : null;
     const text = toolResult !== null ? `tool said: ${toolResult}` : replyTo(prompt);
@@ -102,6 +106,8 @@ const server = http.createServer((req, res) => {
     };
     if (task) return answerToolUse('Task', { description: 'fake subtask', prompt: `[write:${task[1]}]`, subagent_type: 'general-purpose' });
     if (write) return answerToolUse('Write', { file_path: write[1], content: WRITE_CONTENT });
+    if (edit) return answerToolUse('Edit', { file_path: edit[1], old_string: edit[2], new_string: edit[3] });
+    if (bash) return answerToolUse('Bash', { command: bash[1], description: 'fake command' });
     const think = toolResult === null ? /\[think:([^\]]+)\]/.exec(prompt) : null;
     const textIndex = think ? 1 : 0;
     if (think) {

@@ -89,16 +89,17 @@ public sealed partial class AcpAgent
                 return (session, messages, Sessions.Catalog.Subagents(session.SessionId, host.DefaultUserId, session.WorkingDirectory));
             },
             CancellationToken.None);
+        var tools = new AcpToolCalls(liveWorkingDirectory: null);
         foreach (var entry in messages)
         {
-            foreach (var update in AcpUpdates.FromEntry(entry, includeText: true, includeThinking: true))
+            foreach (var update in AcpUpdates.FromEntry(entry, tools, includeText: true, includeThinking: true))
             {
                 await AcpTurnObserver.NotifyAsync(host, session.SessionId, update);
 
                 // What a Task's subagent ran follows its call: the tool calls and their results, under the Task's id.
                 if ((string?)update["sessionUpdate"] == "tool_call" && subagents.TryGetValue((string)update["toolCallId"]!, out var inside))
                 {
-                    foreach (var subagentUpdate in inside.SelectMany(subagentEntry => AcpUpdates.FromEntry(subagentEntry, includeText: false, includeThinking: false)))
+                    foreach (var subagentUpdate in inside.SelectMany(subagentEntry => AcpUpdates.FromEntry(subagentEntry, tools, includeText: false, includeThinking: false)))
                     {
                         await AcpTurnObserver.NotifyAsync(host, session.SessionId, AcpUpdates.InsideTask(subagentUpdate, (string)update["toolCallId"]!));
                     }

@@ -27,6 +27,9 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
         new JObject { ["optionId"] = RejectAlways, ["name"] = "Always reject", ["kind"] = RejectAlways },
     ];
 
+    /// <summary>The turn's tool calls: a live edit's call carries its diff against the file as it is now.</summary>
+    private readonly AcpToolCalls tools = new(session.WorkingDirectory);
+
     /// <summary>Whether text or thinking came as partial chunks since the last full assistant message (then that message's are not sent again).</summary>
     private bool textStreamed;
     private bool thinkingStreamed;
@@ -59,7 +62,7 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
                 break;
             case "assistant" or "user" when message["parent_tool_use_id"] is JValue { Type: JTokenType.String } task:
                 // Inside a subagent: its tool calls and results, under the Task's call; its own words stay inside.
-                updates = AcpUpdates.FromEntry(message, includeText: false, includeThinking: false).Select(update => AcpUpdates.InsideTask(update, (string)task!)).ToList();
+                updates = AcpUpdates.FromEntry(message, tools, includeText: false, includeThinking: false).Select(update => AcpUpdates.InsideTask(update, (string)task!)).ToList();
                 break;
             case "assistant":
                 LastUsage = message["message"]?["usage"] as JObject ?? LastUsage;
@@ -68,11 +71,11 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
                     AuthenticationFailure = string.Concat(message["message"]?["content"]?.Select(block => (string?)block["text"]) ?? []);
                 }
 
-                updates = AcpUpdates.FromContent("assistant", message["message"]?["content"], includeText: !textStreamed, includeThinking: !thinkingStreamed).ToList();
+                updates = AcpUpdates.FromContent("assistant", message["message"]?["content"], tools, includeText: !textStreamed, includeThinking: !thinkingStreamed).ToList();
                 textStreamed = thinkingStreamed = false;
                 break;
             case "user":
-                updates = AcpUpdates.FromContent("user", message["message"]?["content"], includeText: false, includeThinking: false);
+                updates = AcpUpdates.FromEntry(message, tools, includeText: false, includeThinking: false);
                 break;
             default:
                 updates = [];
@@ -96,7 +99,7 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
             return alwaysAllowed ? new PermissionDecision(true) : PermissionDecision.Deny($"The user always rejects {request.ToolName} in this session.");
         }
 
-        var toolCall = AcpUpdates.ToolCall(request.ToolUseId ?? Guid.NewGuid().ToString(), request.ToolName, request.Input);
+        var toolCall = tools.Call(request.ToolUseId ?? Guid.NewGuid().ToString(), request.ToolName, request.Input);
         toolCall.Remove("sessionUpdate");
         using var unanswerable = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.ClientInputEnded);
         string? optionId;

@@ -33,8 +33,12 @@ internal static class AcpUpdates
     }
 
     /// <summary>The updates for one transcript entry (or one message of the CLI's stream): a user or an assistant message.</summary>
-    public static IEnumerable<JObject> FromEntry(JObject entry, bool includeText, bool includeThinking) =>
-        FromContent((string?)entry["type"] == "user" ? "user" : "assistant", entry["message"]?["content"], includeText, includeThinking);
+    /// <param name="tools">The stream's tool calls (a result is shaped by its call).</param>
+    public static IEnumerable<JObject> FromEntry(JObject entry, AcpToolCalls tools, bool includeText, bool includeThinking) =>
+        FromContent((string?)entry["type"] == "user" ? "user" : "assistant", entry["message"]?["content"], tools, includeText, includeThinking, ToolUseResultOf(entry));
+
+    /// <summary>The CLI's record of a tool's run beside its result: <c>toolUseResult</c> in a transcript, <c>tool_use_result</c> in its stream.</summary>
+    public static JObject? ToolUseResultOf(JObject entry) => (entry["toolUseResult"] ?? entry["tool_use_result"]) as JObject;
 
     /// <summary>
     /// An update from inside a subagent, marked with the Task tool call it ran under
@@ -51,7 +55,7 @@ internal static class AcpUpdates
     /// asked (a replay; or a live message whose text or thinking did not come as partial chunks, as the CLI's own
     /// "API Error: ..." messages).
     /// </summary>
-    public static IEnumerable<JObject> FromContent(string role, JToken? content, bool includeText, bool includeThinking)
+    public static IEnumerable<JObject> FromContent(string role, JToken? content, AcpToolCalls tools, bool includeText, bool includeThinking, JObject? toolUseResult = null)
     {
         if (content is JValue { Type: JTokenType.String } plain)
         {
@@ -86,10 +90,10 @@ internal static class AcpUpdates
                     yield return Chunk("agent_thought_chunk", (string)thinking!);
                     break;
                 case "tool_use" when block["id"] is JValue { Type: JTokenType.String } id:
-                    yield return ToolCall((string)id!, (string?)block["name"] ?? "tool", block["input"] as JObject ?? []);
+                    yield return tools.Call((string)id!, (string?)block["name"] ?? "tool", block["input"] as JObject ?? []);
                     break;
                 case "tool_result" when block["tool_use_id"] is JValue { Type: JTokenType.String } toolUseId:
-                    yield return ToolResult((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!);
+                    yield return tools.Result((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!, toolUseResult);
                     break;
             }
         }
@@ -99,7 +103,9 @@ internal static class AcpUpdates
     /// What a finished turn tells the client beside its stop reason: the session's title and last activity
     /// (<c>session_info_update</c>), and how full the context is (<c>usage_update</c>: the last assistant message's
     /// input, cache and output tokens, against the model's context window from the result's <c>modelUsage</c>; left
-    /// out when the CLI reports no window, as for its own synthetic answers). No cost: the CLI's figure is per process.
+    /// out when the CLI reports no window, as for its own synthetic answers), with the session's cost so far: the
+    /// result's <c>total_cost_usd</c>, which the CLI keeps for the session (CLI 2.1.328, measured: cumulative over a
+    /// live process's turns, and restored on resume from the transcript's <c>cost-state</c> line).
     /// </summary>
     public static IEnumerable<JObject> AfterTurn(Engine.Sessions.TurnResult turn, JObject? lastUsage)
     {
@@ -123,38 +129,19 @@ internal static class AcpUpdates
         {
             var used = new[] { "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens" }
                 .Sum(field => lastUsage[field]?.Type == JTokenType.Integer ? (long)lastUsage[field]! : 0);
-            yield return new JObject { ["sessionUpdate"] = "usage_update", ["used"] = used, ["size"] = contextWindow };
+            var update = new JObject { ["sessionUpdate"] = "usage_update", ["used"] = used, ["size"] = contextWindow };
+            if (turn.Outcome.TotalCostUsd is { } cost)
+            {
+                update["cost"] = new JObject { ["amount"] = cost, ["currency"] = "USD" };
+            }
+
+            yield return update;
         }
     }
 
     /// <summary>A time as ACP's <c>updatedAt</c> (ISO 8601, UTC, milliseconds), the same in listings and updates.</summary>
     public static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static JObject ToolCall(string toolCallId, string toolName, JObject input) => new()
-    {
-        ["sessionUpdate"] = "tool_call",
-        ["toolCallId"] = toolCallId,
-        ["title"] = ToolTitle(toolName, input),
-        ["kind"] = ToolKind(toolName),
-        ["status"] = "pending",
-        ["rawInput"] = input,
-        ["locations"] = PathOf(input) is { } path ? new JArray(new JObject { ["path"] = path }) : new JArray(),
-    };
-
-    /// <summary>The final <c>tool_call_update</c>: completed or failed, with the tool's output raw and as text content.</summary>
-    public static JObject ToolResult(string toolCallId, JToken? output, bool isError) => new()
-    {
-        ["sessionUpdate"] = "tool_call_update",
-        ["toolCallId"] = toolCallId,
-        ["status"] = isError ? "failed" : "completed",
-        ["rawOutput"] = output?.DeepClone() ?? JValue.CreateNull(),
-        ["content"] = new JArray(new JObject
-        {
-            ["type"] = "content",
-            ["content"] = new JObject { ["type"] = "text", ["text"] = TextOf(output) },
-        }),
-    };
 
     /// <summary>The ACP tool kind of a Claude Code tool, for the client's icon.</summary>
     public static string ToolKind(string toolName) => toolName switch
@@ -175,11 +162,11 @@ internal static class AcpUpdates
         return subject is null ? toolName : $"{toolName} {subject}";
     }
 
-    private static string? PathOf(JObject input) => StringOf(input, "file_path") ?? StringOf(input, "notebook_path") ?? StringOf(input, "path");
+    public static string? PathOf(JObject input) => StringOf(input, "file_path") ?? StringOf(input, "notebook_path") ?? StringOf(input, "path");
 
     private static string? StringOf(JObject input, string name) => input[name] is JValue { Type: JTokenType.String } value ? (string?)value : null;
 
-    private static string TextOf(JToken? output) => output switch
+    public static string TextOf(JToken? output) => output switch
     {
         JValue { Type: JTokenType.String } text => (string)text!,
         JArray blocks => string.Join("\n", blocks.OfType<JObject>().Select(block => (string?)block["text"]).Where(text => text is not null)),
