@@ -41,7 +41,7 @@ describe('ACP face', { concurrency: false }, () => {
     assert.equal(caps.loadSession, true);
     assert.deepEqual(caps.promptCapabilities, { image: true, audio: false, embeddedContext: true });
     assert.deepEqual(caps.mcpCapabilities, { http: true, sse: true });
-    for (const name of ['list', 'resume', 'close', 'delete']) assert.deepEqual(caps.sessionCapabilities[name], {}, name);
+    for (const name of ['list', 'resume', 'close', 'delete', 'fork', 'title', 'archive', 'status']) assert.deepEqual(caps.sessionCapabilities[name], {}, name);
     assert.equal(init.agentInfo.name, 'ClaudeSessionSidecar');
     assert.match(init.agentInfo.version, /^\d+\.\d+\.\d+/);
     assert.deepEqual(init.authMethods, []);
@@ -243,6 +243,68 @@ describe('ACP face', { concurrency: false }, () => {
       assert.ok(costs.every((cost) => cost.currency === 'USD' && cost.amount > 0), JSON.stringify(costs));
       assert.ok(costs[1].amount > costs[0].amount, `the cost is the session's so far: ${JSON.stringify(costs)}`);
     });
+  });
+
+  it('the unstable session methods: set_title, archive and unarchive with list\'s filter, status with the verdict, fork resumable by the bare CLI', async () => {
+    const cwd = world.newFolder('session-methods');
+    let original;
+    let forked;
+    await world.withAgent(async (ctx) => {
+      ({ sessionId: original } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] }));
+      await ctx.request(acp.methods.agent.session.prompt, { sessionId: original, prompt: text('the original conversation') });
+      const listed = async (archived) => (await ctx.request(acp.methods.agent.session.list, archived ? { cwd, archived } : { cwd })).sessions;
+
+      // A title, trimmed, as the list (and the SDK, and the CLI) then shows it.
+      assert.deepEqual(await ctx.request('session/set_title', { sessionId: original, title: '  Renamed here  ' }), { title: 'Renamed here' });
+      assert.equal((await listed()).find((s) => s.sessionId === original).title, 'Renamed here');
+      await rpcError(ctx.request('session/set_title', { sessionId: original, title: '   ' }), -32602);
+      await rpcError(ctx.request('session/set_title', { sessionId: original }), -32602);
+      await rpcError(ctx.request('session/set_title', { sessionId: crypto.randomUUID(), title: 'x' }), -32002);
+
+      // Status: open here, with the engine's verdict; a session nobody has is -32002.
+      const status = await ctx.request('session/status', { sessionId: original });
+      assert.equal(status.status, 'open');
+      assert.deepEqual(status._meta.claudeSessionSidecar, { resumable: true });
+      await rpcError(ctx.request('session/status', { sessionId: crypto.randomUUID() }), -32002);
+      await rpcError(ctx.request('session/status', { sessionId: 'not-a-uuid' }), -32602);
+
+      // Archive: out of the default list, in with include, alone with only; unarchive brings it back. Both idempotent.
+      await ctx.request('session/archive', { sessionId: original });
+      await ctx.request('session/archive', { sessionId: original });
+      assert.equal((await listed()).some((s) => s.sessionId === original), false);
+      assert.equal((await listed('include')).find((s) => s.sessionId === original).archived, true);
+      assert.deepEqual((await listed('only')).map((s) => s.sessionId), [original]);
+      await rpcError(ctx.request(acp.methods.agent.session.list, { cwd, archived: 'sometimes' }), -32602);
+      await ctx.request('session/unarchive', { sessionId: original });
+      assert.equal((await listed()).find((s) => s.sessionId === original).archived, false);
+      assert.deepEqual(await listed('only'), []);
+      await rpcError(ctx.request('session/archive', { sessionId: crypto.randomUUID() }), -32002);
+
+      // A fork: a new session with the conversation, open here, listed at once, that takes a prompt; the original is untouched.
+      const fork = await ctx.request('session/fork', { sessionId: original, cwd, mcpServers: [] });
+      forked = fork.sessionId;
+      assert.match(forked, UUID);
+      assert.notEqual(forked, original);
+      assert.ok(fork.modes && fork.configOptions);
+      assert.ok((await listed()).some((s) => s.sessionId === forked));
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId: forked, prompt: text('only in the fork') })).stopReason, 'end_turn');
+      await rpcError(ctx.request('session/fork', { sessionId: crypto.randomUUID(), cwd, mcpServers: [] }), -32002);
+      await rpcError(ctx.request('session/fork', { sessionId: original }), -32602);
+    });
+
+    // In a new server process the sessions are saved, not open.
+    await world.withAgent(async (ctx) => {
+      assert.equal((await ctx.request('session/status', { sessionId: forked })).status, 'saved');
+    });
+    for (const [sessionId, expected, absent] of [[forked, ['the original conversation', 'only in the fork'], null], [original, ['the original conversation'], 'only in the fork']]) {
+      const transcript = fs.readFileSync(world.transcriptOf(sessionId), 'utf8');
+      for (const words of expected) assert.ok(transcript.includes(words), `${sessionId} holds ${words}`);
+      if (absent) assert.equal(transcript.includes(absent), false, 'the original is untouched');
+    }
+    const bare = spawnSync(claudePath, ['-p', 'after the fork', '--resume', forked, '--output-format', 'json'], { cwd, env: world.environment(), encoding: 'utf8' });
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.equal(JSON.parse(bare.stdout).session_id, forked);
+    assert.doesNotMatch(bare.stdout + bare.stderr, /No conversation found/);
   });
 
   it('session/set_mode switches the permission mode: acceptEdits writes without asking, back to default asks again', async () => {

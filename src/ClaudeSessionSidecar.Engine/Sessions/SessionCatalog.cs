@@ -49,7 +49,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
     private IEnumerable<SessionView> Resumable(ListResumableRequest request) =>
         AllSessions(request.UserId, request.WorkingDirectory, request.IncludeExternal, request.IncludeWorktrees)
-            .Where(session => session.Status.Resumable && (request.IncludeArchived || !session.Archived));
+            .Where(session => session.Status.Resumable && (request.OnlyArchived ? session.Archived : request.IncludeArchived || !session.Archived));
 
     /// <summary>The sessions after the cursor (all of them without one), <paramref name="limit"/> of them, and the next page's cursor.</summary>
     /// <param name="sessions">The listing in the listings' order; asked for only once the cursor is known to be good.</param>

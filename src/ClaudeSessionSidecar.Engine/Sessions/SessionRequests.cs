@@ -53,7 +53,11 @@ public sealed record ListResumableRequest(
     bool IncludeExternal,
     bool IncludeArchived = false,
     string? Cursor = null,
-    bool IncludeWorktrees = true);
+    bool IncludeWorktrees = true)
+{
+    /// <summary>Only the archived ones (ACP's <c>archived: "only"</c>); before the page is cut, as every filter.</summary>
+    public bool OnlyArchived { get; init; }
+}
 
 /// <summary>Which sessions to list, resumable or not.</summary>
 /// <param name="Cursor">Where the previous page ended (opaque, from <see cref="SessionPage.NextCursor"/>).</param>

@@ -47,6 +47,9 @@ public sealed class ListSessionsParams
     public string? Cwd { get; set; }
 
     public string? Cursor { get; set; }
+
+    /// <summary><c>exclude</c> (the default), <c>include</c> or <c>only</c>.</summary>
+    public string? Archived { get; set; }
 }
 
 public sealed partial class AcpAgent
@@ -127,7 +130,16 @@ public sealed partial class AcpAgent
     public JObject ListSessions(ListSessionsParams p)
     {
         var cwd = Require.OptionalAbsolutePath(p.Cwd, "cwd");
-        var page = Sessions.Catalog.ListResumablePage(new ListResumableRequest(host.DefaultUserId, cwd, ListPageSize, IncludeExternal: true, Cursor: p.Cursor));
+        var archived = p.Archived ?? "exclude";
+        if (archived is not ("exclude" or "include" or "only"))
+        {
+            throw AcpErrors.InvalidParams("archived", $"archived must be exclude, include or only, not {ClientText.Quote(archived)}.");
+        }
+
+        var page = Sessions.Catalog.ListResumablePage(new ListResumableRequest(host.DefaultUserId, cwd, ListPageSize, IncludeExternal: true, IncludeArchived: archived == "include", Cursor: p.Cursor)
+        {
+            OnlyArchived = archived == "only",
+        });
         var result = new JObject
         {
             ["sessions"] = new JArray(page.Sessions.Select(session => new JObject
@@ -136,6 +148,7 @@ public sealed partial class AcpAgent
                 ["cwd"] = session.WorkingDirectory ?? session.Status.WorkingDirectory,
                 ["title"] = session.CustomTitle ?? session.Title,
                 ["updatedAt"] = AcpUpdates.Timestamp(session.LastActiveAt),
+                ["archived"] = session.Archived,
             })),
         };
         if (page.NextCursor is { } next)

@@ -45,6 +45,11 @@ public sealed partial class AcpAgent(SidecarHost host)
         methods.Add<SetConfigOptionParams, JObject>(SetConfigOption, SetSessionConfigOption);
         methods.Add<SessionIdParams, JObject>(Close, CloseSessionAsync);
         methods.Add<SessionIdParams, JObject>(Delete, DeleteSessionAsync);
+        methods.Add<ForkSessionParams, JObject>(Fork, ForkSession);
+        methods.Add<SetTitleParams, JObject>(SetTitle, SetSessionTitle);
+        methods.Add<SessionIdParams, JObject>(Archive, ArchiveSession);
+        methods.Add<SessionIdParams, JObject>(Unarchive, UnarchiveSession);
+        methods.Add<SessionIdParams, JObject>(Status, SessionStatus);
     }
 
     /// <summary>Answers the protocol version (1 whatever the client asks: the client disconnects if it cannot speak it) and what this agent does.</summary>
@@ -69,6 +74,10 @@ public sealed partial class AcpAgent(SidecarHost host)
                     ["resume"] = new JObject(),
                     ["close"] = new JObject(),
                     ["delete"] = new JObject(),
+                    ["fork"] = new JObject(),
+                    ["title"] = new JObject(),
+                    ["archive"] = new JObject(),
+                    ["status"] = new JObject(),
                 },
             },
             ["agentInfo"] = new JObject { ["name"] = SidecarHost.ServerName, ["title"] = "Claude Code (session sidecar)", ["version"] = SidecarHost.ServerVersion },
