@@ -406,6 +406,29 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('a prompt sent during a turn is queued and runs after it, in order; a cancel ends the running one and every queued one', async () => {
+    const cwd = world.newFolder('queue');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      const prompts = ['[slow:1500] first', 'second', 'third'];
+      const answers = await Promise.all(prompts.map((prompt) => ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(prompt) })));
+      assert.deepEqual(answers.map((answer) => answer.stopReason), ['end_turn', 'end_turn', 'end_turn']);
+      assert.equal(textOf(client.updatesOf(sessionId, 'agent_message_chunk')), prompts.map(reply).join(''));
+
+      const started = Date.now();
+      const running = ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[slow:30000] a long one') });
+      const queued = [ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('queued one') }), ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('queued two') })];
+      await waitFor(() => fs.existsSync(world.transcriptOf(sessionId) ?? '') && fs.readFileSync(world.transcriptOf(sessionId), 'utf8').includes('a long one'), 'the long turn to start');
+      await ctx.notify(acp.methods.agent.session.cancel, { sessionId });
+      assert.deepEqual((await Promise.all([running, ...queued])).map((answer) => answer.stopReason), ['cancelled', 'cancelled', 'cancelled']);
+      assert.ok(Date.now() - started < 15000, `answered in ${Date.now() - started} ms`);
+      const transcript = fs.readFileSync(world.transcriptOf(sessionId), 'utf8');
+      assert.equal(transcript.includes('queued one') || transcript.includes('queued two'), false, 'a cancelled queued prompt never ran');
+
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('after the cancel') })).stopReason, 'end_turn');
+    });
+  });
+
   it('session/list in a new server process: exactly the resumable sessions, with title and updatedAt', async () => {
     await world.withAgent(async (ctx) => {
       const neverPrompted = await ctx.request(acp.methods.agent.session.new, { cwd: made.main.cwd, mcpServers: [] });

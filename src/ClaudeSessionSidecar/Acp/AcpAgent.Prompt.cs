@@ -19,14 +19,21 @@ public sealed partial class AcpAgent
     /// <summary>
     /// Runs one turn: the first prompt of a <c>session/new</c> creates the session with its id, later ones resume it
     /// (in its live CLI when it has one). The stream goes out as <c>session/update</c>s; the answer is the stop reason.
+    /// A prompt sent while another of the session runs waits for it, and then runs, in the order they came.
     /// </summary>
     public async Task<JObject> PromptAsync(PromptParams p, CancellationToken cancellationToken)
     {
         var session = OpenSession(p.SessionId);
         var (text, content) = PromptOf(p.Prompt);
-        var run = session.TryBeginPrompt() ?? throw new SessionBusyException(session.SessionId);
+        var run = await session.EnqueuePromptAsync();
         try
         {
+            if (run.CancelRequested)
+            {
+                // Cancelled while it waited behind another prompt: it never runs.
+                return StopReason("cancelled");
+            }
+
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, run.Cancellation.Token);
             var observer = new AcpTurnObserver(host, session);
             var permissionMode = AcpModes.ToPermissionMode(session.ModeId);

@@ -6,7 +6,9 @@ namespace ClaudeSessionSidecar.Acp;
 internal sealed class AcpSession(string sessionId, string workingDirectory, bool started)
 {
     private readonly object gate = new();
-    private PromptRun? running;
+
+    /// <summary>The prompts of the session in the order they came: the running one first, then the queued ones.</summary>
+    private readonly LinkedList<PromptRun> runs = new();
 
     public string SessionId { get; } = sessionId;
 
@@ -27,56 +29,66 @@ internal sealed class AcpSession(string sessionId, string workingDirectory, bool
     /// <summary>Tools the client allowed or rejected "always": asked no more in this session.</summary>
     public ConcurrentDictionary<string, bool> AlwaysDecided { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Starts a prompt run; null when one runs already (one turn at a time per session).</summary>
-    public PromptRun? TryBeginPrompt()
+    /// <summary>
+    /// Queues a prompt run behind the session's running and queued ones (one turn at a time per session, in the order
+    /// the prompts came) and resolves when its turn comes. A run cancelled while it waits still waits for the runs
+    /// before it, so that no turn starts while an earlier one is still stopping.
+    /// </summary>
+    public async Task<PromptRun> EnqueuePromptAsync()
     {
+        var run = new PromptRun();
+        Task? before;
         lock (gate)
         {
-            if (running is not null)
-            {
-                return null;
-            }
-
-            running = new PromptRun();
-            return running;
+            before = runs.Last?.Value.Finished.Task;
+            runs.AddLast(run);
         }
+
+        if (before is not null)
+        {
+            await before;
+        }
+
+        return run;
     }
 
     public void EndPrompt(PromptRun run)
     {
         lock (gate)
         {
-            if (running == run)
-            {
-                running = null;
-            }
+            runs.Remove(run);
         }
 
         run.Finished.TrySetResult();
         run.Cancellation.Dispose();
     }
 
-    /// <summary>Cancels the running prompt, if any, and waits for it to answer.</summary>
+    /// <summary>Cancels the running prompt and every queued one, and waits for them to answer.</summary>
     public async Task CancelAndWaitAsync()
     {
-        PromptRun? run;
+        PromptRun[] all;
         lock (gate)
         {
-            run = running;
+            all = [.. runs];
         }
 
-        if (run is not null)
+        foreach (var run in all)
         {
             run.Cancel();
-            await run.Finished.Task;
         }
+
+        await Task.WhenAll(all.Select(run => run.Finished.Task));
     }
 
+    /// <summary>Cancels the running prompt and every queued one (each then answers <c>cancelled</c>).</summary>
     public void CancelPrompt()
     {
         lock (gate)
         {
-            running?.Cancel();
+            foreach (var run in runs)
+            {
+                run.Cancel();
+            }
         }
     }
 
