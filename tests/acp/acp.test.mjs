@@ -329,7 +329,7 @@ describe('ACP face', { concurrency: false }, () => {
 
   it('session/set_config_option sets the model and the permission mode of the next turns', async () => {
     const cwd = world.newFolder('config-options');
-    await world.withAgent(async (ctx) => {
+    await world.withAgent(async (ctx, client) => {
       const created = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
       const options = Object.fromEntries(created.configOptions.map((option) => [option.id, option]));
       assert.equal(options.model.currentValue, 'default');
@@ -354,6 +354,13 @@ describe('ACP face', { concurrency: false }, () => {
       assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) })).stopReason, 'end_turn');
       assert.ok(fs.existsSync(target), 'acceptEdits from the config option: written without asking');
       assert.match(models().at(-1), /sonnet/i, `${models()}`);
+
+      // Every change is told as updates too: the mode (a mode and an option) and the options as they are now.
+      await waitFor(() => client.updatesOf(sessionId, 'config_option_update').length === 3, 'three config_option_updates');
+      const optionUpdates = client.updatesOf(sessionId, 'config_option_update');
+      assert.deepEqual(optionUpdates.map((u) => Object.fromEntries(u.configOptions.map((o) => [o.id, o.currentValue]))),
+        [{ model: 'haiku', mode: 'default' }, { model: 'sonnet', mode: 'default' }, { model: 'sonnet', mode: 'acceptEdits' }]);
+      assert.deepEqual(client.updatesOf(sessionId, 'current_mode_update').map((u) => u.currentModeId), ['default', 'default', 'acceptEdits']);
     });
   });
 

@@ -160,17 +160,28 @@ public sealed partial class AcpAgent
     }
 
     /// <summary>Switches the CLI permission mode of the session's next turns (a live CLI is switched with its own control request).</summary>
-    public JObject SetSessionMode(SetModeParams p)
+    public async Task<JObject> SetSessionModeAsync(SetModeParams p, CancellationToken cancellationToken)
     {
         var session = OpenSession(p.SessionId);
         session.ModeId = p.ModeId is { } modeId && AcpModes.IsKnown(modeId)
             ? modeId
             : throw AcpErrors.InvalidParams("modeId", $"modeId must be one of {string.Join(", ", AcpModes.Available.Select(mode => mode.Id))}.");
+        await NotifyModeAndOptionsAsync(session);
         return new JObject();
     }
 
+    /// <summary>
+    /// Tells the client the session's mode and options as they are now (<c>current_mode_update</c>, then
+    /// <c>config_option_update</c>): the mode is both a mode and a config option, so a change of either changes both.
+    /// </summary>
+    private async Task NotifyModeAndOptionsAsync(AcpSession session)
+    {
+        await AcpTurnObserver.NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "current_mode_update", ["currentModeId"] = session.ModeId });
+        await AcpTurnObserver.NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "config_option_update", ["configOptions"] = AcpConfigOptions.Of(session) });
+    }
+
     /// <summary>Sets the permission mode or the model of the session's next turns; answers every option with its value now.</summary>
-    public JObject SetSessionConfigOption(SetConfigOptionParams p)
+    public async Task<JObject> SetSessionConfigOptionAsync(SetConfigOptionParams p, CancellationToken cancellationToken)
     {
         var session = OpenSession(p.SessionId);
         var value = p.Value ?? throw AcpErrors.InvalidParams("value", "value must be one of the option's values (a string).");
@@ -188,6 +199,7 @@ public sealed partial class AcpAgent
                 throw AcpErrors.InvalidParams("configId", $"configId must be {AcpConfigOptions.Mode} or {AcpConfigOptions.Model}.");
         }
 
+        await NotifyModeAndOptionsAsync(session);
         return new JObject { ["configOptions"] = AcpConfigOptions.Of(session) };
     }
 

@@ -41,8 +41,8 @@ public sealed partial class AcpAgent(SidecarHost host)
         methods.Add<ListSessionsParams, JObject>(List, ListSessions, paramsOptional: true);
         methods.Add<PromptParams, JObject>(Prompt, PromptAsync);
         methods.AddNotification(Cancel, CancelPrompt);
-        methods.Add<SetModeParams, JObject>(SetMode, SetSessionMode);
-        methods.Add<SetConfigOptionParams, JObject>(SetConfigOption, SetSessionConfigOption);
+        methods.Add<SetModeParams, JObject>(SetMode, SetSessionModeAsync);
+        methods.Add<SetConfigOptionParams, JObject>(SetConfigOption, SetSessionConfigOptionAsync);
         methods.Add<SessionIdParams, JObject>(Close, CloseSessionAsync);
         methods.Add<SessionIdParams, JObject>(Delete, DeleteSessionAsync);
         methods.Add<ForkSessionParams, JObject>(Fork, ForkSession);
