@@ -1,7 +1,11 @@
 // Grows a corpus made by make-corpus.mjs (real CLI transcripts and their copies) to N transcripts quickly: each new
 // file is an existing transcript with only its session id replaced (its entries' uuids are shared with the original,
 // which no listing looks at across files). Every transcript's modification time is then spread over the past 30 days.
-// Usage: node grow-corpus.mjs <project-dir> <count>. Prints one JSON line: {projectDir, files, bytes}.
+// With PLANT=1 (the search benchmark), some copies' prompts get a distinctive word, so that selective searches exist:
+// in every copy whose number is 7 modulo 1000 the prompts' "tell me what is wrong:" becomes "tell me what is wrong,
+// quokka:", and in every copy 3 modulo 100 "wrong, wombat:" (everywhere the prompt is written in the file: its user
+// line, the queue and last-prompt lines). Usage: node grow-corpus.mjs <project-dir> <count>. Prints one JSON line:
+// {projectDir, files, bytes}.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +17,10 @@ for (let i = originals.length; i < count; i++) {
   const original = originals[i % originals.length];
   const oldId = original.slice(0, -'.jsonl'.length);
   const id = randomUUID();
-  fs.writeFileSync(path.join(projectDir, `${id}.jsonl`), fs.readFileSync(path.join(projectDir, original), 'utf8').split(oldId).join(id));
+  let text = fs.readFileSync(path.join(projectDir, original), 'utf8').split(oldId).join(id);
+  const word = process.env.PLANT !== '1' ? null : i % 1000 === 7 ? 'quokka' : i % 100 === 3 ? 'wombat' : null;
+  if (word) text = text.split('tell me what is wrong:').join(`tell me what is wrong, ${word}:`);
+  fs.writeFileSync(path.join(projectDir, `${id}.jsonl`), text);
 }
 
 const names = fs.readdirSync(projectDir).filter((name) => name.endsWith('.jsonl')).sort();

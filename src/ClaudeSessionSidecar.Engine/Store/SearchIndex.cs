@@ -90,80 +90,189 @@ public sealed class SearchIndex
 
     /// <summary>
     /// Makes the index current for these transcripts: each whose stamp changed (or that is new) is read again, in
-    /// parallel, and its messages replaced in one transaction; one gone is dropped.
+    /// parallel, and its messages replaced in one transaction (written while the others are read); one gone is
+    /// dropped. A folder whose inotify count (<see cref="FolderChanges"/>) has not moved since the last update that
+    /// looked at all of its transcripts asked for now is not looked at again: nothing in it changed.
     /// </summary>
     public void Update(IReadOnlyCollection<(string SessionId, string Path)> transcripts)
     {
-        var known = Stamps();
-        var changed = new ConcurrentBag<(string SessionId, string Path, TranscriptStamp? Stamp, IReadOnlyList<ConversationMessageText> Messages)>();
-        var racyLimit = (clock.GetUtcNow() - SummaryIndex.RacyWindow).UtcTicks;
-        Parallel.ForEach(transcripts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, transcript =>
+        var changes = FolderChanges.Shared;
+        var toLook = new List<(string SessionId, string Path)>();
+        var counts = new Dictionary<string, long?>(StringComparer.Ordinal);
+        foreach (var group in transcripts.GroupBy(transcript => System.IO.Path.GetDirectoryName(transcript.Path) ?? string.Empty, StringComparer.Ordinal))
         {
-            var file = new FileInfo(transcript.Path);
-            if (!file.Exists)
+            if (changes is not null && unchangedFolders.TryGetValue(group.Key, out var last) && changes.Changes(group.Key) == last.ChangeCount
+                && group.All(transcript => last.Paths.Contains(transcript.Path)))
             {
-                if (known.ContainsKey(transcript.Path))
-                {
-                    changed.Add((transcript.SessionId, transcript.Path, null, []));
-                }
-
-                return;
+                continue;
             }
 
-            var stamp = new TranscriptStamp(file.Length, file.LastWriteTimeUtc.Ticks, string.Empty);
-            if (known.TryGetValue(transcript.Path, out var was) && was == stamp)
-            {
-                return;
-            }
+            // Counted before the stamps are taken: a change made while they are makes the count differ next time.
+            counts[group.Key] = changes?.Watch(group.Key);
+            toLook.AddRange(group);
+        }
 
-            IReadOnlyList<ConversationMessageText> messages;
-            try
-            {
-                messages = ConversationText.Read(transcript.Path);
-            }
-            catch (IOException exception)
-            {
-                log.Warning($"Search index: {transcript.Path} could not be read ({exception.Message}).");
-                return;
-            }
-
-            Interlocked.Increment(ref transcriptsRead);
-
-            // Written just now: a rewrite of the same size within the clock's tick would keep the stamp, so read it again next time.
-            changed.Add((transcript.SessionId, transcript.Path, stamp.ModifiedTicks > racyLimit ? stamp with { ModifiedTicks = -1 } : stamp, messages));
-        });
-
-        if (changed.IsEmpty)
+        if (toLook.Count == 0)
         {
             return;
         }
 
-        using var connection = OpenConnection();
-        using var transaction = connection.BeginTransaction(deferred: false);
-        using var delete = Command(connection, "DELETE FROM messages WHERE path = $path", "$path");
-        using var forget = Command(connection, "DELETE FROM sources WHERE path = $path", "$path");
-        using var insert = Command(connection, "INSERT INTO messages (path, uuid, type, timestamp, text) VALUES ($path, $uuid, $type, $timestamp, $text)", "$path", "$uuid", "$type", "$timestamp", "$text");
-        using var source = Command(connection, "INSERT OR REPLACE INTO sources (path, session_id, file_size, modified_ticks) VALUES ($path, $id, $size, $modified)", "$path", "$id", "$size", "$modified");
-        foreach (var (sessionId, path, stamp, messages) in changed)
+        var known = Stamps();
+        var racyLimit = (clock.GetUtcNow() - SummaryIndex.RacyWindow).UtcTicks;
+        // Folders to look at again next time: a transcript could not be read, or was written just now.
+        var unreadable = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        using var changed = new BlockingCollection<(string SessionId, string Path, TranscriptStamp? Stamp, IReadOnlyList<ConversationMessageText> Messages)>(boundedCapacity: 256);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? readError = null;
+        var readers = new Thread(() =>
         {
-            Run(delete, path);
-            if (stamp is not { } current)
+            try
             {
-                Run(forget, path);
-                continue;
+                Parallel.ForEach(toLook, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, transcript =>
+                {
+                    var file = new FileInfo(transcript.Path);
+                    if (!file.Exists)
+                    {
+                        if (known.ContainsKey(transcript.Path))
+                        {
+                            changed.Add((transcript.SessionId, transcript.Path, null, []));
+                        }
+
+                        return;
+                    }
+
+                    var stamp = new TranscriptStamp(file.Length, file.LastWriteTimeUtc.Ticks, string.Empty);
+                    if (known.TryGetValue(transcript.Path, out var was) && was == stamp)
+                    {
+                        return;
+                    }
+
+                    if (was is { ModifiedTicks: -1 })
+                    {
+                        unreadable[System.IO.Path.GetDirectoryName(transcript.Path) ?? string.Empty] = true;
+                    }
+
+                    IReadOnlyList<ConversationMessageText> messages;
+                    try
+                    {
+                        messages = ConversationText.Read(transcript.Path);
+                    }
+                    catch (IOException exception)
+                    {
+                        log.Warning($"Search index: {transcript.Path} could not be read ({exception.Message}).");
+                        unreadable[System.IO.Path.GetDirectoryName(transcript.Path) ?? string.Empty] = true;
+                        return;
+                    }
+
+                    Interlocked.Increment(ref transcriptsRead);
+
+                    // Written just now: a rewrite of the same size within the clock's tick would keep the stamp, so read it again next time
+                    // (and look at its folder again, whatever its count says).
+                    if (stamp.ModifiedTicks > racyLimit)
+                    {
+                        unreadable[System.IO.Path.GetDirectoryName(transcript.Path) ?? string.Empty] = true;
+                    }
+
+                    changed.Add((transcript.SessionId, transcript.Path, stamp.ModifiedTicks > racyLimit ? stamp with { ModifiedTicks = -1 } : stamp, messages));
+                });
+            }
+            catch (Exception exception)
+            {
+                readError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
+            }
+            finally
+            {
+                changed.CompleteAdding();
+            }
+        }) { IsBackground = true, Name = "search index readers" };
+        readers.Start();
+
+        var written = 0;
+        SqliteConnection? connection = null;
+        SqliteTransaction? transaction = null;
+        var commands = new List<SqliteCommand>();
+        try
+        {
+            foreach (var (sessionId, path, stamp, messages) in changed.GetConsumingEnumerable())
+            {
+                if (connection is null)
+                {
+                    connection = OpenConnection();
+                    using (var pragma = Command(connection, "PRAGMA synchronous = NORMAL"))
+                    {
+                        pragma.ExecuteNonQuery();
+                    }
+
+                    transaction = connection.BeginTransaction(deferred: false);
+                    commands.Add(Command(connection, "DELETE FROM messages WHERE path = $path", "$path"));
+                    commands.Add(Command(connection, "DELETE FROM sources WHERE path = $path", "$path"));
+                    commands.Add(Command(connection, "INSERT INTO messages (path, uuid, type, timestamp, text) VALUES ($path, $uuid, $type, $timestamp, $text)", "$path", "$uuid", "$type", "$timestamp", "$text"));
+                    commands.Add(Command(connection, "INSERT OR REPLACE INTO sources (path, session_id, file_size, modified_ticks) VALUES ($path, $id, $size, $modified)", "$path", "$id", "$size", "$modified"));
+                }
+
+                var (delete, forget, insert, source) = (commands[0], commands[1], commands[2], commands[3]);
+                written++;
+                if (known.ContainsKey(path))
+                {
+                    Run(delete, path);
+                }
+
+                if (stamp is not { } current)
+                {
+                    Run(forget, path);
+                    continue;
+                }
+
+                foreach (var message in messages)
+                {
+                    Run(insert, path, message.Uuid, message.Type, (object?)message.Timestamp ?? DBNull.Value, message.Text);
+                }
+
+                Run(source, path, sessionId, current.Size, current.ModifiedTicks);
             }
 
-            foreach (var message in messages)
+            readers.Join();
+            readError?.Throw();
+            transaction?.Commit();
+        }
+        finally
+        {
+            // A failed write: the readers stop at the next transcript (nothing takes from the queue any more).
+            if (readers.IsAlive)
             {
-                Run(insert, path, message.Uuid, message.Type, (object?)message.Timestamp ?? DBNull.Value, message.Text);
+                foreach (var _ in changed.GetConsumingEnumerable())
+                {
+                }
+
+                readers.Join();
             }
 
-            Run(source, path, sessionId, current.Size, current.ModifiedTicks);
+            commands.ForEach(command => command.Dispose());
+            transaction?.Dispose();
+            connection?.Dispose();
         }
 
-        transaction.Commit();
-        log.Debug($"Search index: {changed.Count} transcripts read again.");
+        foreach (var (folder, count) in counts)
+        {
+            if (count is { } value && !unreadable.ContainsKey(folder))
+            {
+                unchangedFolders[folder] = new LookedAt(value, toLook.Where(transcript => (System.IO.Path.GetDirectoryName(transcript.Path) ?? string.Empty) == folder).Select(transcript => transcript.Path).ToHashSet(StringComparer.Ordinal));
+            }
+            else
+            {
+                unchangedFolders.TryRemove(folder, out _);
+            }
+        }
+
+        if (written > 0)
+        {
+            log.Debug($"Search index: {written} transcripts read again.");
+        }
     }
+
+    /// <summary>A folder's inotify count when an update looked at these transcripts of it (and found them current, or made them so).</summary>
+    private sealed record LookedAt(long ChangeCount, HashSet<string> Paths);
+
+    private readonly ConcurrentDictionary<string, LookedAt> unchangedFolders = new(StringComparer.Ordinal);
 
     /// <summary>The transcripts among <paramref name="paths"/> whose conversation holds every term of the query.</summary>
     public IReadOnlySet<string> Find(SearchQuery query, IReadOnlySet<string> paths)

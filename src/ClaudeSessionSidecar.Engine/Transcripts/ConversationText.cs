@@ -12,7 +12,11 @@ public sealed record ConversationMessageText(string Uuid, string Type, string? T
 /// </summary>
 public static class ConversationText
 {
-    public static IReadOnlyList<ConversationMessageText> Read(string path) => Of(ConversationChain.Read(path));
+    /// <summary>The conversation's texts of a transcript file (<see cref="ConversationTextReader"/>: the same answer, without a JObject per line).</summary>
+    public static IReadOnlyList<ConversationMessageText> Read(string path) => ConversationTextReader.Read(path);
+
+    /// <summary>As <see cref="Read"/>, through <see cref="ConversationChain"/>'s JObjects: what the faster reader is held to.</summary>
+    internal static IReadOnlyList<ConversationMessageText> ReadSlowly(string path) => Of(ConversationChain.Read(path));
 
     /// <summary>As <see cref="Read"/>, from a transcript's lines (the PostgreSQL store's copy of it).</summary>
     public static IReadOnlyList<ConversationMessageText> FromLines(IEnumerable<string> lines) => Of(ConversationChain.Build(ConversationChain.Entries(lines)));
@@ -32,7 +36,7 @@ public static class ConversationText
     }
 
     /// <summary>A string content, or the <c>text</c> blocks of a content array joined by new lines.</summary>
-    private static string? TextOf(JToken? content) => content switch
+    internal static string? TextOf(JToken? content) => content switch
     {
         JValue { Type: JTokenType.String } text => (string?)text,
         JArray blocks => string.Join('\n', blocks.OfType<JObject>()
