@@ -5,6 +5,10 @@ namespace ClaudeSessionSidecar.Engine.Transcripts;
 /// <summary>The canonical path with every symlink resolved, as the CLI sees its working directory (getcwd).</summary>
 public static partial class RealPath
 {
+    /// <summary>Whether a real path lies strictly below a real folder (compared by character, as real paths are).</summary>
+    public static bool IsBelow(string realPath, string realFolder) =>
+        realPath.StartsWith(realFolder.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     /// <returns>The real path, or null when the path does not exist.</returns>
     public static string? Resolve(string path)
     {

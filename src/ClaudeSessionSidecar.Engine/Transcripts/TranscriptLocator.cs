@@ -85,6 +85,6 @@ public sealed class TranscriptLocator(ClaudeConfigDirectory configDirectory)
     {
         var projects = RealPath.Resolve(ConfigDirectory.ProjectsPath);
         var real = RealPath.Resolve(path);
-        return projects is not null && real is not null && real.StartsWith(projects + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        return projects is not null && real is not null && RealPath.IsBelow(real, projects);
     }
 }

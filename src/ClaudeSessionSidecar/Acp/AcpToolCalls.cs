@@ -205,7 +205,7 @@ internal sealed class AcpToolCalls(string? liveWorkingDirectory)
         var folder = Path.GetDirectoryName(path);
         var realFolder = folder is null ? null : RealPath.Resolve(folder);
         return realFolder is not null && liveFolder is not null
-            && (realFolder == liveFolder || realFolder.StartsWith(liveFolder.TrimEnd('/') + "/", StringComparison.Ordinal));
+            && (realFolder == liveFolder || RealPath.IsBelow(realFolder, liveFolder));
     }
 
     /// <summary>A regular file's text (null when there is no file); false when it is not one to show: too large, not UTF-8, binary, unreadable.</summary>
