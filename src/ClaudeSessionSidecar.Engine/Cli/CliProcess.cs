@@ -391,7 +391,10 @@ public sealed class CliProcess : IAsyncDisposable
                 request["input"] as JObject ?? [],
                 (string?)request["tool_use_id"],
                 (string?)request["description"],
-                request);
+                request)
+            {
+                ProposedEdit = ToolEdits.Propose((string?)request["tool_name"] ?? string.Empty, request["input"] as JObject ?? [], Launch.WorkingDirectory),
+            };
             PermissionDecision decision;
             try
             {

@@ -3,7 +3,11 @@ using Newtonsoft.Json.Linq;
 namespace ClaudeSessionSidecar.Engine.Cli;
 
 /// <summary>The CLI asks whether a tool may run (a <c>can_use_tool</c> control request, with <c>--permission-prompt-tool stdio</c>).</summary>
-public sealed record PermissionRequest(string ToolName, JObject Input, string? ToolUseId, string? Description, JObject Raw);
+public sealed record PermissionRequest(string ToolName, JObject Input, string? ToolUseId, string? Description, JObject Raw)
+{
+    /// <summary>For a file-editing tool, the change it would make to the file as it is now (<see cref="ToolEdits.Propose"/>).</summary>
+    public ProposedEdit? ProposedEdit { get; init; }
+}
 
 /// <summary>The host's answer. Anything but an explicit allow is a deny.</summary>
 public sealed record PermissionDecision(bool Allow, string? Message = null, JObject? UpdatedInput = null)

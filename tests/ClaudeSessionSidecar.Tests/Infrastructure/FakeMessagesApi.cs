@@ -16,7 +16,8 @@ namespace ClaudeSessionSidecar.Tests.Infrastructure;
 /// <c>POST /v1/messages</c> (streamed or not) and <c>count_tokens</c>, records every request, and takes
 /// directives from the prompt: <c>[slow:MS]</c> holds the stream open for MS milliseconds before the text;
 /// <c>[write:/abs/path]</c> first asks for the Write tool on that path (content "written by the fake model"), and
-/// once the tool's result comes back, answers with text that quotes it.
+/// once the tool's result comes back, answers with text that quotes it; <c>[edit:/abs/path|OLD|NEW]</c> does the same
+/// with the Edit tool (<c>old_string</c> OLD, <c>new_string</c> NEW), as the Node twin does.
 /// </summary>
 public sealed partial class FakeMessagesApi : IAsyncDisposable
 {
@@ -84,6 +85,7 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
         var text = ReplyTo(prompt);
         var toolResult = ToolResultOf(body);
         var write = toolResult is null ? WriteDirective().Match(prompt) : Match.Empty;
+        var edit = toolResult is null ? EditDirective().Match(prompt) : Match.Empty;
         if (toolResult is not null)
         {
             text = "tool said: " + toolResult;
@@ -128,10 +130,12 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
         try
         {
             await Event("message_start", new JObject { ["type"] = "message_start", ["message"] = new JObject { ["id"] = messageId, ["type"] = "message", ["role"] = "assistant", ["model"] = model, ["content"] = new JArray(), ["stop_reason"] = null, ["stop_sequence"] = null, ["usage"] = usage } });
-            if (write.Success)
+            if (write.Success || edit.Success)
             {
-                var input = new JObject { ["file_path"] = write.Groups[1].Value, ["content"] = "written by the fake model" };
-                await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JObject { ["type"] = "tool_use", ["id"] = "toolu_" + Guid.NewGuid().ToString("N"), ["name"] = "Write", ["input"] = new JObject() } });
+                var (tool, input) = write.Success
+                    ? ("Write", new JObject { ["file_path"] = write.Groups[1].Value, ["content"] = "written by the fake model" })
+                    : ("Edit", new JObject { ["file_path"] = edit.Groups[1].Value, ["old_string"] = edit.Groups[2].Value, ["new_string"] = edit.Groups[3].Value });
+                await Event("content_block_start", new JObject { ["type"] = "content_block_start", ["index"] = 0, ["content_block"] = new JObject { ["type"] = "tool_use", ["id"] = "toolu_" + Guid.NewGuid().ToString("N"), ["name"] = tool, ["input"] = new JObject() } });
                 await Event("content_block_delta", new JObject { ["type"] = "content_block_delta", ["index"] = 0, ["delta"] = new JObject { ["type"] = "input_json_delta", ["partial_json"] = input.ToString(Formatting.None) } });
                 await Event("content_block_stop", new JObject { ["type"] = "content_block_stop", ["index"] = 0 });
                 await Event("message_delta", new JObject { ["type"] = "message_delta", ["delta"] = new JObject { ["stop_reason"] = "tool_use", ["stop_sequence"] = null }, ["usage"] = new JObject { ["output_tokens"] = 5 } });
@@ -195,6 +199,9 @@ public sealed partial class FakeMessagesApi : IAsyncDisposable
 
     [GeneratedRegex(@"\[write:([^\]]+)\]")]
     private static partial Regex WriteDirective();
+
+    [GeneratedRegex(@"\[edit:([^\]|]+)\|([^\]|]*)\|([^\]|]*)\]")]
+    private static partial Regex EditDirective();
 
     [GeneratedRegex(@"\[slow:(\d+)\]")]
     private static partial Regex SlowDirective();

@@ -38,7 +38,15 @@ internal sealed class NotifyingObserver(JsonRpc rpc, CancellationToken clientInp
             // acknowledges the cancel, and a client whose input has ended can answer nothing.
             var answer = await rpc.InvokeWithParameterObjectAsync<JToken>(
                 RequestPermission.Method,
-                new RequestPermission { SessionId = sessionId, ToolName = request.ToolName, Input = request.Input, ToolUseId = request.ToolUseId, Description = request.Description },
+                new RequestPermission
+                {
+                    SessionId = sessionId,
+                    ToolName = request.ToolName,
+                    Input = request.Input,
+                    ToolUseId = request.ToolUseId,
+                    Description = request.Description,
+                    ProposedEdit = request.ProposedEdit is { } edit ? ProposedEditView.From(edit) : null,
+                },
                 unanswerable.Token).WaitAsync(unanswerable.Token);
             var allow = answer is JObject { } decision && decision["allow"]?.Type == JTokenType.Boolean && (bool)decision["allow"]!;
             return new PermissionDecision(
@@ -70,4 +78,54 @@ public sealed class RequestPermission
 
     [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
     public string? Description { get; init; }
+
+    /// <summary>For Write, Edit, MultiEdit and NotebookEdit: the change the tool would make, against the file as it is now.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public ProposedEditView? ProposedEdit { get; init; }
+}
+
+/// <summary>
+/// A proposed edit on the wire: the file's text now (<c>oldText</c>, null for a new file), after the edit
+/// (<c>newText</c>) and the hunks between them; or only the path and why it is not shown (<c>unshown</c>).
+/// </summary>
+public sealed class ProposedEditView
+{
+    public required string Path { get; init; }
+
+    /// <summary>Written whenever there is a change: null means a new file.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Include)]
+    public string? OldText { get; init; }
+
+    /// <summary>Newtonsoft's conditional-property convention: no <c>oldText</c> when the change is not shown.</summary>
+    public bool ShouldSerializeOldText() => Unshown is null;
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? NewText { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public int? Line { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? NotebookCell { get; init; }
+
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public IReadOnlyList<DiffHunk>? Hunks { get; init; }
+
+    /// <summary><c>outside_workspace</c>, <c>symlink</c>, <c>too_large</c>, <c>binary</c>, <c>unreadable</c> or <c>does_not_apply</c>.</summary>
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public string? Unshown { get; init; }
+
+    public static ProposedEditView From(ProposedEdit edit) => edit.Change is { } change
+        ? new ProposedEditView { Path = edit.Path, OldText = change.OldText, NewText = change.NewText, Line = change.Line, NotebookCell = change.NotebookCell, Hunks = change.Hunks() }
+        : new ProposedEditView { Path = edit.Path, Unshown = ToSnakeCase(edit.Unshown!.Value) };
+
+    private static string ToSnakeCase(UnshownEdit reason) => reason switch
+    {
+        UnshownEdit.OutsideWorkspace => "outside_workspace",
+        UnshownEdit.Symlink => "symlink",
+        UnshownEdit.TooLarge => "too_large",
+        UnshownEdit.Binary => "binary",
+        UnshownEdit.Unreadable => "unreadable",
+        _ => "does_not_apply",
+    };
 }
