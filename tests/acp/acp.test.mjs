@@ -336,6 +336,9 @@ describe('ACP face', { concurrency: false }, () => {
       assert.deepEqual(options.model.options.map((option) => option.value), ['default', 'opus', 'sonnet', 'haiku']);
       assert.equal(options.mode.currentValue, 'default');
       const { sessionId } = created;
+      // Then the CLI's own models (see the commands test); the updates counted below are the option changes.
+      await waitFor(() => client.updatesOf(sessionId, 'config_option_update').length === 1, 'the CLI\'s models');
+      client.updates.length = 0;
       const set = (configId, value) => ctx.request(acp.methods.agent.session.setConfigOption, { sessionId, configId, value });
       await rpcError(set('model', 'gpt-4'), -32602);
       await rpcError(set('temperature', 'hot'), -32602);
@@ -361,6 +364,46 @@ describe('ACP face', { concurrency: false }, () => {
       assert.deepEqual(optionUpdates.map((u) => Object.fromEntries(u.configOptions.map((o) => [o.id, o.currentValue]))),
         [{ model: 'haiku', mode: 'default' }, { model: 'sonnet', mode: 'default' }, { model: 'sonnet', mode: 'acceptEdits' }]);
       assert.deepEqual(client.updatesOf(sessionId, 'current_mode_update').map((u) => u.currentModeId), ['default', 'default', 'acceptEdits']);
+    });
+  });
+
+  it('new, load and resume are followed by available_commands_update with the CLI\'s commands, a project command included; the models become the CLI\'s own; a picked command reaches the CLI', async () => {
+    const cwd = world.newFolder('commands');
+    fs.mkdirSync(path.join(cwd, '.claude', 'commands'), { recursive: true });
+    fs.writeFileSync(path.join(cwd, '.claude', 'commands', 'greet.md'), '---\ndescription: Greets the fake model\n---\nSay hello to the fake model\n');
+    const commandsOf = async (client, sessionId) => (await waitFor(() => client.updatesOf(sessionId, 'available_commands_update')[0], 'available_commands_update', 30000)).availableCommands;
+    const modelOption = (configOptions) => configOptions.find((option) => option.id === 'model');
+    let sessionId;
+    await world.withAgent(async (ctx, client) => {
+      const created = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      ({ sessionId } = created);
+      const commands = await commandsOf(client, sessionId);
+      const names = commands.map((command) => command.name);
+      assert.ok(names.includes('compact') && names.includes('init'), names.join(' '));
+      assert.match(commands.find((command) => command.name === 'greet')?.description ?? '', /Greets the fake model/);
+      assert.ok(!names.includes('cost') && !names.includes('login') && !names.some((name) => name.startsWith('__')), names.join(' '));
+
+      // The CLI's own models, with its descriptions (a version in them, which the fallback aliases lack), told once known.
+      const told = await waitFor(() => client.updatesOf(sessionId, 'config_option_update')[0], 'the CLI\'s models');
+      const models = modelOption(told.configOptions).options;
+      assert.ok(models.some((model) => model.value === 'default') && models.some((model) => model.value === 'opus' && /\d/.test(model.description)), JSON.stringify(models));
+      // A later session in the folder has them in its answer.
+      const second = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      assert.deepEqual(modelOption(second.configOptions).options, models);
+      assert.equal(modelOption(second.configOptions).currentValue, 'default');
+
+      const answer = await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('/greet') });
+      assert.equal(answer.stopReason, 'end_turn');
+      assert.ok(fs.readFileSync(world.transcriptOf(sessionId), 'utf8').includes('Say hello to the fake model'), 'the CLI ran /greet: its text is in the conversation');
+    });
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
+      assert.ok((await commandsOf(client, sessionId)).some((command) => command.name === 'greet'));
+    });
+    await world.withAgent(async (ctx, client) => {
+      await ctx.request(acp.methods.agent.session.resume, { sessionId, cwd, mcpServers: [] });
+      assert.ok((await commandsOf(client, sessionId)).some((command) => command.name === 'greet'));
+      assert.equal(client.updatesOf(sessionId).filter((u) => !['available_commands_update', 'config_option_update'].includes(u.sessionUpdate)).length, 0, 'no replay on resume');
     });
   });
 

@@ -19,6 +19,9 @@ public sealed class CliProcess : IAsyncDisposable
     /// <summary>How long a switch of model or permission mode may take before the process counts as unhealthy.</summary>
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long the CLI may take to answer <c>initialize</c> (it loads its commands, skills and MCP servers first).</summary>
+    private static readonly TimeSpan InitializeTimeout = TimeSpan.FromSeconds(30);
+
     private readonly Process process;
     private readonly ClaudeCliOptions options;
     private readonly ISidecarLog log;
@@ -31,6 +34,7 @@ public sealed class CliProcess : IAsyncDisposable
     private bool stdinClosed;
     private bool broken;
     private Task? closing;
+    private Task<CliCapabilities?>? initializing;
 
     internal CliProcess(Process process, CliLaunch launch, ClaudeCliOptions options, ISidecarLog log)
     {
@@ -75,6 +79,8 @@ public sealed class CliProcess : IAsyncDisposable
         var turn = new TurnState();
         try
         {
+            // stdout has one reader at a time: an initialize still on its way is read to its answer first.
+            await (initializing ?? Task.FromResult<CliCapabilities?>(null));
             await WriteLineAsync(UserMessage(prompt));
 
             using var timeout = new CancellationTokenSource(options.TurnTimeout);
@@ -155,64 +161,89 @@ public sealed class CliProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends the CLI the <c>initialize</c> control request, once, as the official SDKs do before their first prompt:
+    /// the CLI then loads what it needs for a turn ahead of it (a spare's first turn answers sooner) and reports its
+    /// commands and models. Null when it did not answer in time (the process is then not to be reused).
+    /// </summary>
+    public Task<CliCapabilities?> InitializeAsync()
+    {
+        lock (stdinLock)
+        {
+            return initializing ??= RequestCapabilitiesAsync();
+        }
+    }
+
+    private async Task<CliCapabilities?> RequestCapabilitiesAsync()
+    {
+        var response = await ControlRequestAsync(new JObject { ["subtype"] = "initialize" }, InitializeTimeout);
+        return response is null ? null : CliCapabilities.From(response);
+    }
+
     /// <summary>Switches the model and the permission mode between turns with the CLI's own control requests.</summary>
     /// <returns>False when the CLI did not confirm both (the process is then not to be reused).</returns>
     public async Task<bool> SwitchAsync(string? model, string? permissionMode)
     {
-        var requests = new List<(string Id, JObject Request)>();
-        if (model != Model)
+        await (initializing ?? Task.FromResult<CliCapabilities?>(null));
+        if (model != Model && await ControlRequestAsync(new JObject { ["subtype"] = "set_model", ["model"] = model ?? "default" }, SwitchTimeout) is null)
         {
             // The CLI takes "default" for its default model.
-            requests.Add(("sidecar-model-" + Guid.NewGuid().ToString("N"), new JObject { ["subtype"] = "set_model", ["model"] = model ?? "default" }));
+            return false;
         }
 
-        if (permissionMode != PermissionMode)
+        if (permissionMode != PermissionMode && await ControlRequestAsync(new JObject { ["subtype"] = "set_permission_mode", ["mode"] = permissionMode ?? "default" }, SwitchTimeout) is null)
         {
-            requests.Add(("sidecar-mode-" + Guid.NewGuid().ToString("N"), new JObject { ["subtype"] = "set_permission_mode", ["mode"] = permissionMode ?? "default" }));
-        }
-
-        using var timeout = new CancellationTokenSource(SwitchTimeout);
-        try
-        {
-            foreach (var (id, request) in requests)
-            {
-                await WriteLineAsync(new JObject { ["type"] = "control_request", ["request_id"] = id, ["request"] = request }.ToString(Formatting.None));
-                while (true)
-                {
-                    var (message, _) = await ReadMessageAsync().WaitAsync(timeout.Token);
-                    if (message is null && process.HasExited)
-                    {
-                        broken = true;
-                        return false;
-                    }
-
-                    if ((string?)message?["type"] != "control_response" || (string?)message["response"]?["request_id"] != id)
-                    {
-                        // Between turns the CLI only says what the switch did (a system status message): nothing for the client.
-                        continue;
-                    }
-
-                    if ((string?)message["response"]?["subtype"] != "success")
-                    {
-                        log.Warning($"claude (pid {process.Id}) refused {(string?)request["subtype"]}: {message.ToString(Formatting.None)}");
-                        broken = true;
-                        return false;
-                    }
-
-                    break;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            log.Warning($"claude (pid {process.Id}) did not confirm a switch of model or permission mode in time.");
-            broken = true;
             return false;
         }
 
         Model = model;
         PermissionMode = permissionMode;
         return true;
+    }
+
+    /// <summary>
+    /// One control request between turns, and its answer (the <c>response</c> of a success). Null when the CLI refused
+    /// it, exited or did not answer within <paramref name="within"/>: the process is then marked not to be reused.
+    /// </summary>
+    private async Task<JObject?> ControlRequestAsync(JObject request, TimeSpan within)
+    {
+        var id = $"sidecar-{(string?)request["subtype"]}-{Guid.NewGuid():N}";
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await WriteLineAsync(new JObject { ["type"] = "control_request", ["request_id"] = id, ["request"] = request }.ToString(Formatting.None));
+            while (true)
+            {
+                var (message, problem) = await ReadMessageAsync().WaitAsync(timeout.Token);
+                if (message is null && problem is null)
+                {
+                    // The end of its stdout: it exited.
+                    broken = true;
+                    return null;
+                }
+
+                if ((string?)message?["type"] != "control_response" || (string?)message["response"]?["request_id"] != id)
+                {
+                    // Between turns the CLI only says what a switch did (a system status message): nothing for the client.
+                    continue;
+                }
+
+                if ((string?)message["response"]?["subtype"] != "success")
+                {
+                    log.Warning($"claude (pid {process.Id}) refused {(string?)request["subtype"]}: {message.ToString(Formatting.None)}");
+                    broken = true;
+                    return null;
+                }
+
+                return message["response"]?["response"] as JObject ?? [];
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            log.Warning($"claude (pid {process.Id}) did not answer {(string?)request["subtype"]} within {within.TotalSeconds:0.###} s.");
+            broken = true;
+            return null;
+        }
     }
 
     /// <summary>

@@ -117,7 +117,7 @@ internal sealed class LiveProcesses : IAsyncDisposable
             sparesByFolder.Remove(realWorkingDirectory);
         }
 
-        if (spare.Process.IsReusable && await SwitchIfNeededAsync(spare.Process, model, permissionMode))
+        if (await spare.Process.InitializeAsync() is not null && spare.Process.IsReusable && await SwitchIfNeededAsync(spare.Process, model, permissionMode))
         {
             return spare.Process;
         }
@@ -125,6 +125,17 @@ internal sealed class LiveProcesses : IAsyncDisposable
         log.Info($"The spare claude (pid {spare.Process.ProcessId}) in {realWorkingDirectory} cannot take the turn; starting a new one.");
         await spare.Process.DisposeAsync();
         return null;
+    }
+
+    /// <summary>The <c>initialize</c> answer of the spare waiting in that folder with those MCP servers; null when none waits.</summary>
+    public Task<CliCapabilities?>? SpareInitializationAsync(string realWorkingDirectory, string? mcpConfig)
+    {
+        lock (gate)
+        {
+            return sparesByFolder.TryGetValue(realWorkingDirectory, out var spare) && spare.Process.Launch.McpConfig == mcpConfig
+                ? spare.Process.InitializeAsync()
+                : null;
+        }
     }
 
     /// <summary>Starts a spare process for the next <c>create</c> in a folder, unless one waits there already.</summary>
@@ -151,6 +162,9 @@ internal sealed class LiveProcesses : IAsyncDisposable
 
         // A spare has its id chosen up front and writes nothing until its first prompt: unused, it leaves no trace.
         var process = cli.Start(launch with { NewSessionId = launch.NewSessionId ?? Guid.NewGuid().ToString() });
+
+        // As the SDK's pre-warm does: the CLI loads what its first turn needs while it waits (measured ~40 ms off that turn).
+        _ = process.InitializeAsync();
         Task evicted;
         lock (gate)
         {

@@ -26,6 +26,9 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// <summary>The turns running in this process, by session, with the user who runs each, so that <see cref="Cancel"/> can stop one.</summary>
     private readonly ConcurrentDictionary<string, (CancellationTokenSource Stop, string UserId)> runningTurns = new(StringComparer.Ordinal);
 
+    /// <summary>What the CLI last reported of its commands and models, by real folder and MCP configuration.</summary>
+    private readonly ConcurrentDictionary<(string Folder, string? McpConfig), CliCapabilities> capabilitiesSeen = new();
+
     /// <summary>
     /// Runs the first turn of a new session, in the folder's spare process when one waits there (see
     /// <see cref="Prepare"/>). Its id is chosen before the CLI starts; its metadata is stored as soon as the CLI announces it.
@@ -151,6 +154,40 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         live.PrepareAsync(
             new CliLaunch(workingDirectory, NewSessionId: sessionId is null ? null : RequireNewSessionId(sessionId), Model: model, PermissionMode: permissionMode, IncludePartialMessages: includePartialMessages, McpConfig: mcpConfig, Entrypoint: entrypoint),
             SessionCatalog.RequireDirectory(workingDirectory));
+
+    /// <summary>What the CLI last reported in that folder (with those MCP servers), without asking it; null when it has not.</summary>
+    public CliCapabilities? KnownCapabilities(string workingDirectory, string? mcpConfig = null) =>
+        RealPath.Resolve(workingDirectory) is { } folder && capabilitiesSeen.TryGetValue((folder, mcpConfig), out var seen) ? seen : null;
+
+    /// <summary>
+    /// The CLI's commands and models in a folder (with those MCP servers, whose prompts are commands too): what the
+    /// spare waiting there reports, else what the CLI last reported there, else what a CLI started only to ask says
+    /// (closed at once; like an unused spare it leaves no trace). Null when the CLI cannot be run or does not say.
+    /// </summary>
+    public async Task<CliCapabilities?> CapabilitiesAsync(string workingDirectory, string? mcpConfig = null)
+    {
+        var key = (SessionCatalog.RequireDirectory(workingDirectory), mcpConfig);
+        if (live.SpareInitializationAsync(key.Item1, mcpConfig) is { } spare && await spare is { } fromSpare)
+        {
+            return capabilitiesSeen[key] = fromSpare;
+        }
+
+        if (capabilitiesSeen.TryGetValue(key, out var seen))
+        {
+            return seen;
+        }
+
+        try
+        {
+            await using var asked = cli.Start(new CliLaunch(workingDirectory, NewSessionId: Guid.NewGuid().ToString(), McpConfig: mcpConfig));
+            return await asked.InitializeAsync() is { } reported ? capabilitiesSeen[key] = reported : null;
+        }
+        catch (CliNotFoundException exception)
+        {
+            log.Warning($"No commands or models from the CLI: {exception.Message}");
+            return null;
+        }
+    }
 
     /// <summary>
     /// Closes the session's live process (or the spare prepared with its id) the safe way; the session stays resumable.

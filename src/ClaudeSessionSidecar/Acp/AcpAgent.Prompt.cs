@@ -160,7 +160,13 @@ public sealed partial class AcpAgent
             throw AcpErrors.InvalidParams("prompt", "prompt has no text.");
         }
 
-        return (text, hasImage ? content : null);
+        // A slash command the client picked from available_commands_update, named as the CLI knows it.
+        if (content.First is JObject { } first && (string?)first["type"] == "text")
+        {
+            first["text"] = AcpCommands.ToCliPrompt((string)first["text"]!);
+        }
+
+        return (AcpCommands.ToCliPrompt(text), hasImage ? content : null);
     }
 
     /// <summary>Text blocks one after another become one, joined by a new line (as the CLI's own prompt would be).</summary>

@@ -78,7 +78,7 @@ public sealed partial class AcpAgent
         await Sessions.Turns.PrepareAsync(cwd, model: null, AcpModes.ToPermissionMode(AcpModes.Default), includePartialMessages: true, sessionId, mcpConfig, host.Entrypoint.Name);
         var session = new AcpSession(sessionId, cwd, started: false) { McpConfig = mcpConfig };
         sessions[sessionId] = session;
-        return new JObject { ["sessionId"] = sessionId, ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };
+        return AnswerOpened(session, new JObject { ["sessionId"] = sessionId });
     }
 
     /// <summary>Opens a session the CLI would resume and replays its whole conversation as <c>session/update</c>s before answering.</summary>
@@ -111,7 +111,7 @@ public sealed partial class AcpAgent
         }
 
         sessions[session.SessionId] = session;
-        return new JObject { ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };
+        return AnswerOpened(session, []);
     }
 
     /// <summary>Opens a session the CLI would resume, without replaying it.</summary>
@@ -119,7 +119,36 @@ public sealed partial class AcpAgent
     {
         var session = OpenExisting(p);
         sessions[session.SessionId] = session;
-        return new JObject { ["modes"] = AcpModes.State(session.ModeId), ["configOptions"] = AcpConfigOptions.Of(session) };
+        return AnswerOpened(session, []);
+    }
+
+    /// <summary>
+    /// The answer of new, load and resume: the session's modes and config options, its models the CLI's own when it
+    /// has reported them for the folder. Once the answer is out, the CLI's commands follow as
+    /// <c>available_commands_update</c> (and, when its models were not known yet, a <c>config_option_update</c>
+    /// with them): asking a CLI that has not started takes it a moment, which the answer does not wait for.
+    /// </summary>
+    private JObject AnswerOpened(AcpSession session, JObject answer)
+    {
+        var known = Sessions.Turns.KnownCapabilities(session.WorkingDirectory, session.McpConfig);
+        session.Models ??= known?.Models;
+        answer["modes"] = AcpModes.State(session.ModeId);
+        answer["configOptions"] = AcpConfigOptions.Of(session);
+        host.AfterAnswer(answer, async () =>
+        {
+            if (await Sessions.Turns.CapabilitiesAsync(session.WorkingDirectory, session.McpConfig) is not { } capabilities)
+            {
+                return;
+            }
+
+            await AcpTurnObserver.NotifyAsync(host, session.SessionId, AcpCommands.Update(capabilities));
+            if (session.Models is null && capabilities.Models.Count > 0)
+            {
+                session.Models = capabilities.Models;
+                await AcpTurnObserver.NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "config_option_update", ["configOptions"] = AcpConfigOptions.Of(session) });
+            }
+        });
+        return answer;
     }
 
     /// <summary>
@@ -190,7 +219,7 @@ public sealed partial class AcpAgent
             case AcpConfigOptions.Mode when AcpModes.IsKnown(value):
                 session.ModeId = value;
                 break;
-            case AcpConfigOptions.Model when AcpConfigOptions.Models.Any(model => model.Value == value):
+            case AcpConfigOptions.Model when AcpConfigOptions.ModelsOf(session).Any(model => model.Value == value):
                 session.ModelId = value;
                 break;
             case AcpConfigOptions.Mode or AcpConfigOptions.Model:

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Cli;
 using System.Collections.Concurrent;
 
 namespace ClaudeSessionSidecar.Acp;
@@ -23,8 +24,11 @@ internal sealed class AcpSession(string sessionId, string workingDirectory, bool
     /// <summary>The CLI permission mode of the next turns (<c>session/set_mode</c>).</summary>
     public string ModeId { get; set; } = AcpModes.Default;
 
-    /// <summary>The model config option's value (<see cref="AcpConfigOptions.Models"/>).</summary>
+    /// <summary>The model config option's value (one of <see cref="AcpConfigOptions.ModelsOf"/>).</summary>
     public string ModelId { get; set; } = AcpConfigOptions.DefaultModel;
+
+    /// <summary>The models the CLI reported for the session's folder; null until it has.</summary>
+    public IReadOnlyList<CliModel>? Models { get; set; }
 
     /// <summary>Tools the client allowed or rejected "always": asked no more in this session.</summary>
     public ConcurrentDictionary<string, bool> AlwaysDecided { get; } = new(StringComparer.Ordinal);

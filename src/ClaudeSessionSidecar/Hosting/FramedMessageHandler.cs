@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Protocol;
@@ -42,6 +43,9 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
     private readonly LargeInputCollector collector = new();
     private readonly SemaphoreSlim writing = new(1, 1);
     private readonly CancellationTokenSource inputEnded = new();
+
+    /// <summary>Work to start once a given result object has been written as an answer (<see cref="AfterAnswer"/>).</summary>
+    private readonly ConditionalWeakTable<object, Func<Task>> afterAnswer = [];
 
     /// <summary>The answer being written (under <see cref="writing"/>), in pooled segments rather than one growing array.</summary>
     private readonly Sequence<byte> answer = new(ArrayPool<byte>.Shared);
@@ -122,6 +126,12 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
                     formatter.Serialize(answer, content);
                     var serialized = Stopwatch.GetTimestamp();
                     await WriteFrameLockedAsync(answer, cancellationToken);
+                    if (content is JsonRpcResult { Result: { } written } && afterAnswer.TryGetValue(written, out var then))
+                    {
+                        afterAnswer.Remove(written);
+                        _ = Task.Run(() => RunAfterAnswerAsync(then));
+                    }
+
                     if (answer.Length > LargeAnswerBytes && log.IsEnabled(LogLevel.Debug))
                     {
                         log.Debug($"Wrote an answer of {answer.Length} bytes: serialised in {Stopwatch.GetElapsedTime(started, serialized).TotalMilliseconds:F1} ms, written in {Stopwatch.GetElapsedTime(serialized).TotalMilliseconds:F1} ms");
@@ -160,6 +170,24 @@ public sealed class FramedMessageHandler(Stream input, Stream output, JsonMessag
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="then"/> once <paramref name="result"/> (the object a method returns) is on the wire as its
+    /// answer: notifications it sends come after the answer, as a protocol may require (ACP's updates of a new session).
+    /// </summary>
+    public void AfterAnswer(object result, Func<Task> then) => afterAnswer.AddOrUpdate(result, then);
+
+    private async Task RunAfterAnswerAsync(Func<Task> then)
+    {
+        try
+        {
+            await then();
+        }
+        catch (Exception exception)
+        {
+            log.Warning($"Work after an answer failed: {exception.Message}");
         }
     }
 

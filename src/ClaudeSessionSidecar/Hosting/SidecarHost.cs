@@ -83,6 +83,9 @@ public sealed class SidecarHost : System.IAsyncDisposable
     /// <summary>Cancelled at the end of the client's input: from then on no answer from the client can arrive.</summary>
     internal CancellationToken ClientInputEnded => messageHandler.InputEnded;
 
+    /// <summary>Starts <paramref name="then"/> once the method's <paramref name="result"/> has been written as its answer.</summary>
+    internal void AfterAnswer(object result, Func<Task> then) => messageHandler.AfterAnswer(result, then);
+
     /// <summary>Why <see cref="CreateServices"/> can fail on a good command line: an unusable store (a folder, a PostgreSQL URL, a newer schema).</summary>
     public static bool IsStartFailure(Exception exception) =>
         exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or Microsoft.Data.Sqlite.SqliteException or StoreSchemaException;
