@@ -467,11 +467,21 @@ spec('a file outside the workspace shows only its path and why; <Esc> denies', f
   expect(read_file(path) == nil, 'the file outside the workspace was written')
 end)
 
-spec('a permission float left open closes (denied) when its turn is cancelled', function()
+spec('a permission float stays while another session opens; it closes (denied) when its turn is cancelled', function()
   local path = env.SPEC_WORKSPACE .. '/cancelled.txt'
   os.remove(path)
   asking('[write:' .. path .. ']', function(get_turn)
-    permission_float()
+    local win = permission_float()
+    local other
+    cs.new({ prompt = 'while a float is open', on_start = function(t)
+      other = t
+    end })
+    wait_turn(function()
+      return other
+    end)
+    expect(vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) ~= other.buf, 'the float was replaced')
+    expect(#vim.fn.win_findbuf(other.buf) == 1 and vim.api.nvim_win_get_config(vim.fn.win_findbuf(other.buf)[1]).relative == '',
+      'the other session is not in a normal window')
     cs.cancel({ session_id = get_turn().session_id })
     wait_for(40000, 'the turn to end', function()
       return get_turn().done

@@ -79,6 +79,15 @@ local function show(buf)
   if how == 'none' or not vim.api.nvim_buf_is_valid(buf) or #vim.fn.win_findbuf(buf) > 0 then
     return
   end
+  -- Not from a float (a permission diff's, say): it would be replaced.
+  if vim.api.nvim_win_get_config(0).relative ~= '' then
+    for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+      if vim.api.nvim_win_get_config(win).relative == '' then
+        vim.api.nvim_set_current_win(win)
+        break
+      end
+    end
+  end
   local commands = { split = 'split', vsplit = 'vsplit', tab = 'tabnew' }
   -- With no room for another window (E36), the current one shows the buffer.
   if commands[how] then
