@@ -16,13 +16,20 @@ end
 
 local command = vim.api.nvim_create_user_command
 
+-- model= and mode= (and their values) for the two commands that start a turn.
+local function complete_options(arglead, cmdline, cursorpos)
+  return plugin().complete_command_options(arglead, cmdline, cursorpos)
+end
+
 command('ClaudeSessionNew', function(opts)
   plugin().command_new(opts.args)
-end, { nargs = '*', desc = 'Start a Claude session in the working directory with [prompt]' })
+end, { nargs = '*', complete = complete_options,
+  desc = 'Start a Claude session in the working directory: [model=M] [mode=P] [prompt]' })
 
 command('ClaudeSessionResume', function(opts)
   plugin().command_resume(opts.args, opts.bang)
-end, { nargs = '*', bang = true, desc = 'Continue a Claude session (! = from every folder)' })
+end, { nargs = '*', bang = true, complete = complete_options,
+  desc = 'Continue a Claude session: [model=M] [mode=P] [session-id [prompt]] (! = from every folder)' })
 
 command('ClaudeSessionList', function(opts)
   plugin().list({ all = opts.bang })

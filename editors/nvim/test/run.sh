@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the Neovim plugin's specs in real headless Neovim against the real server, the real Claude Code CLI and
 # the fake Messages API. Idempotent; prints `N passed, N failed` last; exits non-zero on any failure.
-# Env: SIDECAR_DLL (the server dll; built when missing), CLAUDE_SIDECAR_CLAUDE_PATH (the CLI; installed into
-# .tools/ when missing and not given), NVIM (the nvim binary, default `nvim`).
+# Env: SIDECAR_DLL (the server dll; built when missing), SIDECAR_SERVER (a native server executable, e.g. the
+# NativeAOT build, used instead of the dll), CLAUDE_SIDECAR_CLAUDE_PATH (the CLI; installed into .tools/ when missing
+# and not given), NVIM (the nvim binary, default `nvim`).
 set -uo pipefail
 
 PLUGIN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,7 +77,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export SPEC_CLAUDE_CONFIG_DIR=$WORK/claude-config SPEC_STORE=$WORK/store SPEC_WORKSPACE=$WORK/workspace \
   SPEC_LOG=$WORK/server.log
 
-echo "run.sh: $("$NVIM" --version | head -n 1), server $SIDECAR_DLL, CLI $CLAUDE_SIDECAR_CLAUDE_PATH" >&2
+echo "run.sh: $("$NVIM" --version | head -n 1), server ${SIDECAR_SERVER:-$SIDECAR_DLL}, CLI $CLAUDE_SIDECAR_CLAUDE_PATH" >&2
 cd "$WORK/workspace" || fail "no workspace"
 timeout -k 10 300 "$NVIM" --headless -u NONE -i NONE -n --cmd "set rtp^=$PLUGIN_DIR" \
   -c "luafile $PLUGIN_DIR/test/specs.lua" </dev/null >"$WORK/specs.out" 2>&1 &

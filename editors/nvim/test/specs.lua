@@ -115,6 +115,10 @@ spec('the plugin loads, defines its commands, and setup() validates its options'
   expect(not pcall(cs.setup, { server_cmd = 42 }), 'server_cmd = 42 was accepted')
   expect(not pcall(cs.setup, { open = 'sideways' }), "open = 'sideways' was accepted")
   expect(not pcall(cs.setup, { no_such_option = true }), 'an unknown option was accepted')
+  expect(not pcall(cs.setup, { permission_keys = { allow = 'd' } }), 'a key for both allow and deny was accepted')
+  expect(not pcall(cs.setup, { permission_keys = { maybe = 'm' } }), 'an unknown permission key action was accepted')
+  local keys = require('claude_sessions.config').setup({ permission_keys = { allow = 'y' } }).permission_keys
+  expect(vim.deep_equal(keys, { allow = 'y', deny = { 'd', 'q', '<Esc>' } }), 'deny lost its defaults: ' .. vim.inspect(keys))
   cs.setup({
     -- SIDECAR_SERVER: a native executable (the NativeAOT build test.sh runs the suite on); else the dll.
     server_cmd = env.SIDECAR_SERVER and { env.SIDECAR_SERVER } or { 'dotnet', env.SIDECAR_DLL },
@@ -322,6 +326,251 @@ spec('a turn the server refuses ends with its error code (cs.error_codes) and da
   local invalid = refused('not-a-uuid')
   expect(invalid.error.code == cs.error_codes.INVALID_PARAMS and invalid.error.data.reason == 'invalid_params'
     and invalid.error.data.parameter == 'sessionId', 'unexpected error: ' .. vim.inspect(invalid.error))
+end)
+
+-- Permission requests for file edits: a floating diff with keys -----------------------------------------------
+
+local EIGHT_LINES = 'line1\nline2\nline3\nline4\nline5\nline6\nline7\nline8\n'
+local HEADING = 'Claude wants to run %s.  a: allow  d/q/<Esc>: deny'
+
+local function write_file(path, text)
+  local file = assert(io.open(path, 'w'))
+  file:write(text)
+  file:close()
+end
+
+local function read_file(path)
+  local file = io.open(path, 'r')
+  if not file then
+    return nil
+  end
+  local text = file:read('*a')
+  file:close()
+  return text
+end
+
+--- Runs a turn with on_permission = 'ask' (the suite's setup denies without asking) and hands fn(get_turn) the
+--- getter of its turn.
+local function asking(prompt, fn)
+  local options = require('claude_sessions.config').options
+  local before = options.on_permission
+  options.on_permission = 'ask'
+  local turn
+  local ok, err = pcall(function()
+    cs.new({ prompt = prompt, on_start = function(t)
+      turn = t
+    end })
+    fn(function()
+      return turn
+    end)
+  end)
+  options.on_permission = before
+  if not ok then
+    error(err, 0)
+  end
+end
+
+local function floating_windows()
+  return vim.tbl_filter(function(win)
+    return vim.api.nvim_win_get_config(win).relative ~= ''
+  end, vim.api.nvim_list_wins())
+end
+
+--- Waits for the permission float; returns its window and lines, after checking it is floating, focused, a diff.
+local function permission_float()
+  wait_for(TURN_MS, 'the permission float', function()
+    return #floating_windows() > 0
+  end)
+  local wins = floating_windows()
+  expect(#wins == 1, #wins .. ' floating windows')
+  local win = wins[1]
+  local buf = vim.api.nvim_win_get_buf(win)
+  expect(vim.api.nvim_win_get_config(win).relative == 'editor', 'not a float over the editor')
+  expect(vim.api.nvim_get_current_win() == win, 'the float does not have the focus')
+  expect(vim.api.nvim_buf_get_option(buf, 'filetype') == 'diff', 'filetype ' .. vim.api.nvim_buf_get_option(buf, 'filetype'))
+  return win, vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+end
+
+local function expect_lines(actual, expected)
+  expect(vim.deep_equal(actual, expected), ('the float shows\n  %s\nnot\n  %s'):format(
+    table.concat(actual, '\n  '), table.concat(expected, '\n  ')))
+end
+
+local function press(keys)
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(keys, true, false, true), 'x', false)
+end
+
+local function ended_without_float(get_turn, answer)
+  local turn = wait_turn(get_turn)
+  expect(#floating_windows() == 0, 'the float is still open')
+  expect(text_of(turn.buf):find('[permission for ' .. answer, 1, true), 'no answer in the buffer:\n' .. text_of(turn.buf))
+  return turn
+end
+
+spec('a Write over a file shows the floating diff; the allow key writes the file', function()
+  local path = env.SPEC_WORKSPACE .. '/eight.txt'
+  write_file(path, EIGHT_LINES)
+  asking('[write:' .. path .. ']', function(get_turn)
+    local win, lines = permission_float()
+    local expected = { HEADING:format('Write'), '--- a/eight.txt', '+++ b/eight.txt', '@@ -1,8 +1,1 @@' }
+    for i = 1, 8 do
+      table.insert(expected, '-line' .. i)
+    end
+    vim.list_extend(expected, { '+written by the fake model', '\\ No newline at end of file' })
+    expect_lines(lines, expected)
+    press('a')
+    expect(not vim.api.nvim_win_is_valid(win), 'the float did not close on allow')
+    ended_without_float(get_turn, 'Write: allowed')
+  end)
+  expect(read_file(path) == 'written by the fake model', 'not written: ' .. tostring(read_file(path)))
+end)
+
+spec('an Edit shows its hunk in the floating diff; the deny key leaves the file as it was and the turn ends', function()
+  local path = env.SPEC_WORKSPACE .. '/edit.txt'
+  write_file(path, EIGHT_LINES)
+  asking('[edit:' .. path .. '|line5|LINE FIVE]', function(get_turn)
+    local _, lines = permission_float()
+    expect_lines(lines, { HEADING:format('Edit'), '--- a/edit.txt', '+++ b/edit.txt', '@@ -2,7 +2,7 @@',
+      ' line2', ' line3', ' line4', '-line5', '+LINE FIVE', ' line6', ' line7', ' line8' })
+    press('d')
+    local turn = ended_without_float(get_turn, 'Edit: denied')
+    -- The fake model answers with the tool's result: the denial, with the plugin's message.
+    local said = tostring(turn.result.result.text)
+    expect(said:find('Denied by the user in Neovim', 1, true), 'the model was told: ' .. said)
+  end)
+  expect(read_file(path) == EIGHT_LINES, 'the file changed: ' .. tostring(read_file(path)))
+end)
+
+spec('a new file is all added lines; closing the float another way (:close) denies', function()
+  local path = env.SPEC_WORKSPACE .. '/fresh.txt'
+  os.remove(path)
+  asking('[write:' .. path .. ']', function(get_turn)
+    local _, lines = permission_float()
+    expect_lines(lines, { HEADING:format('Write'), '--- /dev/null', '+++ b/fresh.txt', '@@ -0,0 +1,1 @@',
+      '+written by the fake model', '\\ No newline at end of file' })
+    vim.cmd('close')
+    ended_without_float(get_turn, 'Write: denied')
+  end)
+  expect(read_file(path) == nil, 'the file was created although the window was closed')
+end)
+
+spec('a file outside the workspace shows only its path and why; <Esc> denies', function()
+  local path = env.HOME .. '/outside-' .. uv.getpid() .. '.txt'
+  os.remove(path)
+  asking('[write:' .. path .. ']', function(get_turn)
+    local _, lines = permission_float()
+    expect_lines(lines, { HEADING:format('Write'), path,
+      "The change is not shown: the file is outside the session's working directory." })
+    press('<Esc>')
+    ended_without_float(get_turn, 'Write: denied')
+  end)
+  expect(read_file(path) == nil, 'the file outside the workspace was written')
+end)
+
+spec('a permission float stays while another session opens; it closes (denied) when its turn is cancelled', function()
+  local path = env.SPEC_WORKSPACE .. '/cancelled.txt'
+  os.remove(path)
+  asking('[write:' .. path .. ']', function(get_turn)
+    local win = permission_float()
+    local other
+    cs.new({ prompt = 'while a float is open', on_start = function(t)
+      other = t
+    end })
+    wait_turn(function()
+      return other
+    end)
+    expect(vim.api.nvim_win_is_valid(win) and vim.api.nvim_win_get_buf(win) ~= other.buf, 'the float was replaced')
+    expect(#vim.fn.win_findbuf(other.buf) == 1 and vim.api.nvim_win_get_config(vim.fn.win_findbuf(other.buf)[1]).relative == '',
+      'the other session is not in a normal window')
+    cs.cancel({ session_id = get_turn().session_id })
+    wait_for(40000, 'the turn to end', function()
+      return get_turn().done
+    end)
+    expect(#floating_windows() == 0, 'the float outlived its turn')
+    expect(get_turn().cancelled, 'not cancelled: ' .. text_of(get_turn().buf))
+  end)
+  expect(read_file(path) == nil, 'the file was written')
+end)
+
+-- :ClaudeSessionNew / :ClaudeSessionResume model= mode= -------------------------------------------------------
+
+--- The CLI's init messages of the turns run by fn (they name the model and the permission mode the CLI runs with).
+local function init_messages(fn)
+  local inits = {}
+  cs.on_message = function(_, message)
+    if message.type == 'system' and message.subtype == 'init' then
+      table.insert(inits, message)
+    end
+  end
+  local ok, err = pcall(fn)
+  cs.on_message = nil
+  if not ok then
+    error(err, 0)
+  end
+  return inits
+end
+
+spec(':ClaudeSessionNew model=haiku mode=acceptEdits reaches the CLI: a Write runs without a permission request', function()
+  local path = env.SPEC_WORKSPACE .. '/accepted.txt'
+  os.remove(path)
+  local turn
+  local inits = init_messages(function()
+    local get_turn = capture_next_turn(cs)
+    vim.cmd('ClaudeSessionNew model=haiku mode=acceptEdits [write:' .. path .. ']')
+    turn = wait_turn(get_turn)
+  end)
+  expect(#inits >= 1, 'no init message')
+  expect(inits[1].permissionMode == 'acceptEdits', 'the CLI runs in mode ' .. tostring(inits[1].permissionMode))
+  expect(tostring(inits[1].model):find('haiku', 1, true), 'the CLI runs model ' .. tostring(inits[1].model))
+  -- The suite's on_permission is 'deny': the file is there only because acceptEdits asked nothing.
+  expect(read_file(path) == 'written by the fake model', 'not written: ' .. tostring(read_file(path)))
+  expect(not text_of(turn.buf):find('[permission for', 1, true), 'a permission was asked:\n' .. text_of(turn.buf))
+  state.accepted_session = turn.session_id
+end)
+
+spec(':ClaudeSessionResume model=<any name> mode=plan <id> passes both on; the prompt after them is the prompt', function()
+  expect(state.accepted_session, 'needs the session of the acceptEdits spec')
+  local prompt = 'planning from nvim'
+  local turn
+  local inits = init_messages(function()
+    local get_turn = capture_next_turn(cs)
+    vim.cmd('ClaudeSessionResume model=claude-nvim-spec-model mode=PLAN ' .. state.accepted_session .. ' ' .. prompt)
+    turn = wait_turn(get_turn)
+  end)
+  expect(#inits >= 1, 'no init message')
+  expect(inits[#inits].permissionMode == 'plan', 'the CLI runs in mode ' .. tostring(inits[#inits].permissionMode))
+  expect(inits[#inits].model == 'claude-nvim-spec-model', 'the CLI runs model ' .. tostring(inits[#inits].model))
+  expect(text_of(turn.buf):find(reply_to(prompt), 1, true), 'no reply to the prompt:\n' .. text_of(turn.buf))
+end)
+
+spec('the model= and mode= arguments complete', function()
+  local function completes(line, expected)
+    local got = vim.fn.getcompletion(line, 'cmdline')
+    expect(vim.deep_equal(got, expected), ('%q completes to %s'):format(line, vim.inspect(got)))
+  end
+  completes('ClaudeSessionNew ', { 'model=', 'mode=' })
+  completes('ClaudeSessionNew model=', { 'model=opus', 'model=sonnet', 'model=haiku' })
+  completes('ClaudeSessionNew model=so', { 'model=sonnet' })
+  completes('ClaudeSessionResume! model=opus mode=', { 'mode=default', 'mode=acceptEdits', 'mode=auto',
+    'mode=bypassPermissions', 'mode=manual', 'mode=dontAsk', 'mode=plan' })
+  completes('ClaudeSessionResume mode=plan m', { 'model=' })
+  completes('ClaudeSessionNew explain this mo', {})
+end)
+
+spec('a bad model= or mode= is an error message, and nothing starts', function()
+  local running = #cs.running()
+  for _, line in ipairs({ 'ClaudeSessionNew mode=sideways hello', 'ClaudeSessionNew mdoe=plan hello',
+    'ClaudeSessionResume model= ' .. (state.session_id or ''), 'ClaudeSessionResume! mode=plan mode=auto' }) do
+    notifications = {}
+    local ok, err = pcall(vim.cmd, line)
+    expect(ok, line .. ' raised: ' .. tostring(err))
+    expect(#notifications == 1 and notifications[1].level == vim.log.levels.ERROR, line .. ': ' .. vim.inspect(notifications))
+    expect(#cs.running() == running, line .. ' started a turn')
+  end
+  notifications = {}
+  vim.cmd('ClaudeSessionNew mode=sideways hello')
+  expect(notifications[1].message:find('unknown permission mode "sideways": one of default, acceptEdits', 1, true),
+    notifications[1].message)
 end)
 
 spec(':ClaudeSessionCancel stops a slow turn', function()

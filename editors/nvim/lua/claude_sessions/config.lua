@@ -37,10 +37,19 @@ local function defaults()
     -- The server asking whether a tool may run (session/requestPermission): 'ask' (vim.ui.select, dismissing
     -- it denies), 'deny', or function(request, respond) where respond({allow = bool, message? = string}).
     on_permission = 'ask',
+    -- The keys of the floating window that shows a file edit's proposed change as a diff (with on_permission =
+    -- 'ask', for Write, Edit, MultiEdit and NotebookEdit): each a key or a list of keys. Either answers and closes
+    -- the window; closing it any other way denies.
+    permission_keys = { allow = { 'a' }, deny = { 'd', 'q', '<Esc>' } },
   }
 end
 
 M.options = defaults()
+
+--- The CLI's --model aliases (any other model name is passed through as it is), for completion.
+M.models = { 'opus', 'sonnet', 'haiku' }
+--- The server's permissionMode values.
+M.permission_modes = { 'default', 'acceptEdits', 'auto', 'bypassPermissions', 'manual', 'dontAsk', 'plan' }
 
 local function list_of_strings(value)
   if type(value) ~= 'table' then
@@ -49,6 +58,34 @@ local function list_of_strings(value)
   for _, item in ipairs(value) do
     if type(item) ~= 'string' then
       return false
+    end
+  end
+  return true
+end
+
+--- permission_keys: only allow and deny, each a non-empty key or list of keys, and no key for both (also once
+--- merged over the defaults).
+local function valid_permission_keys(v)
+  if v == nil then
+    return true
+  end
+  if type(v) ~= 'table' then
+    return false
+  end
+  local seen = {}
+  for action, keys in pairs(vim.tbl_extend('force', defaults().permission_keys, v)) do
+    if action ~= 'allow' and action ~= 'deny' then
+      return false
+    end
+    keys = type(keys) == 'string' and { keys } or keys
+    if not list_of_strings(keys) or #keys == 0 then
+      return false
+    end
+    for _, key in ipairs(keys) do
+      if key == '' or seen[key] then
+        return false
+      end
+      seen[key] = true
     end
   end
   return true
@@ -71,7 +108,7 @@ function M.setup(opts)
   local known = {
     server_cmd = true, server_args = true, claude_path = true, env = true, log_file = true, log_level = true,
     cwd = true, open = true, list_limit = true, include_external = true, model = true, permission_mode = true,
-    on_permission = true, partial_messages = true, prepare = true,
+    on_permission = true, partial_messages = true, prepare = true, permission_keys = true,
   }
   for key in pairs(opts) do
     if not known[key] then
@@ -80,7 +117,7 @@ function M.setup(opts)
   end
   local log_level_ok, log_level_names = one_of('debug', 'info', 'warning', 'error', 'none')
   local open_ok, open_names = one_of('split', 'vsplit', 'tab', 'current', 'none')
-  local mode_ok, mode_names = one_of('default', 'acceptEdits', 'auto', 'bypassPermissions', 'manual', 'dontAsk', 'plan')
+  local mode_ok, mode_names = one_of((table.unpack or unpack)(M.permission_modes))
   vim.validate({
     server_cmd = {
       opts.server_cmd,
@@ -128,9 +165,17 @@ function M.setup(opts)
       function(v) return v == nil or v == 'ask' or v == 'deny' or type(v) == 'function' end,
       "'ask', 'deny' or a function",
     },
+    permission_keys = { opts.permission_keys, valid_permission_keys, '{ allow = key(s), deny = key(s) }, no key in both' },
   })
   M.options = vim.tbl_extend('force', defaults(), opts)
+  -- Giving one action's keys keeps the other's defaults.
+  M.options.permission_keys = vim.tbl_extend('force', defaults().permission_keys, opts.permission_keys or {})
   return M.options
+end
+
+--- A key or list of keys as a list.
+function M.key_list(keys)
+  return type(keys) == 'string' and { keys } or keys
 end
 
 --- The working directory for new sessions and lists, made absolute.

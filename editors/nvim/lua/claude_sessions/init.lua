@@ -14,6 +14,9 @@ local session_buffers = {}
 -- The sessions shown in each list buffer: bufnr -> {entries}.
 local list_entries = {}
 local new_buffer_count = 0
+-- Session id -> {[prompt number] = deny()}: the permission floats still open, closed when the turn ends.
+local open_prompts = {}
+local prompt_count = 0
 
 local function notify(message, level)
   vim.notify('claude_sessions: ' .. message, level or vim.log.levels.INFO)
@@ -76,9 +79,19 @@ local function show(buf)
   if how == 'none' or not vim.api.nvim_buf_is_valid(buf) or #vim.fn.win_findbuf(buf) > 0 then
     return
   end
+  -- Not from a float (a permission diff's, say): it would be replaced.
+  if vim.api.nvim_win_get_config(0).relative ~= '' then
+    for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+      if vim.api.nvim_win_get_config(win).relative == '' then
+        vim.api.nvim_set_current_win(win)
+        break
+      end
+    end
+  end
   local commands = { split = 'split', vsplit = 'vsplit', tab = 'tabnew' }
+  -- With no room for another window (E36), the current one shows the buffer.
   if commands[how] then
-    vim.cmd(commands[how])
+    pcall(vim.cmd, commands[how])
   end
   vim.api.nvim_win_set_buf(0, buf)
 end
@@ -190,6 +203,10 @@ local function on_session_message(server, params)
     turn.session_id = session_id
     attach_session(turn.buf, session_id, turn.cwd)
   end
+  -- The CLI's init names the session's folder: proposed edits are shown relative to it.
+  if turn and not turn.cwd and message.type == 'system' and message.subtype == 'init' and type(message.cwd) == 'string' then
+    turn.cwd = message.cwd
+  end
   local buf = (turn and turn.buf) or session_buffers[session_id]
   if buf then
     render_message(buf, message, turn and turn.streamed or {})
@@ -204,9 +221,17 @@ local function format_seconds(ms)
   return ms and ('%.1fs'):format(ms / 1000) or '?'
 end
 
+local function close_prompts(session_id)
+  for _, deny in pairs(open_prompts[session_id or ''] or {}) do
+    deny()
+  end
+end
+
 local function finish_turn(turn, err, result)
   turn.done = true
   turn.error, turn.result = err, result
+  -- A question left open when its turn ends (cancelled, failed, server gone) can no longer be answered usefully.
+  close_prompts(turn.session_id)
   for index, item in ipairs(turns) do
     if item == turn then
       table.remove(turns, index)
@@ -258,6 +283,128 @@ end
 
 -- Server-to-client requests ------------------------------------------------------------------------------------
 
+local EDIT_TOOLS = { Write = true, Edit = true, MultiEdit = true, NotebookEdit = true }
+
+-- Why the server names an edit's file without showing the change (proposedEdit.unshown).
+local UNSHOWN = {
+  outside_workspace = "the file is outside the session's working directory",
+  symlink = 'the file is a symbolic link',
+  too_large = 'the file is over 1 MiB',
+  binary = 'the file is not text (binary, or not UTF-8)',
+  unreadable = 'the file could not be read',
+  does_not_apply = 'the edit does not apply to the file as it is now',
+}
+
+local function key_help()
+  local keys = config.options.permission_keys
+  return ('%s: allow  %s: deny'):format(table.concat(config.key_list(keys.allow), '/'),
+    table.concat(config.key_list(keys.deny), '/'))
+end
+
+--- The lines of the permission float for a tool's proposedEdit: a heading with the keys, then a unified diff
+--- (`--- a/<path>`, `+++ b/<path>`, `@@ -a,b +c,d @@` and the hunks' lines; a new file is `--- /dev/null`, all `+`),
+--- or, for an `unshown` edit, the path and the reason only. Paths are relative to `cwd` when below it.
+function M.proposed_edit_lines(tool, edit, cwd)
+  local path = tostring(nonnull(edit.path) or '?')
+  local cell = nonnull(edit.notebookCell)
+  local lines = { ('Claude wants to run %s%s.  %s'):format(tool, cell and (' on cell ' .. tostring(cell)) or '', key_help()) }
+  local unshown = nonnull(edit.unshown)
+  if unshown then
+    vim.list_extend(lines, { path, ('The change is not shown: %s.'):format(UNSHOWN[unshown] or tostring(unshown)) })
+    return lines
+  end
+  local shown = path
+  local root = cwd and (cwd:gsub('/+$', '')) .. '/'
+  if root and root ~= '/' and path:sub(1, #root) == root then
+    shown = path:sub(#root + 1)
+  end
+  shown = shown:gsub('^/', '')
+  table.insert(lines, nonnull(edit.oldText) == nil and '--- /dev/null' or ('--- a/' .. shown))
+  table.insert(lines, '+++ b/' .. shown)
+  local hunks = nonnull(edit.hunks) or {}
+  for _, hunk in ipairs(hunks) do
+    table.insert(lines, ('@@ -%d,%d +%d,%d @@'):format(tonumber(hunk.oldStart) or 0, tonumber(hunk.oldLines) or 0,
+      tonumber(hunk.newStart) or 0, tonumber(hunk.newLines) or 0))
+    for _, line in ipairs(nonnull(hunk.lines) or {}) do
+      vim.list_extend(lines, split_lines(line))
+    end
+  end
+  if #hunks == 0 then
+    table.insert(lines, '(no change to the file)')
+  end
+  return lines
+end
+
+--- Shows a proposed edit in a floating diff window with the permission keys, and calls answer(allow, message)
+--- exactly once: on a key, when the window or its buffer goes some other way, or when the turn ends. Returns false
+--- when no float could be opened (e.g. from the command-line window), having answered nothing.
+local function ask_with_diff(session_id, lines, answer)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_option(buf, 'bufhidden', 'wipe')
+  set_lines(buf, 0, -1, lines)
+  vim.api.nvim_buf_set_option(buf, 'filetype', 'diff')
+  local width = 20
+  for _, line in ipairs(lines) do
+    width = math.max(width, vim.fn.strdisplaywidth(line))
+  end
+  width = math.min(width + 1, math.max(20, vim.o.columns - 4))
+  local height = math.max(1, math.min(#lines, vim.o.lines - 6))
+  local from = vim.api.nvim_get_current_win()
+  local ok, win = pcall(vim.api.nvim_open_win, buf, true, {
+    relative = 'editor', style = 'minimal', border = 'rounded', width = width, height = height,
+    row = math.max(0, math.floor((vim.o.lines - height) / 2) - 1), col = math.max(0, math.floor((vim.o.columns - width) / 2)),
+  })
+  if not ok then
+    pcall(vim.api.nvim_buf_delete, buf, { force = true })
+    return false
+  end
+  vim.api.nvim_win_set_option(win, 'wrap', false)
+  vim.api.nvim_win_set_option(win, 'cursorline', true)
+  prompt_count = prompt_count + 1
+  local number, key = prompt_count, session_id or ''
+  local group = vim.api.nvim_create_augroup('claude_sessions_permission_' .. number, { clear = true })
+  local answered = false
+  local function finish(allow, message)
+    if answered then
+      return
+    end
+    answered = true
+    pcall(vim.api.nvim_del_augroup_by_id, group)
+    if open_prompts[key] then
+      open_prompts[key][number] = nil
+    end
+    local was_current = vim.api.nvim_get_current_win() == win
+    pcall(vim.api.nvim_win_close, win, true)
+    pcall(vim.api.nvim_buf_delete, buf, { force = true })
+    if was_current and vim.api.nvim_win_is_valid(from) then
+      pcall(vim.api.nvim_set_current_win, from)
+    end
+    answer(allow, message)
+  end
+  open_prompts[key] = open_prompts[key] or {}
+  open_prompts[key][number] = function()
+    finish(false, 'Denied: the turn ended before the Neovim user answered')
+  end
+  local function map(keys, fn)
+    for _, lhs in ipairs(config.key_list(keys)) do
+      vim.api.nvim_buf_set_keymap(buf, 'n', lhs, '', { noremap = true, nowait = true, silent = true, callback = fn })
+    end
+  end
+  map(config.options.permission_keys.allow, function()
+    finish(true, nil)
+  end)
+  map(config.options.permission_keys.deny, function()
+    finish(false, 'Denied by the user in Neovim')
+  end)
+  -- Any other way the window or its buffer goes (:q, <C-w>o elsewhere, :edit in it) denies, so the turn never hangs.
+  local function gone()
+    finish(false, 'Denied: the Neovim window was closed without an answer')
+  end
+  vim.api.nvim_create_autocmd('WinClosed', { group = group, pattern = tostring(win), callback = gone })
+  vim.api.nvim_create_autocmd({ 'BufWipeout', 'BufHidden' }, { group = group, buffer = buf, callback = gone })
+  return true
+end
+
 local function on_permission(server, params, respond)
   local handler = config.options.on_permission
   local tool = tostring(nonnull(params.toolName))
@@ -281,6 +428,13 @@ local function on_permission(server, params, respond)
   if handler ~= 'ask' then
     answer(false, 'Denied by the Neovim plugin settings')
     return
+  end
+  local edit = nonnull(params.proposedEdit)
+  if EDIT_TOOLS[tool] and type(edit) == 'table' then
+    local turn = turn_for(server, session_id)
+    if ask_with_diff(session_id, M.proposed_edit_lines(tool, edit, turn and turn.cwd), answer) then
+      return
+    end
   end
   local summary = input and vim.json.encode(input) or ''
   if #summary > 200 then
@@ -457,10 +611,13 @@ local function entry_line(entry, full)
   return ('%s  %s  %s  %s%s'):format(tostring(entry.sessionId), when, status, title, external)
 end
 
-local function ask_prompt_and_resume(entry)
+--- options: {model?, permission_mode?} for the turn.
+local function ask_prompt_and_resume(entry, options)
+  options = options or {}
   vim.ui.input({ prompt = 'Prompt for ' .. tostring(nonnull(entry.title) or entry.sessionId) .. ': ' }, function(text)
     if text and text ~= '' then
-      M.resume({ session_id = entry.sessionId, prompt = text, cwd = nonnull(entry.workingDirectory) })
+      M.resume({ session_id = entry.sessionId, prompt = text, cwd = nonnull(entry.workingDirectory),
+        model = options.model, permission_mode = options.permission_mode })
     end
   end)
 end
@@ -566,7 +723,8 @@ function M.search(opts)
   end)
 end
 
---- Picks a resumable session with vim.ui.select, then asks for a prompt with vim.ui.input. opts: {all = bool}.
+--- Picks a resumable session with vim.ui.select, then asks for a prompt with vim.ui.input.
+--- opts: {all = bool, model?, permission_mode?}.
 function M.resume_pick(opts)
   opts = opts or {}
   M.fetch_sessions({ all = opts.all, resumable_only = true }, function(err, sessions)
@@ -585,7 +743,7 @@ function M.resume_pick(opts)
       end,
     }, function(entry)
       if entry then
-        ask_prompt_and_resume(entry)
+        ask_prompt_and_resume(entry, opts)
       end
     end)
   end)
@@ -674,29 +832,128 @@ end
 
 -- :ClaudeSession* --------------------------------------------------------------------------------------------
 
+-- The commands' leading name=value arguments: name -> the option of cs.new/cs.resume it sets.
+local COMMAND_OPTIONS = { model = 'model', mode = 'permission_mode' }
+
+local function command_error(message)
+  notify(message, vim.log.levels.ERROR)
+end
+
+--- Splits the leading `model=M` and `mode=P` arguments off a command's arguments; `--` ends them (for a prompt
+--- that starts with name=). Returns the options {model?, permission_mode?} and the rest as typed, or nil and a
+--- message for a bad one. A mode is matched ignoring case; a model is passed on as it is.
+function M.parse_command_options(args)
+  local options, rest = {}, args
+  while true do
+    local token, after = rest:match('^%s*(%S+)%s*(.-)$')
+    if not token then
+      return options, ''
+    elseif token == '--' then
+      return options, after
+    end
+    local name, value = token:match('^([%a_][%w_]*)=(.*)$')
+    if not name then
+      return options, (rest:gsub('^%s+', ''))
+    end
+    local option = COMMAND_OPTIONS[name]
+    if not option then
+      return nil, ('unknown argument %q: the options are model= and mode= (put -- before a prompt that starts with name=)')
+        :format(token)
+    elseif options[option] then
+      return nil, ('%s= is given twice'):format(name)
+    elseif value == '' then
+      return nil, ('%s= needs a value, e.g. %s'):format(name, name == 'model' and 'model=sonnet' or 'mode=plan')
+    end
+    if option == 'permission_mode' then
+      local canonical
+      for _, mode in ipairs(config.permission_modes) do
+        if mode:lower() == value:lower() then
+          canonical = mode
+        end
+      end
+      if not canonical then
+        return nil, ('unknown permission mode %q: one of %s'):format(value, table.concat(config.permission_modes, ', '))
+      end
+      value = canonical
+    end
+    options[option] = value
+    rest = after
+  end
+end
+
+--- Completion of :ClaudeSessionNew and :ClaudeSessionResume: `model=` and `mode=` while only options are typed,
+--- and their values (the CLI's model aliases, the permission modes) after the `=`.
+function M.complete_command_options(arglead, cmdline, cursorpos)
+  -- The arguments before the one being completed (the command's name, with any !, is the first word).
+  local before = vim.split(vim.trim(cmdline:sub(1, cursorpos or #cmdline):sub(1, -#arglead - 1)), '%s+')
+  local given = {}
+  for index = 2, #before do
+    local name = before[index]:match('^([%a_][%w_]*)=')
+    if not name or not COMMAND_OPTIONS[name] then
+      return {} -- past the options: a session id or the prompt
+    end
+    given[name] = true
+  end
+  local candidates = {}
+  local name = arglead:match('^([%a_][%w_]*)=')
+  if name == 'model' or name == 'mode' then
+    for _, value in ipairs(name == 'model' and config.models or config.permission_modes) do
+      table.insert(candidates, name .. '=' .. value)
+    end
+  else
+    for _, option in ipairs({ 'model', 'mode' }) do
+      if not given[option] then
+        table.insert(candidates, option .. '=')
+      end
+    end
+  end
+  return vim.tbl_filter(function(candidate)
+    return candidate:lower():sub(1, #arglead) == arglead:lower()
+  end, candidates)
+end
+
+--- :ClaudeSessionNew [model=M] [mode=P] [prompt]
 function M.command_new(args)
-  if args ~= '' then
-    M.new({ prompt = args })
+  local options, prompt = M.parse_command_options(args)
+  if not options then
+    command_error(prompt)
+    return
+  end
+  local function start(text)
+    M.new({ prompt = text, model = options.model, permission_mode = options.permission_mode })
+  end
+  if prompt ~= '' then
+    start(prompt)
     return
   end
   vim.ui.input({ prompt = 'Prompt for the new session: ' }, function(text)
     if text ~= nil then
-      M.new({ prompt = text })
+      start(text)
     end
   end)
 end
 
+--- :ClaudeSessionResume[!] [model=M] [mode=P] [session-id [prompt]]
 function M.command_resume(args, bang)
-  local session_id, prompt = args:match('^(%x+%-%x+%-%x+%-%x+%-%x+)%s*(.*)$')
+  local options, rest = M.parse_command_options(args)
+  if not options then
+    command_error(rest)
+    return
+  end
+  local session_id, prompt = rest:match('^(%x+%-%x+%-%x+%-%x+%-%x+)%s*(.*)$')
   if session_id then
     if prompt ~= '' then
-      M.resume({ session_id = session_id, prompt = prompt })
+      M.resume({ session_id = session_id, prompt = prompt, model = options.model, permission_mode = options.permission_mode })
     else
-      ask_prompt_and_resume({ sessionId = session_id })
+      ask_prompt_and_resume({ sessionId = session_id }, options)
     end
     return
   end
-  M.resume_pick({ all = bang })
+  if rest ~= '' then
+    command_error(('not a session id: %q (:ClaudeSessionResume [model=M] [mode=P] [session-id [prompt]])'):format(rest))
+    return
+  end
+  M.resume_pick({ all = bang, model = options.model, permission_mode = options.permission_mode })
 end
 
 -- A new folder (:cd) gets its spare too, once a server runs.
