@@ -3,7 +3,7 @@ using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Tests.Edits;
 
-/// <summary>The proposed change of each edit tool, read from a real folder; the CLI's own runs are in <see cref="ProposedEditTests"/>.</summary>
+/// <summary>The proposed change of each edit tool, read from a real folder; the CLI's own runs are in <see cref="EndToEnd.ProposedEditTests"/>.</summary>
 public sealed class ToolEditsTests : IDisposable
 {
     private readonly string workspace = Directory.CreateTempSubdirectory("tool-edits-").FullName;

@@ -2,7 +2,7 @@ using ClaudeSessionSidecar.Tests.Infrastructure;
 using Newtonsoft.Json.Linq;
 using Xunit.Abstractions;
 
-namespace ClaudeSessionSidecar.Tests.Edits;
+namespace ClaudeSessionSidecar.Tests.EndToEnd;
 
 /// <summary>
 /// <c>session/requestPermission</c>'s <c>proposedEdit</c> for the real CLI's Write and Edit: the change against the file
