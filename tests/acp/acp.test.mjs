@@ -327,6 +327,39 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('modes follow the CLI: leaving plan mode offers the modes to go to, the one picked is the session\'s; entering plan mode by itself is told too', async () => {
+    const cwd = world.newFolder('plan-mode');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      await ctx.request(acp.methods.agent.session.setMode, { sessionId, modeId: 'plan' });
+      let leave = 'plan';
+      client.permission = (asked) => ({ outcome: { outcome: 'selected', optionId: asked.toolCall.rawInput?.plan !== undefined || asked.options.some((o) => o.optionId === 'acceptEdits') ? leave : 'allow_once' } });
+      const exitPlan = text('[tool:ExitPlanMode|{"plan":"the plan"}]');
+
+      // "No, keep planning": still in plan mode.
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: exitPlan })).stopReason, 'end_turn');
+      assert.deepEqual(client.permissionRequests[0].options.map((o) => [o.optionId, o.kind]), [['acceptEdits', 'allow_always'], ['default', 'allow_once'], ['plan', 'reject_once']]);
+      assert.equal(client.updatesOf(sessionId, 'tool_call_update').at(-1).status, 'failed');
+      client.updates.length = 0;
+
+      // "Yes, and auto-accept edits": the CLI switches, the client is told, and the next turn writes without asking.
+      leave = 'acceptEdits';
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: exitPlan })).stopReason, 'end_turn');
+      assert.deepEqual(client.updatesOf(sessionId, 'current_mode_update').map((u) => u.currentModeId), ['acceptEdits']);
+      assert.equal(client.updatesOf(sessionId, 'config_option_update').at(-1).configOptions.find((o) => o.id === 'mode').currentValue, 'acceptEdits');
+      const asked = client.permissionRequests.length;
+      const target = path.join(cwd, 'after-plan.txt');
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text(`[write:${target}]`) })).stopReason, 'end_turn');
+      assert.ok(fs.existsSync(target), 'written in acceptEdits');
+      assert.equal(client.permissionRequests.length, asked, 'not asked in acceptEdits');
+
+      // The CLI entering plan mode by itself.
+      client.updates.length = 0;
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[tool:EnterPlanMode|{}]') })).stopReason, 'end_turn');
+      assert.deepEqual(client.updatesOf(sessionId, 'current_mode_update').map((u) => u.currentModeId), ['plan']);
+    });
+  });
+
   it('session/set_config_option sets the model and the permission mode of the next turns', async () => {
     const cwd = world.newFolder('config-options');
     await world.withAgent(async (ctx, client) => {

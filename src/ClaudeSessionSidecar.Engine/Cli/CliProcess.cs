@@ -294,6 +294,17 @@ public sealed class CliProcess : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
+    private static JObject AllowResponse(JObject input, string? setMode)
+    {
+        var response = new JObject { ["behavior"] = "allow", ["updatedInput"] = input };
+        if (setMode is not null)
+        {
+            response["updatedPermissions"] = new JArray(new JObject { ["type"] = "setMode", ["mode"] = setMode, ["destination"] = "session" });
+        }
+
+        return response;
+    }
+
     private static string UserMessage(JToken prompt) => new JObject
     {
         ["type"] = "user",
@@ -387,6 +398,12 @@ public sealed class CliProcess : IAsyncDisposable
                 continue;
             }
 
+            if (type == "system" && (string?)message["subtype"] == "status" && message["permissionMode"] is JValue { Type: JTokenType.String } mode)
+            {
+                // The CLI changed its mode itself (leaving or entering plan mode): the next turn's switch starts from it.
+                PermissionMode = (string?)mode;
+            }
+
             if (type == "system" && (string?)message["subtype"] == "session_writes_lost" && message["lost"] is JArray lost && lost.Any(item => (string?)item == "transcript"))
             {
                 turn.WritesLost = message;
@@ -446,7 +463,7 @@ public sealed class CliProcess : IAsyncDisposable
             }
 
             var answer = decision.Allow
-                ? new JObject { ["behavior"] = "allow", ["updatedInput"] = decision.UpdatedInput ?? permission.Input }
+                ? AllowResponse(decision.UpdatedInput ?? permission.Input, decision.SetMode)
                 : new JObject { ["behavior"] = "deny", ["message"] = decision.Message ?? "Denied by the host." };
             response = new JObject { ["subtype"] = "success", ["request_id"] = requestId, ["response"] = answer };
         }

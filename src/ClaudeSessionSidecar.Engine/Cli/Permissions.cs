@@ -10,7 +10,9 @@ public sealed record PermissionRequest(string ToolName, JObject Input, string? T
 }
 
 /// <summary>The host's answer. Anything but an explicit allow is a deny.</summary>
-public sealed record PermissionDecision(bool Allow, string? Message = null, JObject? UpdatedInput = null)
+/// <param name="SetMode">With an allow: the permission mode the CLI switches to (a <c>setMode</c> permission update, as the
+/// SDK sends when a person leaves plan mode for a mode they pick).</param>
+public sealed record PermissionDecision(bool Allow, string? Message = null, JObject? UpdatedInput = null, string? SetMode = null)
 {
     public static PermissionDecision Deny(string message) => new(false, message);
 }

@@ -195,18 +195,8 @@ public sealed partial class AcpAgent
         session.ModeId = p.ModeId is { } modeId && AcpModes.IsKnown(modeId)
             ? modeId
             : throw AcpErrors.InvalidParams("modeId", $"modeId must be one of {string.Join(", ", AcpModes.Available.Select(mode => mode.Id))}.");
-        await NotifyModeAndOptionsAsync(session);
+        await AcpTurnObserver.NotifyModeAndOptionsAsync(host, session);
         return new JObject();
-    }
-
-    /// <summary>
-    /// Tells the client the session's mode and options as they are now (<c>current_mode_update</c>, then
-    /// <c>config_option_update</c>): the mode is both a mode and a config option, so a change of either changes both.
-    /// </summary>
-    private async Task NotifyModeAndOptionsAsync(AcpSession session)
-    {
-        await AcpTurnObserver.NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "current_mode_update", ["currentModeId"] = session.ModeId });
-        await AcpTurnObserver.NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "config_option_update", ["configOptions"] = AcpConfigOptions.Of(session) });
     }
 
     /// <summary>Sets the permission mode or the model of the session's next turns; answers every option with its value now.</summary>
@@ -228,7 +218,7 @@ public sealed partial class AcpAgent
                 throw AcpErrors.InvalidParams("configId", $"configId must be {AcpConfigOptions.Mode} or {AcpConfigOptions.Model}.");
         }
 
-        await NotifyModeAndOptionsAsync(session);
+        await AcpTurnObserver.NotifyModeAndOptionsAsync(host, session);
         return new JObject { ["configOptions"] = AcpConfigOptions.Of(session) };
     }
 

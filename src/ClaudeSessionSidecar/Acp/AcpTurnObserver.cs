@@ -27,6 +27,17 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
         new JObject { ["optionId"] = RejectAlways, ["name"] = "Always reject", ["kind"] = RejectAlways },
     ];
 
+    /// <summary>
+    /// Leaving plan mode (the CLI's ExitPlanMode asks first): the modes to go to, as the anchor offers them. The option's
+    /// id is the mode; keeping on planning rejects.
+    /// </summary>
+    private static readonly JArray ExitPlanOptions =
+    [
+        new JObject { ["optionId"] = "acceptEdits", ["name"] = "Yes, and auto-accept edits", ["kind"] = AllowAlways },
+        new JObject { ["optionId"] = AcpModes.Default, ["name"] = "Yes, and manually approve edits", ["kind"] = AllowOnce },
+        new JObject { ["optionId"] = "plan", ["name"] = "No, keep planning", ["kind"] = RejectOnce },
+    ];
+
     /// <summary>The turn's tool calls: a live edit's call carries its diff against the file as it is now.</summary>
     private readonly AcpToolCalls tools = new(session.WorkingDirectory);
 
@@ -77,6 +88,13 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
             case "user":
                 updates = AcpUpdates.FromEntry(message, tools, includeText: false, includeThinking: false);
                 break;
+            case "system" when (string?)message["subtype"] == "status" && message["permissionMode"] is JValue { Type: JTokenType.String } changed
+                && AcpModes.IsKnown((string)changed!) && (string)changed! != session.ModeId:
+                // The CLI changed its mode itself (plan mode left or entered): the session's next turns keep it.
+                session.ModeId = (string)changed!;
+                await NotifyModeAndOptionsAsync(host, session);
+                updates = [];
+                break;
             default:
                 updates = [];
                 break;
@@ -94,7 +112,8 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
     /// </summary>
     public async ValueTask<PermissionDecision> RequestPermissionAsync(string sessionId, PermissionRequest request, CancellationToken cancellationToken)
     {
-        if (session.AlwaysDecided.TryGetValue(request.ToolName, out var alwaysAllowed))
+        var leavingPlan = request.ToolName == "ExitPlanMode";
+        if (!leavingPlan && session.AlwaysDecided.TryGetValue(request.ToolName, out var alwaysAllowed))
         {
             return alwaysAllowed ? new PermissionDecision(true) : PermissionDecision.Deny($"The user always rejects {request.ToolName} in this session.");
         }
@@ -109,7 +128,7 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
             // wire (ACP clients answer a session/cancel's pending questions with the "cancelled" outcome themselves).
             var answer = await host.Rpc.InvokeWithParameterObjectAsync<JToken>(
                 RequestPermissionMethod,
-                new JObject { ["sessionId"] = session.SessionId, ["toolCall"] = toolCall, ["options"] = PermissionOptions.DeepClone() },
+                new JObject { ["sessionId"] = session.SessionId, ["toolCall"] = toolCall, ["options"] = (leavingPlan ? ExitPlanOptions : PermissionOptions).DeepClone() },
                 CancellationToken.None).WaitAsync(unanswerable.Token);
             optionId = (string?)answer?["outcome"]?["outcome"] == "selected" && answer["outcome"]?["optionId"] is JValue { Type: JTokenType.String } selected ? (string?)selected : null;
         }
@@ -117,6 +136,13 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
         {
             host.Log.Info($"No permission from the client for {request.ToolName} ({exception.GetType().Name}): denied.");
             return PermissionDecision.Deny("The user did not allow this tool.");
+        }
+
+        if (leavingPlan)
+        {
+            return optionId is "acceptEdits" or AcpModes.Default
+                ? new PermissionDecision(true, SetMode: optionId)
+                : PermissionDecision.Deny(optionId is null ? "The permission request was cancelled." : "The user wants to keep planning.");
         }
 
         switch (optionId)
@@ -132,6 +158,16 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
             default:
                 return PermissionDecision.Deny(optionId is null ? "The permission request was cancelled." : "The user rejected this tool.");
         }
+    }
+
+    /// <summary>
+    /// Tells the client the session's mode and options as they are now (<c>current_mode_update</c>, then
+    /// <c>config_option_update</c>): the mode is both a mode and a config option, so a change of either changes both.
+    /// </summary>
+    public static async Task NotifyModeAndOptionsAsync(SidecarHost host, AcpSession session)
+    {
+        await NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "current_mode_update", ["currentModeId"] = session.ModeId });
+        await NotifyAsync(host, session.SessionId, new JObject { ["sessionUpdate"] = "config_option_update", ["configOptions"] = AcpConfigOptions.Of(session) });
     }
 
     public static Task NotifyAsync(SidecarHost host, string sessionId, JObject update) =>
