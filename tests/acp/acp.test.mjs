@@ -245,6 +245,25 @@ describe('ACP face', { concurrency: false }, () => {
     });
   });
 
+  it('a client that opts in to terminal output (_meta.terminal_output) gets a Bash call as a terminal: its info, then its output, then its exit', async () => {
+    const cwd = world.newFolder('terminal');
+    await world.withAgent(async (ctx, client) => {
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd, mcpServers: [] });
+      client.permission = () => ({ outcome: { outcome: 'selected', optionId: 'allow_once' } });
+      assert.equal((await ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('[bash:echo in a terminal]') })).stopReason, 'end_turn');
+      const [call] = client.updatesOf(sessionId, 'tool_call');
+      assert.deepEqual(call.content, [{ type: 'terminal', terminalId: call.toolCallId }]);
+      assert.deepEqual(call._meta, { terminal_info: { terminal_id: call.toolCallId } });
+      const [output, exit] = client.updatesOf(sessionId, 'tool_call_update');
+      assert.equal(output._meta.terminal_output.terminal_id, call.toolCallId);
+      assert.match(output._meta.terminal_output.data, /^in a terminal\n?$/);
+      assert.equal(output.status, undefined, 'the output comes before the end');
+      assert.equal(exit.status, 'completed');
+      assert.deepEqual(exit._meta.terminal_exit, { terminal_id: call.toolCallId, exit_code: 0, signal: null });
+      assert.deepEqual(exit.content, [{ type: 'terminal', terminalId: call.toolCallId }]);
+    }, {}, { _meta: { terminal_output: true } });
+  });
+
   it('the unstable session methods: set_title, archive and unarchive with list\'s filter, status with the verdict, fork resumable by the bare CLI', async () => {
     const cwd = world.newFolder('session-methods');
     let original;

@@ -83,9 +83,9 @@ export class World {
    * Runs `op(ctx, client)` on a fresh server over the official client library. `client.updates` collects every
    * session/update; `client.permission` answers session/request_permission (default: cancelled) and
    * `client.permissionRequests` records them. The server must exit by itself once the connection closes.
-   * `environment`: changes to the server's environment, as in spawnAgent.
+   * `environment`: changes to the server's environment, as in spawnAgent; `clientCapabilities`: what initialize declares.
    */
-  async withAgent(op, environment = {}) {
+  async withAgent(op, environment = {}, clientCapabilities = {}) {
     const child = this.spawnAgent(['acp'], environment);
     const client = {
       updates: [],
@@ -111,7 +111,7 @@ export class World {
     };
     try {
       const result = await app.connectWith(stream, async (ctx) => {
-        const init = await ctx.request(acp.methods.agent.initialize, { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities: {} });
+        const init = await ctx.request(acp.methods.agent.initialize, { protocolVersion: acp.PROTOCOL_VERSION, clientCapabilities });
         return op(ctx, client, init);
       });
       if (schemaErrors.length) throw new Error(`the client library rejected messages of the server:\n${schemaErrors.join('\n')}`);

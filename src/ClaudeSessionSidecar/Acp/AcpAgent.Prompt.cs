@@ -35,7 +35,7 @@ public sealed partial class AcpAgent
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, run.Cancellation.Token);
-            var observer = new AcpTurnObserver(host, session);
+            var observer = new AcpTurnObserver(host, session, terminalOutput);
             var permissionMode = AcpModes.ToPermissionMode(session.ModeId);
             var model = AcpConfigOptions.ToModel(session.ModelId);
             TurnResult turn;

@@ -92,7 +92,7 @@ public sealed partial class AcpAgent
                 return (session, messages, Sessions.Catalog.Subagents(session.SessionId, host.DefaultUserId, session.WorkingDirectory));
             },
             CancellationToken.None);
-        var tools = new AcpToolCalls(liveWorkingDirectory: null);
+        var tools = new AcpToolCalls(liveWorkingDirectory: null, terminalOutput);
         foreach (var entry in messages)
         {
             foreach (var update in AcpUpdates.FromEntry(entry, tools, includeText: true, includeThinking: true))

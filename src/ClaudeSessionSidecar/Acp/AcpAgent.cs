@@ -32,6 +32,9 @@ public sealed partial class AcpAgent(SidecarHost host)
 
     private SessionService Sessions => host.Services;
 
+    /// <summary>The client asked for Bash calls as terminals (<c>clientCapabilities._meta.terminal_output: true</c>, the anchor's opt-in).</summary>
+    private bool terminalOutput;
+
     public void AddTo(MethodDispatcher methods)
     {
         methods.Add<InitializeParams, JObject>(Initialize, InitializeAgent);
@@ -59,6 +62,8 @@ public sealed partial class AcpAgent(SidecarHost host)
         {
             throw AcpErrors.InvalidParams("protocolVersion", "protocolVersion must be an integer.");
         }
+
+        terminalOutput = p.ClientCapabilities?["_meta"]?["terminal_output"] is JValue { Type: JTokenType.Boolean } optIn && (bool)optIn;
 
         return new JObject
         {

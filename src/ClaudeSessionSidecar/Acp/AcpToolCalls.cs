@@ -17,8 +17,11 @@ namespace ClaudeSessionSidecar.Acp;
 /// </list>
 /// Both come from the engine's <see cref="ToolEdits"/>: a file it will not show (outside the session's folder, binary,
 /// over 1 MiB) goes without a diff, its <c>rawInput</c> still saying what the call does.
+/// With <paramref name="terminalOutput"/> (the client's <c>_meta.terminal_output</c>, as the anchor reads it), a Bash
+/// call is a terminal: <c>terminal</c> content and <c>_meta.terminal_info</c>, then its output in
+/// <c>_meta.terminal_output</c> and its end in <c>_meta.terminal_exit</c>, in that order, as the anchor sends them.
 /// </summary>
-internal sealed class AcpToolCalls(string? liveWorkingDirectory)
+internal sealed class AcpToolCalls(string? liveWorkingDirectory, bool terminalOutput = false)
 {
     private readonly Dictionary<string, string> toolNames = new(StringComparer.Ordinal);
 
@@ -48,6 +51,12 @@ internal sealed class AcpToolCalls(string? liveWorkingDirectory)
             call["locations"] = new JArray(change.Line is { } line ? new JObject { ["path"] = change.Path, ["line"] = line } : new JObject { ["path"] = change.Path });
         }
 
+        if (terminalOutput && toolName == "Bash")
+        {
+            call["content"] = Terminal(toolCallId);
+            call["_meta"] = new JObject { ["terminal_info"] = new JObject { ["terminal_id"] = toolCallId } };
+        }
+
         if (liveWorkingDirectory is not null)
         {
             liveCalls[toolCallId] = (JObject)call.DeepClone();
@@ -56,12 +65,39 @@ internal sealed class AcpToolCalls(string? liveWorkingDirectory)
         return call;
     }
 
-    /// <summary>The final <c>tool_call_update</c>: completed or failed, with the tool's output raw and as text content (after the applied diff of an edit).</summary>
+    /// <summary>
+    /// The final <c>tool_call_update</c>: completed or failed, with the tool's output raw and as text content (after
+    /// the applied diff of an edit). A terminal's Bash call gets its output first, in an update of its own.
+    /// </summary>
     /// <param name="toolUseResult">The CLI's record of the tool's run (<c>toolUseResult</c> in a transcript, <c>tool_use_result</c> in its stream).</param>
-    public JObject Result(string toolCallId, JToken? output, bool isError, JObject? toolUseResult)
+    public IEnumerable<JObject> Result(string toolCallId, JToken? output, bool isError, JObject? toolUseResult)
     {
         var toolName = toolNames.GetValueOrDefault(toolCallId);
         var text = AcpUpdates.TextOf(output);
+        var update = new JObject
+        {
+            ["sessionUpdate"] = "tool_call_update",
+            ["toolCallId"] = toolCallId,
+            ["status"] = isError ? "failed" : "completed",
+            ["rawOutput"] = output?.DeepClone() ?? JValue.CreateNull(),
+        };
+        if (terminalOutput && toolName == "Bash")
+        {
+            yield return new JObject
+            {
+                ["sessionUpdate"] = "tool_call_update",
+                ["toolCallId"] = toolCallId,
+                ["_meta"] = new JObject { ["terminal_output"] = new JObject { ["terminal_id"] = toolCallId, ["data"] = text } },
+            };
+            update["content"] = Terminal(toolCallId);
+            update["_meta"] = new JObject
+            {
+                ["terminal_exit"] = new JObject { ["terminal_id"] = toolCallId, ["exit_code"] = isError ? 1 : 0, ["signal"] = null },
+            };
+            yield return update;
+            yield break;
+        }
+
         var content = new JArray();
         if (!isError && toolUseResult is not null && ToolEdits.Applied(toolName, toolUseResult) is { } change)
         {
@@ -73,15 +109,11 @@ internal sealed class AcpToolCalls(string? liveWorkingDirectory)
             ["type"] = "content",
             ["content"] = new JObject { ["type"] = "text", ["text"] = toolName is "Bash" or "BashOutput" ? Fenced(text) : text },
         });
-        return new JObject
-        {
-            ["sessionUpdate"] = "tool_call_update",
-            ["toolCallId"] = toolCallId,
-            ["status"] = isError ? "failed" : "completed",
-            ["rawOutput"] = output?.DeepClone() ?? JValue.CreateNull(),
-            ["content"] = content,
-        };
+        update["content"] = content;
+        yield return update;
     }
+
+    private static JArray Terminal(string toolCallId) => [new JObject { ["type"] = "terminal", ["terminalId"] = toolCallId }];
 
     /// <summary>A shell's output as a Markdown code block (a fence longer than any run of backticks in it), never as Markdown itself.</summary>
     public static string Fenced(string text)

@@ -10,7 +10,7 @@ namespace ClaudeSessionSidecar.Acp;
 /// One prompt's view of the CLI's stream: <c>session/update</c> notifications as it arrives, and the CLI's
 /// permission questions asked with <c>session/request_permission</c>.
 /// </summary>
-internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : ITurnObserver
+internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session, bool terminalOutput = false) : ITurnObserver
 {
     public const string RequestPermissionMethod = "session/request_permission";
 
@@ -39,7 +39,7 @@ internal sealed class AcpTurnObserver(SidecarHost host, AcpSession session) : IT
     ];
 
     /// <summary>The turn's tool calls: a live edit's call carries its diff against the file as it is now.</summary>
-    private readonly AcpToolCalls tools = new(session.WorkingDirectory);
+    private readonly AcpToolCalls tools = new(session.WorkingDirectory, terminalOutput);
 
     /// <summary>Whether text or thinking came as partial chunks since the last full assistant message (then that message's are not sent again).</summary>
     private bool textStreamed;

@@ -93,7 +93,11 @@ internal static class AcpUpdates
                     yield return tools.Call((string)id!, (string?)block["name"] ?? "tool", block["input"] as JObject ?? []);
                     break;
                 case "tool_result" when block["tool_use_id"] is JValue { Type: JTokenType.String } toolUseId:
-                    yield return tools.Result((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!, toolUseResult);
+                    foreach (var update in tools.Result((string)toolUseId!, block["content"], block["is_error"]?.Type == JTokenType.Boolean && (bool)block["is_error"]!, toolUseResult))
+                    {
+                        yield return update;
+                    }
+
                     break;
             }
         }
