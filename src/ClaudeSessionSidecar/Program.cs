@@ -10,16 +10,25 @@ if (args.Length > 0 && args[0] == "call")
     return await OneShotCall.RunAsync(args[1..], result, Console.Error);
 }
 
+// `--cli ARGS...`: the CLI itself, in this terminal (ACP's terminal login runs the agent's command so).
+var cliAt = Array.IndexOf(args, CliPassthrough.Flag);
+var serverArguments = cliAt < 0 ? args : args[..cliAt];
+
 ServerOptions options;
 try
 {
     // `acp` as the first argument is the short form of --protocol acp (what editors' agent settings name).
-    options = ServerOptions.Parse(args.Length > 0 && args[0] == "acp" ? ["--protocol", "acp", .. args[1..]] : args);
+    options = ServerOptions.Parse(serverArguments.Length > 0 && serverArguments[0] == "acp" ? ["--protocol", "acp", .. serverArguments[1..]] : serverArguments);
 }
 catch (ArgumentException exception)
 {
     await Console.Error.WriteLineAsync($"{exception.Message}\n\n{ServerOptions.Usage}");
     return 2;
+}
+
+if (cliAt >= 0)
+{
+    return await CliPassthrough.RunAsync(options, args[(cliAt + 1)..]);
 }
 
 if (options.ShowHelp)

@@ -824,6 +824,40 @@ describe('ACP face', { concurrency: false }, () => {
     }, credentials);
   });
 
+  it('a client with terminal auth is offered the CLI\'s login as the agent\'s own command; authenticate answers once the CLI has credentials, else -32000 naming the methods', async () => {
+    const loggedOut = path.join(world.root, 'claude-config-logged-out-2');
+    fs.mkdirSync(loggedOut);
+    const credentials = { ANTHROPIC_API_KEY: null, ANTHROPIC_AUTH_TOKEN: null, CLAUDE_CODE_OAUTH_TOKEN: null, ANTHROPIC_BASE_URL: null, CLAUDE_CONFIG_DIR: loggedOut };
+    const terminalAuth = { auth: { terminal: true }, _meta: { 'terminal-auth': true } };
+    const ids = ['claude-ai-login', 'console-login'];
+    await world.withAgent(async (ctx, client, init) => {
+      assert.deepEqual(init.authMethods.map((m) => [m.id, m.type, m.args.join(' ')]), [
+        ['claude-ai-login', 'terminal', '--cli auth login --claudeai'], ['console-login', 'terminal', '--cli auth login --console']]);
+      // The full command line the client runs: the agent's own, reaching the real CLI (asked its status, not to log in).
+      const { command, args } = init.authMethods[1]._meta['terminal-auth'];
+      assert.deepEqual(args.slice(-4), ['--cli', 'auth', 'login', '--console']);
+      const status = spawnSync(command, [...args.slice(0, -3), 'auth', 'status'], { env: { ...process.env, ...world.environment(), ANTHROPIC_API_KEY: '', CLAUDE_CONFIG_DIR: loggedOut }, encoding: 'utf8' });
+      assert.equal(status.status, 1, status.stderr);
+      assert.equal(JSON.parse(status.stdout).loggedIn, false);
+
+      const failed = await rpcError(ctx.request(acp.methods.agent.authenticate, { methodId: 'console-login' }), -32000);
+      assert.deepEqual(failed.data.authMethods, ids);
+      await rpcError(ctx.request(acp.methods.agent.authenticate, { methodId: 'password' }), -32602);
+      const { sessionId } = await ctx.request(acp.methods.agent.session.new, { cwd: world.workspace, mcpServers: [] });
+      const error = await rpcError(ctx.request(acp.methods.agent.session.prompt, { sessionId, prompt: text('hello without a login') }), -32000);
+      assert.deepEqual(error.data.authMethods, ids);
+    }, credentials, terminalAuth);
+
+    // With credentials (the suite's API key), authenticate answers; a client without terminal auth is offered none.
+    await world.withAgent(async (ctx) => {
+      assert.deepEqual(await ctx.request(acp.methods.agent.authenticate, { methodId: 'claude-ai-login' }), {});
+    }, {}, terminalAuth);
+    await world.withAgent(async (ctx, client, init) => {
+      assert.deepEqual(init.authMethods, []);
+      await rpcError(ctx.request(acp.methods.agent.authenticate, { methodId: 'console-login' }), -32602);
+    });
+  });
+
   it('a malformed line answers -32700, a batch -32600, and the server goes on (started with --protocol acp)', async () => {
     const agent = world.rawAgent(['--protocol', 'acp']);
     agent.send('this is not json');

@@ -14,7 +14,9 @@ public sealed record CliModel(string Value, string DisplayName, string Descripti
 /// What the CLI reports of itself in its answer to the <c>initialize</c> control request (the one the official SDKs
 /// send first): its commands and models, as they are in the folder it runs in.
 /// </summary>
-public sealed record CliCapabilities(IReadOnlyList<CliCommand> Commands, IReadOnlyList<CliModel> Models)
+/// <param name="HasCredentials">What its <c>account</c> says: a login token, an API key (<c>apiKeySource</c>), or a cloud
+/// provider's own credentials (<c>apiProvider</c> other than <c>firstParty</c>).</param>
+public sealed record CliCapabilities(IReadOnlyList<CliCommand> Commands, IReadOnlyList<CliModel> Models, bool HasCredentials = true)
 {
     /// <summary>Reads the answer's <c>commands</c> and <c>models</c>, leaving out any entry without a name or value.</summary>
     public static CliCapabilities From(JObject response) => new(
@@ -25,7 +27,11 @@ public sealed record CliCapabilities(IReadOnlyList<CliCommand> Commands, IReadOn
         (response["models"] as JArray ?? []).OfType<JObject>()
             .Where(model => Text(model, "value").Length > 0)
             .Select(model => new CliModel(Text(model, "value"), Text(model, "displayName") is { Length: > 0 } name ? name : Text(model, "value"), Text(model, "description")))
-            .ToList());
+            .ToList(),
+        response["account"] is not JObject account
+            || Text(account, "tokenSource") is not ("" or "none")
+            || Text(account, "apiKeySource") is not ("" or "none")
+            || Text(account, "apiProvider") is not ("" or "firstParty"));
 
     private static string Text(JObject value, string name) => value[name] is JValue { Type: JTokenType.String } text ? (string)text! : string.Empty;
 }

@@ -164,15 +164,16 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
     /// spare waiting there reports, else what the CLI last reported there, else what a CLI started only to ask says
     /// (closed at once; like an unused spare it leaves no trace). Null when the CLI cannot be run or does not say.
     /// </summary>
-    public async Task<CliCapabilities?> CapabilitiesAsync(string workingDirectory, string? mcpConfig = null)
+    /// <param name="fresh">Ask a new CLI, whatever was reported before (a login changes what it says of its account).</param>
+    public async Task<CliCapabilities?> CapabilitiesAsync(string workingDirectory, string? mcpConfig = null, bool fresh = false)
     {
         var key = (SessionCatalog.RequireDirectory(workingDirectory), mcpConfig);
-        if (live.SpareInitializationAsync(key.Item1, mcpConfig) is { } spare && await spare is { } fromSpare)
+        if (!fresh && live.SpareInitializationAsync(key.Item1, mcpConfig) is { } spare && await spare is { } fromSpare)
         {
             return capabilitiesSeen[key] = fromSpare;
         }
 
-        if (capabilitiesSeen.TryGetValue(key, out var seen))
+        if (!fresh && capabilitiesSeen.TryGetValue(key, out var seen))
         {
             return seen;
         }

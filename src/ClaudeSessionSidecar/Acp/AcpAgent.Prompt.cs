@@ -54,7 +54,7 @@ public sealed partial class AcpAgent
 
             if (observer.AuthenticationFailure is { } failure && !run.CancelRequested)
             {
-                throw AcpErrors.AuthenticationRequired(failure);
+                throw LoginRequired($"the Claude Code CLI says \"{failure}\"");
             }
 
             foreach (var update in AcpUpdates.AfterTurn(turn, observer.LastUsage))

@@ -38,6 +38,7 @@ public sealed partial class AcpAgent(SidecarHost host)
     public void AddTo(MethodDispatcher methods)
     {
         methods.Add<InitializeParams, JObject>(Initialize, InitializeAgent);
+        methods.Add<AuthenticateParams, JObject>(Authenticate, AuthenticateAsync);
         methods.Add<NewSessionParams, JObject>(New, NewSessionAsync);
         methods.Add<OpenSessionParams, JObject>(Load, LoadSessionAsync);
         methods.Add<OpenSessionParams, JObject>(Resume, ResumeSession);
@@ -86,7 +87,7 @@ public sealed partial class AcpAgent(SidecarHost host)
                 },
             },
             ["agentInfo"] = new JObject { ["name"] = SidecarHost.ServerName, ["title"] = "Claude Code (session sidecar)", ["version"] = SidecarHost.ServerVersion },
-            ["authMethods"] = new JArray(),
+            ["authMethods"] = AuthMethodsFor(p.ClientCapabilities),
         };
     }
 

@@ -40,12 +40,5 @@ internal static class AcpErrors
         };
 
     /// <summary>The CLI has no login: the user logs in with <c>claude</c> itself (<c>/login</c>), or sets an API key.</summary>
-    public static LocalRpcException AuthenticationRequired(string cliMessage) =>
-        new($"Authentication required: the Claude Code CLI says \"{cliMessage}\". Log in with `claude` (/login), or set ANTHROPIC_API_KEY for the agent.")
-        {
-            ErrorCode = AuthenticationRequiredCode,
-            ErrorData = new ErrorData { Reason = "auth_required" },
-        };
-
     public static LocalRpcException InvalidParams(string parameter, string message) => RpcErrors.InvalidParams(parameter, message);
 }

@@ -30,10 +30,13 @@ public sealed class ServerOptions
         Usage: ClaudeSessionSidecar [options]
                ClaudeSessionSidecar call [--stream] <method> ['<json params>'] [options]
                ClaudeSessionSidecar acp [options]   (the same as --protocol acp)
+               ClaudeSessionSidecar [acp] [options] --cli <claude arguments...>
 
         A stdio JSON-RPC server that manages Claude Code CLI sessions (see stdio-protocol.md).
         `call` runs one request in-process and prints its result (or error object, exit code 1) as JSON;
         with --stream, session/message notifications go to stderr as they arrive.
+        `--cli` runs the Claude Code CLI the server would run (--claude-path, --claude-config-dir) with the
+        arguments after it, in this terminal (ACP's terminal login runs `--cli auth login`).
 
         Options:
           --claude-path <path>         The claude executable (default: $CLAUDE_SIDECAR_CLAUDE_PATH, PATH, usual places)

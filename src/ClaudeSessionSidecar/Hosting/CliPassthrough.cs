@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Transcripts;
+
+namespace ClaudeSessionSidecar.Hosting;
+
+/// <summary>
+/// <c>ClaudeSessionSidecar [options] --cli ARGS...</c>: runs the Claude Code CLI the server would run, with ARGS, in
+/// this terminal (its stdio inherited), and exits with its exit code. This is the agent's own command that ACP's
+/// terminal login runs (<c>--cli auth login</c>), as the anchor's <c>--cli</c> does; the server's options before
+/// <c>--cli</c> choose the CLI and its config folder as they do for the server.
+/// </summary>
+internal static class CliPassthrough
+{
+    public const string Flag = "--cli";
+
+    public static async Task<int> RunAsync(ServerOptions options, IReadOnlyList<string> cliArguments)
+    {
+        if (ClaudeCliLocator.Locate(options.ClaudePath, Environment.GetEnvironmentVariable) is not { } executable)
+        {
+            await Console.Error.WriteLineAsync("The Claude Code CLI was not found (see --claude-path).");
+            return 1;
+        }
+
+        var startInfo = new ProcessStartInfo(executable) { UseShellExecute = false };
+        foreach (var argument in cliArguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var configDirectory = ClaudeConfigDirectory.Resolve(options.ClaudeConfigDirectory, Environment.GetEnvironmentVariable);
+        if (!configDirectory.IsCliDefault)
+        {
+            startInfo.Environment["CLAUDE_CONFIG_DIR"] = configDirectory.Path;
+        }
+
+        using var process = Process.Start(startInfo)!;
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    /// <summary>The command line that runs this executable with <paramref name="cliArguments"/> after <see cref="Flag"/>, keeping the server's own arguments before it.</summary>
+    public static (string Command, List<string> Arguments) CommandFor(params string[] cliArguments)
+    {
+        var commandLine = Environment.GetCommandLineArgs();
+        var processPath = Environment.ProcessPath ?? commandLine[0];
+
+        // Under `dotnet x.dll`, the process is dotnet and the first argument the dll.
+        var leading = Path.GetFileNameWithoutExtension(processPath) == "dotnet" ? [commandLine[0]] : Array.Empty<string>();
+        return (processPath, [.. leading, .. commandLine[1..], Flag, .. cliArguments]);
+    }
+}
