@@ -344,6 +344,7 @@
     const text = prompt.value;
     if (running || !text.trim()) return;
     prompt.value = '';
+    closeCommands();
     vscode.postMessage({ type: 'send', text });
   }
 
@@ -359,7 +360,7 @@
     }
   });
   prompt.addEventListener('input', updateCommands);
-  prompt.addEventListener('blur', () => setTimeout(closeCommands, 150)); // after a click on the list
+  prompt.addEventListener('focus', updateCommands);
 
   function stopTurn() {
     if (!running || stop.disabled) return;

@@ -52,6 +52,7 @@ export class ProposedEdits implements vscode.TextDocumentContentProvider {
     const title = `${name}${edit.oldText == null ? ' (new file)' : ''} ↔ proposed by Claude (${toolName})`;
     await vscode.commands.executeCommand('vscode.diff', left, virtual('new'), title, {
       preview: false,
+      viewColumn: vscode.ViewColumn.Beside, // the conversation, with its Allow and Deny, stays in sight
       selection: edit.line ? new vscode.Range(edit.line - 1, 0, edit.line - 1, 0) : undefined,
     } satisfies vscode.TextDocumentShowOptions);
   }

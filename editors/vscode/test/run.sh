@@ -73,5 +73,5 @@ run_group unit 60 test/markdown.test.mjs "$results/unit.tap"
 run_group format 60 test/format.test.mjs "$results/format.tap"
 run_group diff 60 test/diff.test.mjs "$results/diff.tap"
 run_group client 300 test/client.test.mjs "$results/client.tap"
-run_group e2e 480 test/e2e.test.mjs "$results/e2e.tap"
+run_group e2e 960 test/e2e.test.mjs "$results/e2e.tap"
 finish
