@@ -409,8 +409,9 @@ describe('VS Code (code-server) end to end', { timeout: 900_000 }, () => {
     await tool.locator('.tool-state', { hasText: 'done' }).waitFor();
     await assistant('tool said:').last().waitFor();
     assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
-    // The tool call is a collapsible item with its input and its result.
-    await tool.locator('summary').click();
+    // The tool call is a collapsible item with its input and its result, opened on the change it made.
+    assert.equal(await tool.getAttribute('open'), '', 'the applied change is folded away');
+    await tool.locator('.applied tr.diff-add', { hasText: 'written by the fake model' }).waitFor();
     await tool.locator('.tool-result').waitFor();
     await shot('view-5-tool-allowed');
   });
