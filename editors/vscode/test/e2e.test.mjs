@@ -480,7 +480,7 @@ describe('VS Code (code-server) end to end', { timeout: 900_000 }, () => {
 
     // Allow in the view: the diff editor closes, the file is written, the tool call shows the change it made.
     await card.getByRole('button', { name: 'Allow' }).click();
-    await view().locator('.permission[data-outcome="allowed"]').waitFor();
+    await view().locator('.permission[data-outcome="allowed"]').nth(1).waitFor();
     await diffTab().waitFor({ state: 'detached' });
     const tool = view().locator('details.tool', { hasText: 'existing.txt' });
     await tool.locator('.tool-state', { hasText: 'done' }).waitFor();
