@@ -1,13 +1,17 @@
 // The conversation view's script (runs in the webview; the extension side is src/conversation.ts).
 // It renders what the extension posts: a page of history (session/messages), the stream of a running turn
 // (session/message: stream_event text deltas first, then the final assistant message replacing them), tool calls as
-// <details> with their input and result, inline permission questions, and a search match scrolled to and marked
-// (.search-hit; every node of a message carries its data-uuid). It posts back: ready, send, stop, loadEarlier,
-// permission. Nothing here reaches the network; all text is escaped (markdown.js).
+// <details> with their input and result (and, for a file tool, the diff it applied), inline permission questions
+// (an edit's proposed change as a diff, media/diff.js), and a search match scrolled to and marked (.search-hit; every
+// node of a message carries its data-uuid). The header picks the model and permission mode of the next turn; `/` at
+// the start of the prompt offers the session's slash commands; Escape stops a running turn. It posts back: ready,
+// send, stop, loadEarlier, permission, openDiff, settings. Nothing here reaches the network; all text is escaped
+// (markdown.js) or set as textContent.
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
   const renderMarkdown = window.renderMarkdown;
+  const { diffRows, appliedEdit, unshownNote, diffStat } = window.claudeDiff;
 
   const log = document.getElementById('log');
   const earlier = document.getElementById('load-earlier');
@@ -18,6 +22,9 @@
   const turnState = document.getElementById('turn-state');
   const banner = document.getElementById('not-resumable');
   const heading = document.getElementById('heading');
+  const modelPicker = document.getElementById('model');
+  const modePicker = document.getElementById('permission-mode');
+  const commandList = document.getElementById('slash-commands');
 
   let running = false;
   /** tool_use id → its <details>, so a tool_result finds its call. */
@@ -98,6 +105,42 @@
     return body;
   }
 
+  /** A diff as a table: old and new line numbers, a +/- marker and the line; removed and added lines in the theme's diff colours. */
+  function diffTable(hunks) {
+    const table = el('table', 'diff');
+    table.setAttribute('role', 'table');
+    const body = el('tbody');
+    for (const row of diffRows(hunks)) {
+      const tr = el('tr', `diff-${row.kind}`);
+      if (row.kind === 'hunk' || row.kind === 'meta') {
+        const cell = el('td', 'diff-note', row.text);
+        cell.colSpan = 4;
+        tr.appendChild(cell);
+      } else {
+        tr.appendChild(el('td', 'ln old', row.oldNo != null ? String(row.oldNo) : ''));
+        tr.appendChild(el('td', 'ln new', row.newNo != null ? String(row.newNo) : ''));
+        tr.appendChild(el('td', 'marker', row.kind === 'add' ? '+' : row.kind === 'del' ? '-' : ' '));
+        tr.appendChild(el('td', 'text', row.text));
+      }
+      body.appendChild(tr);
+    }
+    table.appendChild(body);
+    return table;
+  }
+
+  /** A file's path and how many lines change: `src/a.ts  +3 −1`. */
+  function diffHeader(path, hunks, extra) {
+    const header = el('div', 'diff-header');
+    header.appendChild(el('code', 'diff-path', path));
+    if (hunks) {
+      const { added, removed } = diffStat(hunks);
+      header.appendChild(el('span', 'diff-stat added', `+${added}`));
+      header.appendChild(el('span', 'diff-stat removed', `−${removed}`));
+    }
+    if (extra) header.appendChild(el('span', 'diff-extra', extra));
+    return header;
+  }
+
   function toolItem(block) {
     const details = el('details', 'tool');
     if (block.id) details.dataset.toolUseId = block.id;
@@ -113,8 +156,17 @@
     return details;
   }
 
-  function setToolResult(details, block) {
+  function setToolResult(details, block, toolUseResult) {
     const isError = block.is_error === true;
+    const applied = isError ? null : appliedEdit(toolUseResult);
+    if (applied && !details.querySelector('.applied')) {
+      const section = el('div', 'applied');
+      section.appendChild(el('div', 'label', applied.created ? 'Created' : 'Applied change'));
+      section.appendChild(diffHeader(applied.path, applied.hunks));
+      section.appendChild(diffTable(applied.hunks));
+      details.querySelector('summary').after(section);
+      details.open = true; // the change is what a person wants to see
+    }
     details.classList.toggle('error', isError);
     details.querySelector('.tool-state').textContent = isError ? 'error' : 'done';
     let result = details.querySelector('.tool-result');
@@ -127,18 +179,18 @@
   }
 
   /** A user message's content: prompt text as a bubble, tool results into their calls. Returns new nodes. */
-  function renderUser(content) {
+  function renderUser(content, toolUseResult) {
     const nodes = [];
     const texts = [];
     for (const block of contentBlocks(content)) {
       if (block.type === 'text' && typeof block.text === 'string' && !isNoise(block.text)) texts.push(block.text);
       else if (block.type === 'tool_result') {
         const details = tools.get(block.tool_use_id);
-        if (details) setToolResult(details, block);
+        if (details) setToolResult(details, block, toolUseResult);
         else {
           // Its call is on a page not loaded: show the result on its own.
           const orphan = toolItem({ id: block.tool_use_id, name: 'tool result', input: {} });
-          setToolResult(orphan, block);
+          setToolResult(orphan, block, toolUseResult);
           nodes.push(orphan);
         }
       }
@@ -171,7 +223,7 @@
 
   function renderHistoryMessage(m) {
     const content = m.message && m.message.content;
-    if (m.type === 'user') return tag(renderUser(content), m.uuid);
+    if (m.type === 'user') return tag(renderUser(content, m.toolUseResult), m.uuid);
     if (m.type === 'assistant') return tag(renderAssistant(content), m.uuid);
     return [];
   }
@@ -244,7 +296,11 @@
     if (!message || typeof message !== 'object') return;
     if (message.type === 'stream_event') onStreamEvent(message.event);
     else if (message.type === 'assistant') onAssistant(message);
-    else if (message.type === 'user') for (const node of tag(renderUser(message.message && message.message.content), message.uuid)) append(node);
+    else if (message.type === 'user') for (const node of tag(renderUser(message.message && message.message.content, message.tool_use_result), message.uuid)) append(node);
+    else if (message.type === 'system' && message.subtype === 'init') {
+      if (typeof message.model === 'string') addModel(message.model);
+      if (Array.isArray(message.slash_commands)) slashCommands = message.slash_commands.filter((c) => typeof c === 'string');
+    }
   }
 
   // ---- turns and the composer ---------------------------------------------------------------------------------
@@ -288,6 +344,7 @@
     const text = prompt.value;
     if (running || !text.trim()) return;
     prompt.value = '';
+    closeCommands();
     vscode.postMessage({ type: 'send', text });
   }
 
@@ -296,16 +353,128 @@
     submit();
   });
   prompt.addEventListener('keydown', (e) => {
+    if (commandsOpen() && handleCommandKey(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       submit();
     }
   });
-  stop.addEventListener('click', () => {
+  prompt.addEventListener('input', updateCommands);
+  prompt.addEventListener('focus', updateCommands);
+
+  function stopTurn() {
+    if (!running || stop.disabled) return;
     stop.disabled = true;
     turnState.textContent = 'Stopping…';
     vscode.postMessage({ type: 'stop' });
+  }
+  stop.addEventListener('click', stopTurn);
+  // Escape anywhere in the view stops a running turn, as the Stop button does (the command list takes it first).
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || e.defaultPrevented || !running) return;
+    e.preventDefault();
+    stopTurn();
   });
+
+  // ---- slash commands: `/` at the start of the prompt offers the session's commands ------------------------------
+
+  /** The commands the CLI reported for the session (its init message), or the cached list of the folder. */
+  let slashCommands = [];
+  let commandIndex = 0;
+
+  function commandsOpen() {
+    return !commandList.hidden;
+  }
+
+  function closeCommands() {
+    commandList.hidden = true;
+    commandList.replaceChildren();
+    prompt.removeAttribute('aria-activedescendant');
+    prompt.setAttribute('aria-expanded', 'false');
+  }
+
+  /** The list for what is typed: only while the prompt is `/` and a word with no space yet. */
+  function updateCommands() {
+    const typed = /^\/([^\s]*)$/.exec(prompt.value);
+    if (!typed || !slashCommands.length) return closeCommands();
+    const word = typed[1].toLowerCase();
+    const matches = slashCommands.filter((c) => c.toLowerCase().startsWith(word));
+    if (!matches.length) return closeCommands();
+    commandIndex = Math.min(commandIndex, matches.length - 1);
+    commandList.replaceChildren(
+      ...matches.map((name, i) => {
+        const option = el('li', i === commandIndex ? 'selected' : '', `/${name}`);
+        option.id = `slash-${i}`;
+        option.dataset.command = name;
+        option.setAttribute('role', 'option');
+        option.setAttribute('aria-selected', String(i === commandIndex));
+        option.addEventListener('mousedown', (e) => {
+          e.preventDefault(); // keep the focus in the prompt
+          pickCommand(name);
+        });
+        return option;
+      }),
+    );
+    commandList.hidden = false;
+    prompt.setAttribute('aria-expanded', 'true');
+    prompt.setAttribute('aria-activedescendant', `slash-${commandIndex}`);
+    commandList.children[commandIndex].scrollIntoView({ block: 'nearest' });
+  }
+
+  function pickCommand(name) {
+    prompt.value = `/${name} `;
+    prompt.setSelectionRange(prompt.value.length, prompt.value.length);
+    closeCommands();
+    prompt.focus();
+  }
+
+  /** Up/Down move, Enter or Tab pick, Escape closes; true when the key was the list's. */
+  function handleCommandKey(e) {
+    const count = commandList.children.length;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      commandIndex = (commandIndex + (e.key === 'ArrowDown' ? 1 : count - 1)) % count;
+      updateCommands();
+    } else if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+      pickCommand(commandList.children[commandIndex].dataset.command);
+    } else if (e.key === 'Escape') {
+      closeCommands();
+    } else return false;
+    e.preventDefault();
+    return true;
+  }
+
+  // ---- model and permission mode of the next turn ----------------------------------------------------------------
+
+  /** Adds a model to the picker (the one the session's init message names) unless it is there. */
+  function addModel(model) {
+    if (!model || [...modelPicker.options].some((o) => o.value === model)) return;
+    const option = el('option', undefined, model);
+    option.value = model;
+    modelPicker.appendChild(option);
+  }
+
+  function postSettings() {
+    const settings = { model: modelPicker.value || undefined, permissionMode: modePicker.value || undefined };
+    vscode.setState({ ...(vscode.getState() || {}), ...settings });
+    vscode.postMessage({ type: 'settings', ...settings });
+  }
+  modelPicker.addEventListener('change', postSettings);
+  modePicker.addEventListener('change', postSettings);
+
+  function showSettings(m) {
+    if (m.model) addModel(m.model);
+    if (m.model !== undefined || m.type === 'init') modelPicker.value = m.model || '';
+    if (m.permissionMode !== undefined || m.type === 'init') modePicker.value = m.permissionMode || '';
+  }
+
+  /** Text put into the prompt box (Send Selection to Session): after what is typed, on a line of its own. */
+  function insertText(text) {
+    const before = prompt.value;
+    prompt.value = before && !before.endsWith('\n') ? `${before}\n${text}` : `${before}${text}`;
+    prompt.setSelectionRange(prompt.value.length, prompt.value.length);
+    prompt.focus();
+    prompt.scrollTop = prompt.scrollHeight;
+  }
   earlier.addEventListener('click', () => {
     earlier.disabled = true;
     vscode.postMessage({ type: 'loadEarlier' });
@@ -319,7 +488,27 @@
     card.setAttribute('role', 'group');
     card.setAttribute('aria-label', `Permission for ${m.toolName}`);
     card.appendChild(el('div', 'question', `Claude wants to use ${m.toolName}${m.description ? `: ${m.description}` : ''}`));
-    card.appendChild(el('pre', 'tool-input', typeof m.input === 'string' ? m.input : JSON.stringify(m.input, null, 2)));
+    const edit = m.proposedEdit;
+    let openDiff;
+    if (edit && typeof edit === 'object' && typeof edit.path === 'string') {
+      // The change itself rather than the tool's input; a change named but not shown is only its path and why.
+      const section = el('div', 'proposed');
+      if (edit.unshown) {
+        section.classList.add('unshown');
+        section.appendChild(diffHeader(edit.path, null));
+        section.appendChild(el('div', 'unshown-note', `This file is ${unshownNote(edit.unshown)}.`));
+      } else {
+        const created = edit.oldText == null;
+        section.appendChild(diffHeader(edit.path, edit.hunks, created ? 'new file' : edit.notebookCell ? `cell ${edit.notebookCell}` : ''));
+        section.appendChild(diffTable(edit.hunks));
+        openDiff = el('button', 'open-diff secondary', 'Open diff');
+        openDiff.type = 'button';
+        openDiff.addEventListener('click', () => vscode.postMessage({ type: 'openDiff', id: m.id }));
+      }
+      card.appendChild(section);
+    } else {
+      card.appendChild(el('pre', 'tool-input', typeof m.input === 'string' ? m.input : JSON.stringify(m.input, null, 2)));
+    }
     const buttons = el('div', 'buttons');
     const allow = el('button', 'allow', 'Allow');
     const deny = el('button', 'deny secondary', 'Deny');
@@ -331,6 +520,7 @@
     allow.addEventListener('click', () => answer(true));
     deny.addEventListener('click', () => answer(false));
     buttons.append(allow, deny);
+    if (openDiff) buttons.append(openDiff);
     card.appendChild(buttons);
     append(card);
     allow.focus();
@@ -351,7 +541,7 @@
 
   function saveState(m) {
     const state = { ...(vscode.getState() || {}) };
-    for (const key of ['sessionId', 'folder', 'title']) if (m[key] !== undefined) state[key] = m[key];
+    for (const key of ['sessionId', 'folder', 'title', 'model', 'permissionMode']) if (m[key] !== undefined) state[key] = m[key];
     vscode.setState(state);
     if (state.title || state.folder) heading.textContent = state.title || `New session in ${state.folder}`;
   }
@@ -418,6 +608,13 @@
       case 'init':
       case 'session':
         saveState(m);
+        showSettings(m);
+        break;
+      case 'commands':
+        if (Array.isArray(m.commands)) slashCommands = m.commands;
+        break;
+      case 'insert':
+        if (!composer.hidden) insertText(m.text);
         break;
       case 'history':
         showHistory(m);
@@ -458,7 +655,10 @@
   });
 
   const saved = vscode.getState();
-  if (saved) saveState(saved);
+  if (saved) {
+    saveState(saved);
+    showSettings(saved);
+  }
   vscode.postMessage({ type: 'ready' });
   prompt.focus();
 })();

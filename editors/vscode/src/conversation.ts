@@ -1,8 +1,11 @@
 // The conversation view: one webview panel per session (several at once), showing its history (session/messages,
 // paged from the end), a prompt box that continues it (session/resume; session/create for a view opened on a
-// folder), the reply as it streams (includePartialMessages), a stop button ($/cancelRequest), and permission
-// questions inline. The webview's own script is media/conversation.js; this side does every request.
+// folder), the reply as it streams (includePartialMessages), a stop button ($/cancelRequest), permission questions
+// inline (an edit's proposed change as a diff, also openable in VS Code's diff editor: proposed.ts), the model and
+// permission mode of the next turn, and the session's slash commands. The webview's own script is
+// media/conversation.js; this side does every request.
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { SidecarClient, SidecarError } from './client';
 import {
@@ -17,6 +20,7 @@ import {
   TranscriptMessage,
   TurnResult,
 } from './protocol';
+import { ProposedEdits } from './proposed';
 
 export const CONVERSATION_VIEW_TYPE = 'claudeSessions.conversation';
 /** How many messages a view loads at first, and per "load earlier". */
@@ -27,12 +31,19 @@ export interface ConversationState {
   sessionId?: string;
   folder?: string;
   title?: string;
+  /** The model and permission mode picked in the view's header for its next turns; none: the defaults. */
+  model?: string;
+  permissionMode?: PermissionMode;
 }
 
 export interface ConversationHost {
   extensionUri: vscode.Uri;
   client(): SidecarClient;
   permissionMode(): PermissionMode | undefined;
+  proposedEdits: ProposedEdits;
+  /** The slash commands the CLI last reported for a working directory (cached across sessions and reloads). */
+  slashCommands(folder: string): string[];
+  rememberSlashCommands(folder: string, commands: string[]): void;
   /** A turn of the session starts or ends. */
   setRunning(sessionId: string, running: boolean): void;
   /** The set of sessions with an open view changed. */
@@ -53,6 +64,7 @@ const REASONS: Record<string, string> = {
 /** Every open conversation view; also the serializer that brings them back after a reload. */
 export class ConversationViews implements vscode.WebviewPanelSerializer<ConversationState> {
   private readonly views = new Set<ConversationView>();
+  private lastActive: ConversationView | undefined;
 
   constructor(private readonly host: ConversationHost) {}
 
@@ -87,6 +99,12 @@ export class ConversationViews implements vscode.WebviewPanelSerializer<Conversa
     return undefined;
   }
 
+  /** The view last focused (the active one, else the most recent), for Send Selection to Session. */
+  current(): ConversationView | undefined {
+    for (const view of this.views) if (view.panel.active) return view;
+    return this.lastActive && this.views.has(this.lastActive) ? this.lastActive : [...this.views].pop();
+  }
+
   openSessionIds(): Set<string> {
     return new Set([...this.views].map((v) => v.sessionId).filter((id): id is string => id !== undefined));
   }
@@ -108,6 +126,10 @@ export class ConversationViews implements vscode.WebviewPanelSerializer<Conversa
 
   private add(view: ConversationView): ConversationView {
     this.views.add(view);
+    this.lastActive = view;
+    view.panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.active) this.lastActive = view;
+    });
     view.panel.onDidDispose(() => {
       this.views.delete(view);
       this.host.openViewsChanged();
@@ -131,7 +153,12 @@ type FromWebview =
   | { type: 'send'; text: string }
   | { type: 'stop' }
   | { type: 'loadEarlier' }
-  | { type: 'permission'; id: number; allow: boolean };
+  | { type: 'permission'; id: number; allow: boolean }
+  | { type: 'openDiff'; id: number }
+  | { type: 'settings'; model?: string; permissionMode?: PermissionMode };
+
+/** Question ids are unique across views, so the diff editor's Allow and Deny name one (proposed.ts). */
+let nextQuestion = 1;
 
 export class ConversationView {
   private state: ConversationState;
@@ -144,8 +171,12 @@ export class ConversationView {
   private readonly loadedUuids = new Set<string>();
   private turn: AbortController | undefined;
   private readonly questions = new Map<number, (allow: boolean) => void>();
-  private nextQuestion = 1;
   private disposed = false;
+  /** Text for the prompt box that came before the webview was ready. */
+  private pendingInsert: string | undefined;
+  private ready = false;
+  /** uuid of a transcript user line → its `toolUseResult`, for the applied diffs of replayed tool calls. */
+  private toolResults = new Map<string, unknown>();
 
   constructor(
     private readonly host: ConversationHost,
@@ -184,6 +215,11 @@ export class ConversationView {
     try {
       switch (m.type) {
         case 'ready':
+          this.ready = true;
+          if (this.pendingInsert !== undefined) {
+            this.post({ type: 'insert', text: this.pendingInsert });
+            this.pendingInsert = undefined;
+          }
           await this.load();
           break;
         case 'send':
@@ -197,6 +233,13 @@ export class ConversationView {
           break;
         case 'permission':
           this.questions.get(m.id)?.(m.allow);
+          break;
+        case 'openDiff':
+          await this.host.proposedEdits.open(m.id);
+          break;
+        case 'settings':
+          this.state.model = m.model || undefined;
+          this.state.permissionMode = m.permissionMode || undefined;
           break;
       }
     } catch (error) {
@@ -223,8 +266,20 @@ export class ConversationView {
     if (target) await this.revealMessage(target);
   }
 
+  /** Puts text into the prompt box (Send Selection to Session), once the webview is ready. */
+  insertText(text: string): void {
+    if (!this.disposed) this.panel.reveal();
+    if (this.ready) this.post({ type: 'insert', text });
+    else this.pendingInsert = (this.pendingInsert ?? '') + text;
+  }
+
+  private postCommands(): void {
+    if (this.state.folder) this.post({ type: 'commands', commands: this.host.slashCommands(this.state.folder) });
+  }
+
   private async loadHistory(): Promise<void> {
     this.post({ type: 'init', ...this.state });
+    this.postCommands();
     const client = this.host.client();
     await client.start();
     const sessionId = this.state.sessionId;
@@ -236,8 +291,12 @@ export class ConversationView {
       return;
     }
     const status = await client.status({ sessionId });
-    if (!this.state.folder && status.workingDirectory) this.state.folder = status.workingDirectory;
+    if (!this.state.folder && status.workingDirectory) {
+      this.state.folder = status.workingDirectory;
+      this.postCommands();
+    }
     this.postStatus(status.resumable, status.reason);
+    this.toolResults = status.filePath ? await readToolResults(status.filePath, (line) => this.host.log(line)) : new Map();
     if (!client.supports(MessagesRequest.method)) {
       this.post({ type: 'history', messages: [], offset: 0, total: 0, mode: 'replace', emptyText: 'This server version cannot show the history (no session/messages).' });
       return;
@@ -251,7 +310,7 @@ export class ConversationView {
         page = await client.messages({ sessionId, offset: this.offset, limit: PAGE_SIZE });
       }
       this.remember(page.messages);
-      this.post({ type: 'history', messages: page.messages, offset: this.offset, total, mode: 'replace' });
+      this.post({ type: 'history', messages: this.withToolResults(page.messages), offset: this.offset, total, mode: 'replace' });
     } catch (error) {
       if (error instanceof SidecarError && error.code === ErrorCodes.SessionNotFound) {
         this.post({ type: 'history', messages: [], offset: 0, total: 0, mode: 'replace', emptyText: 'No history: the server has no transcript of this session.' });
@@ -283,7 +342,12 @@ export class ConversationView {
     }
     this.offset = from;
     this.remember(messages);
-    this.post({ type: 'history', messages, offset: from, total, mode: 'prepend' });
+    this.post({ type: 'history', messages: this.withToolResults(messages), offset: from, total, mode: 'prepend' });
+  }
+
+  /** session/messages gives a line's `message` only: the file tools' records come from the transcript itself. */
+  private withToolResults(messages: TranscriptMessage[]): TranscriptMessage[] {
+    return messages.map((m) => (m.uuid && this.toolResults.has(m.uuid) ? { ...m, toolUseResult: this.toolResults.get(m.uuid) } : m));
   }
 
   private remember(messages: TranscriptMessage[]): void {
@@ -345,9 +409,18 @@ export class ConversationView {
         running = sessionId;
         this.host.setRunning(sessionId, true);
       }
+      if (message.type === 'system' && message.subtype === 'init') {
+        const commands = Array.isArray(message.slash_commands) ? message.slash_commands.filter((c): c is string => typeof c === 'string') : undefined;
+        const folder = typeof message.cwd === 'string' ? message.cwd : this.state.folder;
+        if (commands && folder) this.host.rememberSlashCommands(folder, commands);
+      }
       this.post({ type: 'message', message });
     };
-    const options = { permissionMode: this.host.permissionMode(), includePartialMessages: true };
+    const options = {
+      model: this.state.model,
+      permissionMode: this.state.permissionMode ?? this.host.permissionMode(),
+      includePartialMessages: true,
+    };
     try {
       let result: TurnResult;
       if (this.state.sessionId) {
@@ -374,20 +447,23 @@ export class ConversationView {
 
   /** Asks in the view; the answer comes from its Allow / Deny buttons. Withdrawn (the turn ended): deny. */
   askPermission(params: RequestPermissionParams, signal: AbortSignal): Promise<RequestPermissionResult> {
-    const id = this.nextQuestion++;
+    const id = nextQuestion++;
     if (!this.disposed) this.panel.reveal(undefined, true);
     return new Promise<RequestPermissionResult>((resolve) => {
       const finish = (allow: boolean, outcome: 'allowed' | 'denied' | 'withdrawn') => {
         if (!this.questions.delete(id)) return;
         signal.removeEventListener('abort', onAbort);
+        void this.host.proposedEdits.forget(id);
         this.post({ type: 'permissionClosed', id, outcome });
         resolve(allow ? { allow: true } : { allow: false, message: outcome === 'withdrawn' ? 'The turn ended.' : 'Denied in VS Code.' });
       };
       const onAbort = () => finish(false, 'withdrawn');
-      this.questions.set(id, (allow) => finish(allow, allow ? 'allowed' : 'denied'));
+      const answer = (allow: boolean) => finish(allow, allow ? 'allowed' : 'denied');
+      this.questions.set(id, answer);
+      if (params.proposedEdit && !params.proposedEdit.unshown) this.host.proposedEdits.add(id, params.toolName, params.proposedEdit, answer);
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.post({ type: 'permission', id, toolName: params.toolName, input: params.input, description: params.description });
+      this.post({ type: 'permission', id, toolName: params.toolName, input: params.input, description: params.description, proposedEdit: params.proposedEdit });
     });
   }
 
@@ -411,14 +487,25 @@ export class ConversationView {
 <title>Claude session</title>
 </head>
 <body>
+<header id="header">
 <div id="heading" role="heading" aria-level="1"></div>
+<div id="settings">
+<label>Model <select id="model" title="The model of the next turn">
+<option value="">default</option><option value="opus">opus</option><option value="sonnet">sonnet</option><option value="haiku">haiku</option>
+</select></label>
+<label>Mode <select id="permission-mode" title="The permission mode of the next turn">
+<option value="">as in settings</option><option value="default">default</option><option value="acceptEdits">acceptEdits</option><option value="plan">plan</option><option value="auto">auto</option><option value="dontAsk">dontAsk</option><option value="manual">manual</option><option value="bypassPermissions">bypassPermissions</option>
+</select></label>
+</div>
+</header>
 <main>
 <button id="load-earlier" type="button" hidden>Load earlier messages</button>
 <div id="log" role="log" aria-label="Conversation" aria-live="polite"></div>
 </main>
 <div id="not-resumable" role="alert" hidden></div>
 <form id="composer">
-<textarea id="prompt" rows="3" aria-label="Prompt" placeholder="Ask Claude… (Enter sends, Shift+Enter starts a new line)"></textarea>
+<ul id="slash-commands" role="listbox" aria-label="Slash commands" hidden></ul>
+<textarea id="prompt" rows="3" aria-label="Prompt" aria-autocomplete="list" aria-controls="slash-commands" aria-expanded="false" placeholder="Ask Claude… (Enter sends, Shift+Enter starts a new line, / for commands, Escape stops)"></textarea>
 <div class="actions">
 <span id="turn-state" aria-live="polite"></span>
 <button id="stop" type="button" class="secondary" hidden>Stop</button>
@@ -426,6 +513,7 @@ export class ConversationView {
 </div>
 </form>
 <script nonce="${nonce}" src="${uri('markdown.js')}"></script>
+<script nonce="${nonce}" src="${uri('diff.js')}"></script>
 <script nonce="${nonce}" src="${uri('conversation.js')}"></script>
 </body>
 </html>`;
@@ -442,4 +530,29 @@ export async function prepareFolder(client: SidecarClient, folder: string, permi
   } catch (error) {
     log(`[prepare] ${folder}: ${String(error)}`);
   }
+}
+
+/** The `toolUseResult` of each user line of a transcript that has one with a file change (the CLI's record of an edit). */
+export async function readToolResults(file: string, log: (line: string) => void): Promise<Map<string, unknown>> {
+  const results = new Map<string, unknown>();
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (error) {
+    log(`[conversation] the transcript ${file} cannot be read: ${String(error)}`);
+    return results;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.includes('"toolUseResult"')) continue;
+    try {
+      const entry = JSON.parse(line);
+      const result = entry?.toolUseResult;
+      if (entry?.type === 'user' && typeof entry.uuid === 'string' && result && typeof result === 'object' && typeof result.filePath === 'string') {
+        results.set(entry.uuid, result);
+      }
+    } catch {
+      // a torn line: the CLI skips it too
+    }
+  }
+  return results;
 }

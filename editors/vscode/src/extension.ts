@@ -1,10 +1,12 @@
 // The VS Code side: settings, commands, the tree view, the conversation views, the output channels.
 // Everything that talks to the server goes through SidecarClient (client.ts), which knows nothing of VS Code.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { SidecarClient, SidecarError, TraceLevel, resolveServerCommand } from './client';
 import { CONVERSATION_VIEW_TYPE, ConversationViews, prepareFolder } from './conversation';
-import { escapeIcons, matchLine, statusText } from './format';
+import { escapeIcons, matchLine, selectionContext, statusText } from './format';
 import { DeleteRequest, PermissionMode, RenameRequest, RequestPermissionParams, RequestPermissionResult, SearchHit, SearchRequest } from './protocol';
+import { PROPOSED_SCHEME, ProposedEdits } from './proposed';
 import { SESSION_SCHEME, SessionEntry, SessionNode, SessionsTreeProvider, age, listSessions } from './sessionsTree';
 import { TRANSCRIPT_SCHEME, TranscriptProvider, transcriptUri } from './transcript';
 
@@ -58,8 +60,43 @@ function getClient(): SidecarClient {
   return created;
 }
 
-async function askInDialog({ toolName, input }: RequestPermissionParams): Promise<RequestPermissionResult> {
-  const detail = typeof input === 'string' ? input : JSON.stringify(input, null, 2);
+function answerProposed(edits: ProposedEdits, uri: vscode.Uri | undefined, allow: boolean): void {
+  if (!edits.answer(uri, allow)) void vscode.window.showWarningMessage('Claude Sessions: this change is no longer waiting for an answer.');
+}
+
+/**
+ * Send Selection to Session: the active editor's selection, as a workspace-relative path, line range and fenced
+ * text, into the prompt box of the conversation view last used (a new session's view when none is open). Not sent.
+ */
+async function sendSelection(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showInformationMessage('Claude Sessions: select some text in an editor first.');
+    return;
+  }
+  const { document, selection } = editor;
+  let end = selection.end.line;
+  if (selection.end.character === 0 && end > selection.start.line) end--;
+  const range = selection.isEmpty ? document.lineAt(selection.start.line).range : new vscode.Range(selection.start, selection.end);
+  const text = document.getText(range);
+  const relative = vscode.workspace.asRelativePath(document.uri, false);
+  const extension = path.extname(document.uri.path).slice(1);
+  const context = selectionContext(relative, selection.start.line + 1, end + 1, text, extension || (document.languageId === 'plaintext' ? '' : document.languageId));
+  let view = conversations!.current();
+  if (!view) {
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? (await pickFolder());
+    if (!folder) return;
+    view = conversations!.openNew(folder.uri.fsPath);
+  }
+  view.insertText(context);
+}
+
+async function askInDialog({ toolName, input, proposedEdit }: RequestPermissionParams): Promise<RequestPermissionResult> {
+  const detail = proposedEdit
+    ? `${proposedEdit.path}${proposedEdit.unshown ? ` (${proposedEdit.unshown.replace(/_/g, ' ')}: not shown)` : ''}\n\n${(proposedEdit.hunks ?? []).flatMap((h) => h.lines).join('\n')}`
+    : typeof input === 'string'
+      ? input
+      : JSON.stringify(input, null, 2);
   const answer = await vscode.window.showInformationMessage(
     `Claude wants to use the tool "${toolName}".`,
     { modal: true, detail: detail.length > 1500 ? `${detail.slice(0, 1500)}…` : detail },
@@ -74,10 +111,15 @@ export function activate(context: vscode.ExtensionContext): void {
   serverLog = vscode.window.createOutputChannel('Claude Sessions (server)');
   tree = new SessionsTreeProvider(getClient, () => config().get<boolean>('includeExternal', true));
   const transcripts = new TranscriptProvider(getClient);
+  const proposedEdits = new ProposedEdits();
+  const commandsKey = (folder: string) => `slashCommands:${folder}`;
   const views = new ConversationViews({
     extensionUri: context.extensionUri,
     client: getClient,
     permissionMode,
+    proposedEdits,
+    slashCommands: (folder) => context.globalState.get<string[]>(commandsKey(folder), []),
+    rememberSlashCommands: (folder, list) => void context.globalState.update(commandsKey(folder), list),
     setRunning: (sessionId, running) => tree.setRunning(sessionId, running),
     openViewsChanged: () => tree.setOpenViews(views.openSessionIds()),
     log: (line) => output.appendLine(line),
@@ -90,6 +132,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('claudeSessions.sessions', { treeDataProvider: tree, showCollapseAll: false }),
     vscode.window.registerFileDecorationProvider(tree),
     vscode.workspace.registerTextDocumentContentProvider(TRANSCRIPT_SCHEME, transcripts),
+    vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposedEdits),
+    command('claudeSessions.allowProposedEdit', async (uri?: vscode.Uri) => answerProposed(proposedEdits, uri, true)),
+    command('claudeSessions.denyProposedEdit', async (uri?: vscode.Uri) => answerProposed(proposedEdits, uri, false)),
+    command('claudeSessions.sendSelection', sendSelection),
     vscode.window.registerWebviewPanelSerializer(CONVERSATION_VIEW_TYPE, views),
     command('claudeSessions.newSession', newSession),
     command('claudeSessions.resumeSession', (node?: SessionNode) => openSession(node, true)),

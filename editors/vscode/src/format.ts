@@ -83,3 +83,16 @@ export function matchLine(matches: SearchMatch[], query?: string): string {
   const suffix = more <= 0 ? '' : `  (+${more}${capped ? ' or more' : ''} message${more === 1 && !capped ? '' : 's'})`;
   return `${who}: ${snippet}${suffix}`;
 }
+
+/**
+ * An editor selection as context for a prompt: `` `src/a.ts` lines 3-7: `` (or `line 3`) and the text in a fenced
+ * block tagged with the file's extension; the fence is longer than any backtick run in the text. A selection that
+ * ends at the start of a line does not count that line.
+ */
+export function selectionContext(relativePath: string, startLine: number, endLine: number, text: string, language = ''): string {
+  const lines = startLine === endLine ? `line ${startLine}` : `lines ${startLine}-${endLine}`;
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  return `\`${relativePath}\` ${lines}:\n${fence}${language}\n${body}${fence}\n`;
+}

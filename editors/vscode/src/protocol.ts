@@ -270,6 +270,8 @@ export interface TranscriptMessage {
   type: string;
   timestamp?: string;
   message?: unknown;
+  /** Not from session/messages: the transcript line's record of a file tool's change, added by the view. */
+  toolUseResult?: unknown;
 }
 
 export interface MessagesResult {
@@ -327,12 +329,37 @@ export namespace SessionMessageNotification {
   export const type = new NotificationType<SessionMessageParams>(method);
 }
 
+/** One hunk of a unified diff, in the shape of the CLI's `structuredPatch`: lines start with " ", "-", "+" or "\\". */
+export interface DiffHunk {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  lines: string[];
+}
+
+export type UnshownReason = 'outside_workspace' | 'symlink' | 'too_large' | 'binary' | 'unreadable' | 'does_not_apply';
+
+/** A file tool's change, read by the server from the file as it is (stdio-protocol.md, "The proposed change"). */
+export interface ProposedEdit {
+  path: string;
+  /** The text now; null for a new file. Absent when `unshown`. */
+  oldText?: string | null;
+  newText?: string;
+  hunks?: DiffHunk[];
+  line?: number;
+  notebookCell?: string;
+  unshown?: UnshownReason | string;
+}
+
 export interface RequestPermissionParams {
   sessionId: string;
   toolName: string;
   input: unknown;
   toolUseId?: string;
   description?: string;
+  /** Write, Edit, MultiEdit and NotebookEdit on an absolute path. */
+  proposedEdit?: ProposedEdit;
 }
 
 export interface RequestPermissionResult {

@@ -64,7 +64,7 @@ const THEMES = [
   ['dark', 'Dark Modern', 'vs-dark', 'vscode-dark'],
 ];
 
-describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
+describe('VS Code (code-server) end to end', { timeout: 900_000 }, () => {
   let api;
   let codeServerProcess;
   let context;
@@ -106,6 +106,8 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
           'workbench.tips.enabled': false,
           'chat.disableAIFeatures': true,
           'workbench.secondarySideBar.defaultVisibility': 'hidden',
+          // Side by side even when the diff editor is narrow (it opens beside the conversation), so both sides are there to read.
+          'diffEditor.useInlineViewWhenSpaceIsLimited': false,
           'workbench.colorTheme': 'Dark Modern',
           'window.autoDetectColorScheme': false,
           'claudeSessions.server.path': serverPath,
@@ -395,7 +397,10 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await sendPrompt(`Save the haiku [write:${target}]`);
     const card = view().locator('.permission', { hasText: 'Claude wants to use Write' });
     await card.waitFor();
-    assert.match((await card.locator('.tool-input').textContent()) ?? '', /allowed\.txt/);
+    // A new file: its path and every line added.
+    assert.equal(await card.locator('.diff-path').textContent(), target);
+    assert.match((await card.locator('.diff-extra').textContent()) ?? '', /new file/);
+    assert.equal(await card.locator('tr.diff-add td.text').textContent(), 'written by the fake model');
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'a modal dialog asked too');
     await shot('view-4-permission-asked');
     await card.getByRole('button', { name: 'Allow' }).click();
@@ -404,8 +409,9 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await tool.locator('.tool-state', { hasText: 'done' }).waitFor();
     await assistant('tool said:').last().waitFor();
     assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
-    // The tool call is a collapsible item with its input and its result.
-    await tool.locator('summary').click();
+    // The tool call is a collapsible item with its input and its result, opened on the change it made.
+    assert.equal(await tool.getAttribute('open'), '', 'the applied change is folded away');
+    await tool.locator('.applied tr.diff-add', { hasText: 'written by the fake model' }).waitFor();
     await tool.locator('.tool-result').waitFor();
     await shot('view-5-tool-allowed');
   });
@@ -426,6 +432,168 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await shot('view-6-tool-denied');
   });
 
+
+  /** A diff table's rows in the view: `kind|old line|new line|text`, or `kind|text` for a hunk header and a note. */
+  const diffLines = (container) =>
+    container.locator('table.diff tr').evaluateAll((rows) =>
+      rows.map((r) => {
+        const numbers = [...r.querySelectorAll('td.ln')].map((c) => c.textContent);
+        const text = (r.querySelector('td.text') ?? r.querySelector('td.diff-note')).textContent;
+        return [r.className.replace(/^diff-/, ''), ...numbers, text].join('|');
+      }),
+    );
+  const diffEditor = () => page.locator('.monaco-diff-editor').filter({ visible: true }).first();
+  const diffTab = () => page.locator('.tab', { hasText: 'proposed by Claude' });
+
+  test('a Write over an existing file asks with the diff; Open diff shows it in the diff editor; Allow in the view writes it', async () => {
+    const target = path.join(workspace, 'existing.txt');
+    fs.writeFileSync(target, 'old line one\nold line two\n');
+    await sendPrompt(`Replace it [write:${target}]`);
+    const card = view().locator('.permission:not([data-outcome])');
+    await card.waitFor();
+    // The change, not the tool's JSON input.
+    assert.equal(await card.locator('.tool-input').count(), 0, 'the raw input is shown');
+    assert.equal(await card.locator('.diff-path').textContent(), target);
+    assert.deepEqual(await diffLines(card), [
+      'hunk|@@ -1,2 +1,1 @@',
+      'del|1||old line one',
+      'del|2||old line two',
+      'add||1|written by the fake model',
+      'meta|No newline at end of file',
+    ]);
+    assert.deepEqual(await card.locator('.diff-stat').allTextContents(), ['+1', '−2']);
+    // Removed and added lines in the theme's diff colours (not transparent).
+    const colours = await card.locator('tr.diff-del td.text, tr.diff-add td.text').evaluateAll((cells) => cells.map((c) => c.ownerDocument.defaultView.getComputedStyle(c).backgroundColor));
+    assert.ok(colours.every((c) => c && c !== 'rgba(0, 0, 0, 0)'), JSON.stringify(colours));
+    assert.notEqual(colours[0], colours[2], 'removed and added lines look the same');
+    await shot('diff-1-view-write');
+
+    await card.getByRole('button', { name: 'Open diff' }).click();
+    await diffEditor().waitFor();
+    await diffTab().filter({ hasText: 'existing.txt' }).waitFor();
+    await diffEditor().locator('.editor.original .view-lines', { hasText: /old\sline\sone/ }).waitFor();
+    assert.match((await diffEditor().locator('.editor.original .view-lines').textContent()) ?? '', /old\sline\sone\s*old\sline\stwo/);
+    await diffEditor().locator('.editor.modified .view-lines', { hasText: /written\sby\sthe\sfake\smodel/ }).waitFor();
+    assert.doesNotMatch((await diffEditor().locator('.editor.modified .view-lines').textContent()) ?? '', /old\sline/);
+    await shot('diff-2-editor-write');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'old line one\nold line two\n', 'written before the answer');
+
+    // Allow in the view: the diff editor closes, the file is written, the tool call shows the change it made.
+    await card.getByRole('button', { name: 'Allow' }).click();
+    await view().locator('.permission[data-outcome="allowed"]').nth(1).waitFor();
+    await diffTab().waitFor({ state: 'detached' });
+    const tool = view().locator('details.tool', { hasText: 'existing.txt' });
+    await tool.locator('.tool-state', { hasText: 'done' }).waitFor();
+    await tool.locator('.applied table.diff').waitFor();
+    assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
+    assert.deepEqual((await diffLines(tool.locator('.applied'))).filter((l) => !l.startsWith('hunk')), [
+      'del|1||old line one',
+      'del|2||old line two',
+      'add||1|written by the fake model',
+      'meta|No newline at end of file',
+    ]);
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+  });
+
+  test('an Edit shows its hunk in the view; Allow in the diff editor title bar applies it and closes the diff', async () => {
+    const target = path.join(workspace, 'eight.txt');
+    fs.writeFileSync(target, Array.from({ length: 8 }, (_, i) => `line${i + 1}\n`).join(''));
+    await sendPrompt(`Shout line five [edit:${target}|line5|LINE FIVE]`);
+    const card = view().locator('.permission:not([data-outcome])');
+    await card.waitFor();
+    const expected = ['hunk|@@ -2,7 +2,7 @@', 'context|2|2|line2', 'context|3|3|line3', 'context|4|4|line4', 'del|5||line5', 'add||5|LINE FIVE', 'context|6|6|line6', 'context|7|7|line7', 'context|8|8|line8'];
+    assert.deepEqual(await diffLines(card), expected);
+    await shot('diff-3-view-edit');
+
+    await card.getByRole('button', { name: 'Open diff' }).click();
+    await diffTab().filter({ hasText: 'eight.txt' }).waitFor();
+    await diffEditor().locator('.editor.original .view-lines', { hasText: /line5/ }).waitFor();
+    await diffEditor().locator('.editor.modified .view-lines', { hasText: /LINE\sFIVE/ }).waitFor();
+    assert.doesNotMatch((await diffEditor().locator('.editor.modified .view-lines').textContent()) ?? '', /line5/);
+    await shot('diff-4-editor-edit');
+    await page.locator('.editor-actions [aria-label="Allow the Proposed Change"]').first().click();
+    await diffTab().waitFor({ state: 'detached' });
+    await view().locator('.permission[data-outcome="allowed"]').last().waitFor();
+    assert.equal(await view().locator('.permission[data-outcome="allowed"]').count(), 3);
+    const tool = view().locator('details.tool', { hasText: 'eight.txt' });
+    await tool.locator('.applied table.diff').waitFor();
+    assert.deepEqual(await diffLines(tool.locator('.applied')), expected); // the CLI's own structuredPatch
+    assert.equal(fs.readFileSync(target, 'utf8').split('\n')[4], 'LINE FIVE');
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    await tool.scrollIntoViewIfNeeded();
+    await shot('diff-5-applied-edit');
+  });
+
+  test('Deny in the diff editor title bar refuses the edit', async () => {
+    const target = path.join(workspace, 'eight.txt');
+    const before = fs.readFileSync(target, 'utf8');
+    await sendPrompt(`Shout line six [edit:${target}|line6|LINE SIX]`);
+    const card = view().locator('.permission:not([data-outcome])');
+    await card.waitFor();
+    await card.getByRole('button', { name: 'Open diff' }).click();
+    await diffEditor().locator('.editor.modified .view-lines', { hasText: /LINE\sSIX/ }).waitFor();
+    await page.locator('.editor-actions [aria-label="Deny the Proposed Change"]').first().click();
+    await diffTab().waitFor({ state: 'detached' });
+    await view().locator('.permission[data-outcome="denied"]').nth(1).waitFor();
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    assert.equal(fs.readFileSync(target, 'utf8'), before);
+  });
+
+  test('a file outside the workspace: only its path and a note, never its contents', async () => {
+    // A new file (the CLI refuses to overwrite a file outside the folder it has not read, before asking).
+    const target = path.join(root, 'outside.txt');
+    await sendPrompt(`Write outside [write:${target}]`);
+    const card = view().locator('.permission:not([data-outcome])');
+    await card.waitFor();
+    assert.equal(await card.locator('.diff-path').textContent(), target);
+    assert.equal(await card.locator('.unshown-note').textContent(), 'This file is outside the workspace — not shown.');
+    assert.doesNotMatch((await card.textContent()) ?? '', /written by the fake model/);
+    assert.equal(await card.locator('table.diff').count(), 0);
+    assert.equal(await card.getByRole('button', { name: 'Open diff' }).count(), 0);
+    await shot('diff-6-outside-workspace');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await view().locator('.permission[data-outcome="denied"]').nth(2).waitFor();
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    assert.equal(fs.existsSync(target), false, 'the denied file was written');
+  });
+
+  test('the header picks the permission mode and model of the next turn', async () => {
+    // The init message's model is offered besides the aliases.
+    const models = await view().locator('#model option').evaluateAll((o) => o.map((e) => e.value));
+    assert.deepEqual(models.slice(0, 4), ['', 'opus', 'sonnet', 'haiku']);
+    assert.ok(models.slice(4).some((m) => /^claude-/.test(m)), JSON.stringify(models));
+    // acceptEdits: a Write in the workspace runs without a question.
+    await view().locator('#permission-mode').selectOption('acceptEdits');
+    const target = path.join(workspace, 'accepted.txt');
+    await sendPrompt(`No questions [write:${target}]`);
+    const tool = view().locator('details.tool', { hasText: 'accepted.txt' });
+    await tool.locator('.tool-state', { hasText: 'done' }).waitFor();
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    assert.equal(await view().locator('.permission:not([data-outcome])').count(), 0, 'asked for permission in acceptEdits');
+    assert.equal(fs.readFileSync(target, 'utf8'), 'written by the fake model');
+    // A new file: the applied change is every line added.
+    assert.equal(await tool.locator('.applied .label').textContent(), 'Created');
+    assert.deepEqual((await diffLines(tool.locator('.applied'))).slice(1, 2), ['add||1|written by the fake model']);
+
+    // haiku: the CLI asks the API for a Haiku model (the fake API answers with the model it was asked for).
+    await view().locator('#model').selectOption('haiku');
+    await sendPrompt('Which model answers?');
+    await assistant('reply to: Which model answers?').waitFor();
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    const file = transcripts().find((f) => path.basename(f, '.jsonl') === haikuId);
+    const answered = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'assistant' && JSON.stringify(l.message.content).includes('Which model answers?'));
+    assert.match(answered.at(-1)?.message?.model ?? '', /haiku/i);
+    await shot('view-14-model-and-mode');
+    // Back to the defaults for the tests after this one.
+    await view().locator('#model').selectOption('');
+    await view().locator('#permission-mode').selectOption('');
+  });
+
   test('the stop button cancels a running turn; the session stays resumable', async () => {
     await sendPrompt('Think slowly [slow:30000]');
     await view().locator('#stop').waitFor({ state: 'visible' });
@@ -439,6 +607,89 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     await treeRowShows(/Write a haiku about sidecars/, /^open · (just now|\d+ min ago) · /);
     assert.equal(sidecarCall('session/status', { sessionId: haikuId }).resumable, true);
     await shot('view-7-stopped');
+  });
+
+
+  test('Escape in the view stops a running turn, as the Stop button does', async () => {
+    await sendPrompt('Think slowly again [slow:20000]');
+    await view().locator('#stop').waitFor({ state: 'visible' });
+    await view().locator('.msg.assistant.streaming').waitFor();
+    await view().locator('#prompt').press('Escape');
+    await view().locator('.note.cancelled', { hasText: 'Stopped' }).last().waitFor({ timeout: 25_000 });
+    await view().locator('#stop').waitFor({ state: 'hidden' });
+    assert.equal(await view().locator('.note.cancelled').count(), 2);
+    assert.equal(sidecarCall('session/status', { sessionId: haikuId }).resumable, true);
+  });
+
+  test('"/" at the start of the prompt offers the slash commands, also in a new view before any turn', async () => {
+    const box = view().locator('#prompt');
+    const offered = view().locator('#slash-commands li');
+    await box.fill('');
+    await box.pressSequentially('/');
+    await offered.first().waitFor();
+    const all = await offered.allTextContents();
+    assert.ok(all.includes('/compact') && all.includes('/clear'), JSON.stringify(all));
+    await box.pressSequentially('comp');
+    const narrowed = await offered.allTextContents();
+    assert.ok(narrowed.length >= 1 && narrowed.every((c) => c.startsWith('/comp')), JSON.stringify(narrowed));
+    await shot('view-15-slash-commands');
+    await box.focus(); // the theme switch took the focus
+    await view().locator('#slash-commands').waitFor();
+    await box.press('Enter');
+    assert.equal(await box.inputValue(), '/compact ');
+    await view().locator('#slash-commands').waitFor({ state: 'hidden' });
+    assert.equal(await view().locator('.msg.user', { hasText: '/compact' }).count(), 0, 'Enter sent the prompt instead of picking');
+    // Not at the start: nothing offered.
+    await box.fill('see /');
+    await box.press('End');
+    assert.equal(await view().locator('#slash-commands').isVisible(), false);
+    await box.fill('');
+
+    // A new session's view has had no init message: the folder's cached list.
+    await runCommand('Claude Sessions: New Session');
+    await view().locator('.note.empty', { hasText: 'A new session in' }).waitFor();
+    await view().locator('#prompt').pressSequentially('/');
+    await view().locator('#slash-commands li', { hasText: '/compact' }).first().waitFor();
+    await view().locator('#prompt').press('Escape');
+    await view().locator('#slash-commands').waitFor({ state: 'hidden' });
+    await view().locator('#prompt').fill('');
+  });
+
+  test('Send Selection to Session (editor context menu) puts the path, lines and text into the prompt box', async () => {
+    const source = path.join(workspace, 'src', 'a.ts');
+    fs.mkdirSync(path.dirname(source), { recursive: true });
+    fs.writeFileSync(source, Array.from({ length: 8 }, (_, i) => `const v${i + 1} = ${i + 1};\n`).join(''));
+    await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').fill('a.ts'); // without '>': Go to File
+    await pick('a.ts');
+    const editor = page.locator('.editor-instance .monaco-editor').filter({ visible: true }).first();
+    await editor.locator('.view-lines', { hasText: /const\sv8/ }).waitFor();
+    // Lines 3 to 5: from the start of line 3 to the start of line 6.
+    await editor.locator('.view-line', { hasText: /const\sv3\s/ }).click();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowDown');
+    await editor.locator('.view-line', { hasText: /const\sv4\s/ }).click({ button: 'right' });
+    const item = page.getByRole('menuitem', { name: 'Send Selection to Session' });
+    await item.waitFor();
+    await item.click();
+    // The new session's view (the one used last) has it, not sent.
+    const box = view().locator('#prompt');
+    await view().locator('.note.empty', { hasText: 'A new session in' }).waitFor();
+    await box.waitFor();
+    const expected = '`src/a.ts` lines 3-5:\n```ts\nconst v3 = 3;\nconst v4 = 4;\nconst v5 = 5;\n```\n';
+    await withTimeout(
+      (async () => {
+        while ((await box.inputValue()) !== expected) await new Promise((r) => setTimeout(r, 200));
+      })(),
+      15_000,
+      `the prompt box has the selection (it has ${JSON.stringify(await box.inputValue())})`,
+    );
+    assert.equal(await view().locator('.msg.user').count(), 0, 'the selection was sent');
+    await shot('view-16-selection-in-prompt');
+    await box.fill('');
+    await runExactCommand('View: Close Editor');
+    await page.locator('.tab', { hasText: 'New Claude session' }).waitFor({ state: 'detached' });
   });
 
   test('a long session opens at its last 50 messages; "load earlier" pages back to the first', async () => {
@@ -490,7 +741,14 @@ describe('VS Code (code-server) end to end', { timeout: 460_000 }, () => {
     // when its tab is shown).
     await page.locator('.tab', { hasText: 'Write a haiku about sidecars' }).first().click();
     await assistant('reply to: Write a haiku about sidecars (28 chars)').waitFor();
-    await view().locator('.msg.user', { hasText: 'Think slowly' }).waitFor();
+    await view().locator('.msg.user', { hasText: 'Think slowly' }).first().waitFor();
+    // The applied changes are replayed from the transcript's toolUseResult.
+    const edited = view().locator('details.tool', { hasText: 'eight.txt' }).first().locator('.applied');
+    await edited.waitFor();
+    assert.deepEqual(await diffLines(edited), ['hunk|@@ -2,7 +2,7 @@', 'context|2|2|line2', 'context|3|3|line3', 'context|4|4|line4', 'del|5||line5', 'add||5|LINE FIVE', 'context|6|6|line6', 'context|7|7|line7', 'context|8|8|line8']);
+    const written = view().locator('details.tool', { hasText: 'existing.txt' }).first().locator('.applied');
+    assert.ok((await diffLines(written)).includes('add||1|written by the fake model'));
+    assert.equal(await view().locator('details.tool', { hasText: 'accepted.txt' }).first().locator('.applied .label').textContent(), 'Created');
     await treeRowShows(/Write a haiku about sidecars/, /^open · /);
     await sendPrompt('Still there?');
     await assistant('reply to: Still there? (12 chars)').waitFor();

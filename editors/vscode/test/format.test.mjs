@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { extensionDir } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
-const { escapeIcons, formatCost, formatCount, matchLine, nearMatch, statusText, usageLines } = require(path.join(extensionDir, 'out/format.js'));
+const { escapeIcons, formatCost, formatCount, matchLine, nearMatch, selectionContext, statusText, usageLines } = require(path.join(extensionDir, 'out/format.js'));
 
 describe('usage and cost in the tooltip', () => {
   test('all four token counts, grouped, and the cost', () => {
@@ -99,5 +99,19 @@ describe('the search quick pick', () => {
     assert.ok(cut.length < snippet.length);
     assert.doesNotMatch(cut.slice(1), /^[\uDC00-\uDFFF]/);
     assert.equal([...cut.slice(1)].every((c) => c === '😀' || /[\p{L}\s]/u.test(c)), true);
+  });
+});
+
+describe('a selection as prompt context', () => {
+  test('path, line range and the text in a fence tagged with the extension', () => {
+    assert.equal(selectionContext('src/a.ts', 3, 7, 'const a = 1;\nconst b = 2;', 'ts'), '`src/a.ts` lines 3-7:\n```ts\nconst a = 1;\nconst b = 2;\n```\n');
+  });
+
+  test('one line; text that ends with a newline gets no second one', () => {
+    assert.equal(selectionContext('README.md', 1, 1, '# demo project\n', 'md'), '`README.md` line 1:\n```md\n# demo project\n```\n');
+  });
+
+  test('backticks in the text: a longer fence', () => {
+    assert.equal(selectionContext('doc.md', 2, 4, 'x\n```js\ny\n```', ''), '`doc.md` lines 2-4:\n````\nx\n```js\ny\n```\n````\n');
   });
 });

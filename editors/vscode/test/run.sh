@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VS Code extension's whole test suite. Idempotent: installs what is missing, builds the server when its
 # Release dll is missing, starts (and always stops) the fake Messages API, compiles and packages the extension,
-# lints, then runs (1) unit tests of the webview's Markdown renderer and of format.ts, (2) the client module against the real server
+# lints, then runs (1) unit tests of the webview's Markdown renderer and diff helpers and of format.ts, (2) the client module against the real server
 # and (3) VS Code end to end in code-server, with the extension packed by @vscode/vsce.
 # Env: SIDECAR_DLL (the server dll), CLAUDE_SIDECAR_CLAUDE_PATH (the Claude Code CLI).
 # Last line: "N passed, N failed". Exit code non-zero on any failure.
@@ -71,6 +71,7 @@ timeout 180 npm run --silent package > "$results/vsce.log" 2>&1 || { cat "$resul
 source "$here/../../tests/node-test-group.sh"
 run_group unit 60 test/markdown.test.mjs "$results/unit.tap"
 run_group format 60 test/format.test.mjs "$results/format.tap"
+run_group diff 60 test/diff.test.mjs "$results/diff.tap"
 run_group client 300 test/client.test.mjs "$results/client.tap"
-run_group e2e 480 test/e2e.test.mjs "$results/e2e.tap"
+run_group e2e 960 test/e2e.test.mjs "$results/e2e.tap"
 finish
