@@ -15,7 +15,8 @@
 //                    request carries the tool_result, answers text: "tool said: <the tool result>"
 //   [edit:/abs/p|OLD|NEW]  the same, for the Edit tool ({file_path, old_string: OLD, new_string: NEW})
 //   [bash:COMMAND]   the same, for the Bash tool ({command: COMMAND, description: "fake command"})
-//   [tool:NAME|JSON] the same, for any tool NAME with the input JSON (no "]" in it), e.g. [tool:ExitPlanMode|{"plan":"p"}]
+//   [tool:NAME|JSON] the same, for any tool NAME with the input JSON object (to the last "}]" of the prompt's line),
+//                    e.g. [tool:ExitPlanMode|{"plan":"p"}]
 // Usage: node server.js [port]
 'use strict';
 const http = require('http');
@@ -82,7 +83,7 @@ const server = http.createServer((req, res) => {
     const write = toolResult === null ? /\[write:([^\]]+)\]/.exec(prompt) : null;
     const edit = toolResult === null ? /\[edit:([^\]|]+)\|([^\]|]*)\|([^\]|]*)\]/.exec(prompt) : null;
     const bash = toolResult === null ? /\[bash:([^\]]+)\]/.exec(prompt) : null;
-    const tool = toolResult === null ? /\[tool:([A-Za-z]+)\|([^\]]*)\]/.exec(prompt) : null;
+    const tool = toolResult === null ? /\[tool:([A-Za-z]+)\|(\{.*\})\]/.exec(prompt) : null;
     // Once a conversation: the CLI reports a finished background agent with a new user message, not a prompt.
     const task = toolResult === null && !JSON.stringify(body.messages || []).includes('toolu_fake_task_') ? /\[task:write=([^\]]+)\]/.exec(prompt) : null;
     const text = toolResult !== null ? `tool said: ${toolResult}` : replyTo(prompt);
