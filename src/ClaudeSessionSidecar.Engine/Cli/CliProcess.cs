@@ -176,7 +176,8 @@ public sealed class CliProcess : IAsyncDisposable
 
     private async Task<CliCapabilities?> RequestCapabilitiesAsync()
     {
-        var response = await ControlRequestAsync(new JObject { ["subtype"] = "initialize" }, InitializeTimeout);
+        // A CLI that does not know the request says so, and is still fit for its turn.
+        var response = await ControlRequestAsync(new JObject { ["subtype"] = "initialize" }, InitializeTimeout, refusalBreaks: false);
         return response is null ? null : CliCapabilities.From(response);
     }
 
@@ -203,9 +204,10 @@ public sealed class CliProcess : IAsyncDisposable
 
     /// <summary>
     /// One control request between turns, and its answer (the <c>response</c> of a success). Null when the CLI refused
-    /// it, exited or did not answer within <paramref name="within"/>: the process is then marked not to be reused.
+    /// it, exited or did not answer within <paramref name="within"/>: the process is then marked not to be reused
+    /// (unless <paramref name="refusalBreaks"/> is false and the CLI only refused).
     /// </summary>
-    private async Task<JObject?> ControlRequestAsync(JObject request, TimeSpan within)
+    private async Task<JObject?> ControlRequestAsync(JObject request, TimeSpan within, bool refusalBreaks = true)
     {
         var id = $"sidecar-{(string?)request["subtype"]}-{Guid.NewGuid():N}";
         using var timeout = new CancellationTokenSource(within);
@@ -231,7 +233,7 @@ public sealed class CliProcess : IAsyncDisposable
                 if ((string?)message["response"]?["subtype"] != "success")
                 {
                     log.Warning($"claude (pid {process.Id}) refused {(string?)request["subtype"]}: {message.ToString(Formatting.None)}");
-                    broken = true;
+                    broken |= refusalBreaks;
                     return null;
                 }
 

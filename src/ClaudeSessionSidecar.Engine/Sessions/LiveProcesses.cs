@@ -117,7 +117,9 @@ internal sealed class LiveProcesses : IAsyncDisposable
             sparesByFolder.Remove(realWorkingDirectory);
         }
 
-        if (await spare.Process.InitializeAsync() is not null && spare.Process.IsReusable && await SwitchIfNeededAsync(spare.Process, model, permissionMode))
+        // Its initialize is read to its answer first (one reader of its stdout at a time); a CLI that did not answer in time is not reusable.
+        await spare.Process.InitializeAsync();
+        if (spare.Process.IsReusable && await SwitchIfNeededAsync(spare.Process, model, permissionMode))
         {
             return spare.Process;
         }

@@ -230,6 +230,36 @@ public sealed class CliFaultTests(ITestOutputHelper output)
         Assert.Contains("Permission denied", (string?)error["message"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_spare_whose_CLI_refuses_initialize_still_takes_the_create()
+    {
+        // An older CLI answers a control request it does not know with an error: the spare is still fit for its turn.
+        using var environment = new TestEnvironment();
+        var starts = Path.Combine(environment.Root, "starts");
+        var body = $$$"""
+            echo "$*" >> '{{{starts}}}'
+            if [[ "$prompt" == *'"subtype":"initialize"'* ]]; then
+              id=$(sed -n 's/.*"request_id":"\([^"]*\)".*/\1/p' <<< "$prompt")
+              echo '{"type":"control_response","response":{"subtype":"error","request_id":"'"$id"'","error":"Unknown subtype: initialize"}}'
+              read -r prompt
+            fi
+            echo '{{{ScriptedCli.Init}}}'
+            echo '{{{ScriptedCli.Result}}}'
+            read -r _
+            exit 0
+            """;
+        var cli = ScriptedCli.Write(environment, "claude", body);
+        await using var server = ServerProcess.Start(environment, output, claudePath: cli);
+
+        await server.InvokeAsync("session/prepare", new { workingDirectory = environment.Workspace });
+        await Polling.WaitUntilAsync(() => File.Exists(starts) && File.ReadAllText(starts).Contains("--input-format", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the spare started");
+        var created = await server.InvokeAsync("session/create", new { workingDirectory = environment.Workspace, prompt = "hi" });
+
+        Assert.Equal("scripted", (string?)created["result"]!["text"]);
+        // One CLI ran turns (the spare); any other start was `--version`.
+        Assert.Single(File.ReadAllLines(starts), line => line.Contains("--input-format", StringComparison.Ordinal));
+    }
+
     private static async Task AssertStillServingWithNoRecordsAsync(ServerProcess server, TestEnvironment environment)
     {
         Assert.NotNull(await server.InvokeAsync("initialize", new { }));
