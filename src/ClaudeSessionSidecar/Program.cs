@@ -28,7 +28,8 @@ catch (ArgumentException exception)
 
 if (cliAt >= 0)
 {
-    return await CliPassthrough.RunAsync(options, args[(cliAt + 1)..]);
+    using var cliLog = new TextWriterLog(Console.Error, options.LogLevel);
+    return await CliPassthrough.RunAsync(options, args[(cliAt + 1)..], cliLog);
 }
 
 if (options.ShowHelp)

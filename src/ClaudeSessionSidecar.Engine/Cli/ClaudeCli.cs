@@ -30,13 +30,63 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
         return await process.RunTurnAsync(request.Prompt, observer, keepRunning: false, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs the CLI with <paramref name="arguments"/> in this process's terminal (stdio inherited: its own login, for
+    /// one), with the same environment as a turn's CLI, and returns its exit code.
+    /// </summary>
+    /// <exception cref="CliNotFoundException">The executable is missing or cannot be started.</exception>
+    public async Task<int> RunInTerminalAsync(IEnumerable<string> arguments)
+    {
+        var executable = Options.ExecutablePath ?? throw new CliNotFoundException(NotFoundMessage);
+        var startInfo = new ProcessStartInfo(executable) { UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        SetEnvironment(startInfo);
+        try
+        {
+            using var process = Process.Start(startInfo) ?? throw new CliNotFoundException($"The Claude Code CLI at {executable} could not be started.");
+            await process.WaitForExitAsync();
+            return process.ExitCode;
+        }
+        catch (Win32Exception exception)
+        {
+            throw new CliNotFoundException($"The Claude Code CLI at {executable} could not be started: {exception.Message}", exception);
+        }
+    }
+
+    private const string NotFoundMessage = "The Claude Code CLI was not found: pass --claude-path, set CLAUDE_SIDECAR_CLAUDE_PATH, or put `claude` on PATH.";
+
+    /// <summary>The options' environment changes, and <c>CLAUDE_CONFIG_DIR</c> when the config folder is not the CLI's default.</summary>
+    private void SetEnvironment(ProcessStartInfo startInfo)
+    {
+        foreach (var (name, value) in Options.Environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
+        }
+
+        if (Options.ConfigDirectoryOverride is { } configDirectory)
+        {
+            startInfo.Environment["CLAUDE_CONFIG_DIR"] = configDirectory;
+        }
+    }
+
     /// <summary>Starts a CLI process that waits for its first prompt on stdin.</summary>
     /// <exception cref="CliNotFoundException">The executable is missing or cannot be started.</exception>
     public CliProcess Start(CliLaunch launch)
     {
         if (Options.ExecutablePath is null)
         {
-            throw new CliNotFoundException("The Claude Code CLI was not found: pass --claude-path, set CLAUDE_SIDECAR_CLAUDE_PATH, or put `claude` on PATH.");
+            throw new CliNotFoundException(NotFoundMessage);
         }
 
         var startInfo = new ProcessStartInfo(Options.ExecutablePath)
@@ -62,22 +112,7 @@ public sealed class ClaudeCli(ClaudeCliOptions options, ISidecarLog log)
             startInfo.ArgumentList.Add("--session-mirror");
         }
 
-        foreach (var (name, value) in Options.Environment)
-        {
-            if (value is null)
-            {
-                startInfo.Environment.Remove(name);
-            }
-            else
-            {
-                startInfo.Environment[name] = value;
-            }
-        }
-
-        if (Options.ConfigDirectoryOverride is { } configDirectory)
-        {
-            startInfo.Environment["CLAUDE_CONFIG_DIR"] = configDirectory;
-        }
+        SetEnvironment(startInfo);
 
         // Always set: one inherited from the server's own environment (a terminal inside VS Code or Claude Code sets
         // it) would otherwise decide where the session is listed.

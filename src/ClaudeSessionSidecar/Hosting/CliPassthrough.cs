@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using ClaudeSessionSidecar.Engine.Cli;
+using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Transcripts;
 
 namespace ClaudeSessionSidecar.Hosting;
@@ -14,29 +14,18 @@ internal static class CliPassthrough
 {
     public const string Flag = "--cli";
 
-    public static async Task<int> RunAsync(ServerOptions options, IReadOnlyList<string> cliArguments)
+    public static async Task<int> RunAsync(ServerOptions options, IReadOnlyList<string> cliArguments, ISidecarLog log)
     {
-        if (ClaudeCliLocator.Locate(options.ClaudePath, Environment.GetEnvironmentVariable) is not { } executable)
+        var cli = SidecarHost.CreateCli(options, ClaudeConfigDirectory.Resolve(options.ClaudeConfigDirectory, Environment.GetEnvironmentVariable), log);
+        try
         {
-            await Console.Error.WriteLineAsync("The Claude Code CLI was not found (see --claude-path).");
+            return await cli.RunInTerminalAsync(cliArguments);
+        }
+        catch (CliNotFoundException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message);
             return 1;
         }
-
-        var startInfo = new ProcessStartInfo(executable) { UseShellExecute = false };
-        foreach (var argument in cliArguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        var configDirectory = ClaudeConfigDirectory.Resolve(options.ClaudeConfigDirectory, Environment.GetEnvironmentVariable);
-        if (!configDirectory.IsCliDefault)
-        {
-            startInfo.Environment["CLAUDE_CONFIG_DIR"] = configDirectory.Path;
-        }
-
-        using var process = Process.Start(startInfo)!;
-        await process.WaitForExitAsync();
-        return process.ExitCode;
     }
 
     /// <summary>The command line that runs this executable with <paramref name="cliArguments"/> after <see cref="Flag"/>, keeping the server's own arguments before it.</summary>

@@ -90,20 +90,23 @@ public sealed class SidecarHost : System.IAsyncDisposable
     public static bool IsStartFailure(Exception exception) =>
         exception is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or Microsoft.Data.Sqlite.SqliteException or StoreSchemaException;
 
+    /// <summary>The CLI the options name (<c>--claude-path</c>, else the usual places), run with their config folder.</summary>
+    public static ClaudeCli CreateCli(ServerOptions options, ClaudeConfigDirectory configDirectory, ISidecarLog log) => new(
+        new ClaudeCliOptions
+        {
+            ExecutablePath = ClaudeCliLocator.Locate(options.ClaudePath, Environment.GetEnvironmentVariable),
+            ConfigDirectoryOverride = configDirectory.IsCliDefault ? null : configDirectory.Path,
+            TurnTimeout = options.TurnTimeout,
+            SessionMirror = options.PostgresStore is not null,
+        },
+        log);
+
     /// <summary>Builds the engine from the options: the CLI, the path rule's config folder, and the store.</summary>
     /// <param name="oneRequest">For <c>call</c>: no process outlives the one request, so none is kept between turns.</param>
     public static SessionService CreateServices(ServerOptions options, ISidecarLog log, bool oneRequest = false)
     {
         var configDirectory = ClaudeConfigDirectory.Resolve(options.ClaudeConfigDirectory, Environment.GetEnvironmentVariable);
-        var cli = new ClaudeCli(
-            new ClaudeCliOptions
-            {
-                ExecutablePath = ClaudeCliLocator.Locate(options.ClaudePath, Environment.GetEnvironmentVariable),
-                ConfigDirectoryOverride = configDirectory.IsCliDefault ? null : configDirectory.Path,
-                TurnTimeout = options.TurnTimeout,
-                SessionMirror = options.PostgresStore is not null,
-            },
-            log);
+        var cli = CreateCli(options, configDirectory, log);
 
         // The stdio face's `initialize` tells the CLI's version: ask it now (a child process, ~30 ms), so that it runs
         // while the store opens and the host is built rather than after (Start asks again: the answer is cached).
