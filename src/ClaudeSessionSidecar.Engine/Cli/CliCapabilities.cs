@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Engine.Cli;
@@ -33,5 +34,5 @@ public sealed record CliCapabilities(IReadOnlyList<CliCommand> Commands, IReadOn
             || Text(account, "apiKeySource") is not ("" or "none")
             || Text(account, "apiProvider") is not ("" or "firstParty"));
 
-    private static string Text(JObject value, string name) => value[name] is JValue { Type: JTokenType.String } text ? (string)text! : string.Empty;
+    private static string Text(JObject value, string name) => JsonFields.StringOf(value[name]) ?? string.Empty;
 }

@@ -80,7 +80,7 @@ public sealed class CliProcess : IAsyncDisposable
         try
         {
             // stdout has one reader at a time: an initialize still on its way is read to its answer first.
-            await (initializing ?? Task.FromResult<CliCapabilities?>(null));
+            await (initializing ?? Task.CompletedTask);
             await WriteLineAsync(UserMessage(prompt));
 
             using var timeout = new CancellationTokenSource(options.TurnTimeout);
@@ -185,7 +185,7 @@ public sealed class CliProcess : IAsyncDisposable
     /// <returns>False when the CLI did not confirm both (the process is then not to be reused).</returns>
     public async Task<bool> SwitchAsync(string? model, string? permissionMode)
     {
-        await (initializing ?? Task.FromResult<CliCapabilities?>(null));
+        await (initializing ?? Task.CompletedTask);
         if (model != Model && await ControlRequestAsync(new JObject { ["subtype"] = "set_model", ["model"] = model ?? "default" }, SwitchTimeout) is null)
         {
             // The CLI takes "default" for its default model.

@@ -144,7 +144,7 @@ public static class ToolEdits
             }
 
             firstAt ??= at;
-            text = edit["replace_all"]?.Type == JTokenType.Boolean && (bool)edit["replace_all"]!
+            text = JsonFields.IsTrue(edit["replace_all"])
                 ? text.Replace(oldString, newString, StringComparison.Ordinal)
                 : string.Concat(text.AsSpan(0, at), newString, text.AsSpan(at + oldString.Length));
         }
@@ -238,5 +238,5 @@ public static class ToolEdits
         }
     }
 
-    private static string? Str(JObject value, string name) => value[name] is JValue { Type: JTokenType.String } text ? (string?)text : null;
+    private static string? Str(JObject value, string name) => JsonFields.StringOf(value[name]);
 }

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json;
@@ -41,8 +42,8 @@ public sealed partial class AcpAgent
 
     private JArray AuthMethodsFor(JToken? clientCapabilities)
     {
-        var terminal = clientCapabilities?["auth"]?["terminal"] is JValue { Type: JTokenType.Boolean } plain && (bool)plain;
-        var metaTerminal = clientCapabilities?["_meta"]?["terminal-auth"] is JValue { Type: JTokenType.Boolean } meta && (bool)meta;
+        var terminal = JsonFields.IsTrue(clientCapabilities?["auth"]?["terminal"]);
+        var metaTerminal = JsonFields.IsTrue(clientCapabilities?["_meta"]?["terminal-auth"]);
         offeredLogins = terminal || metaTerminal ? LoginMethods.Select(method => method.Id).ToArray() : [];
         if (offeredLogins.Length == 0)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ClaudeSessionSidecar.Engine.Diagnostics;
 using ClaudeSessionSidecar.Engine.Sessions;
+using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Hosting;
 using ClaudeSessionSidecar.Protocol;
 using Newtonsoft.Json.Linq;
@@ -64,7 +65,7 @@ public sealed partial class AcpAgent(SidecarHost host)
             throw AcpErrors.InvalidParams("protocolVersion", "protocolVersion must be an integer.");
         }
 
-        terminalOutput = p.ClientCapabilities?["_meta"]?["terminal_output"] is JValue { Type: JTokenType.Boolean } optIn && (bool)optIn;
+        terminalOutput = JsonFields.IsTrue(p.ClientCapabilities?["_meta"]?["terminal_output"]);
 
         return new JObject
         {

@@ -1,3 +1,4 @@
+using ClaudeSessionSidecar.Engine.Transcripts;
 using Newtonsoft.Json.Linq;
 
 namespace ClaudeSessionSidecar.Acp;
@@ -168,7 +169,7 @@ internal static class AcpUpdates
 
     public static string? PathOf(JObject input) => StringOf(input, "file_path") ?? StringOf(input, "notebook_path") ?? StringOf(input, "path");
 
-    private static string? StringOf(JObject input, string name) => input[name] is JValue { Type: JTokenType.String } value ? (string?)value : null;
+    private static string? StringOf(JObject input, string name) => JsonFields.StringOf(input[name]);
 
     public static string TextOf(JToken? output) => output switch
     {
