@@ -1,7 +1,5 @@
 using ClaudeSessionSidecar.Engine.Transcripts;
 using ClaudeSessionSidecar.Hosting;
-using ClaudeSessionSidecar.Protocol;
-using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using StreamJsonRpc;
 
@@ -10,13 +8,6 @@ namespace ClaudeSessionSidecar.Acp;
 public sealed class AuthenticateParams
 {
     public string? MethodId { get; set; }
-}
-
-/// <summary><c>data</c> of ACP's -32000: which of <c>initialize</c>'s <c>authMethods</c> logs in.</summary>
-public sealed class AuthRequiredErrorData : ErrorData
-{
-    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
-    public IReadOnlyList<string>? AuthMethods { get; init; }
 }
 
 /// <summary>
@@ -93,10 +84,5 @@ public sealed partial class AcpAgent
     }
 
     /// <summary>-32000 with the login methods offered to this client.</summary>
-    private LocalRpcException LoginRequired(string what) =>
-        new($"Authentication required: {what}. Log in with one of: {(offeredLogins.Length == 0 ? "`claude` (/login), or set ANTHROPIC_API_KEY for the agent" : string.Join(", ", offeredLogins))}.")
-        {
-            ErrorCode = AcpErrors.AuthenticationRequiredCode,
-            ErrorData = new AuthRequiredErrorData { Reason = "auth_required", AuthMethods = offeredLogins.Length == 0 ? null : offeredLogins },
-        };
+    private LocalRpcException LoginRequired(string what) => AcpErrors.AuthenticationRequired(what, offeredLogins);
 }

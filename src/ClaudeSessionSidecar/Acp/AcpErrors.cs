@@ -1,6 +1,7 @@
 using ClaudeSessionSidecar.Engine.Resumability;
 using ClaudeSessionSidecar.Engine.Sessions;
 using ClaudeSessionSidecar.Protocol;
+using Newtonsoft.Json;
 using StreamJsonRpc;
 
 namespace ClaudeSessionSidecar.Acp;
@@ -40,5 +41,20 @@ internal static class AcpErrors
         };
 
     /// <summary>The CLI has no login: the user logs in with <c>claude</c> itself (<c>/login</c>), or sets an API key.</summary>
+    /// <summary>ACP's -32000, naming the login methods offered (none: the CLI's own login, or an API key).</summary>
+    public static LocalRpcException AuthenticationRequired(string what, IReadOnlyList<string> loginMethods) =>
+        new($"Authentication required: {what}. Log in with one of: {(loginMethods.Count == 0 ? "`claude` (/login), or set ANTHROPIC_API_KEY for the agent" : string.Join(", ", loginMethods))}.")
+        {
+            ErrorCode = AuthenticationRequiredCode,
+            ErrorData = new AuthRequiredErrorData { Reason = "auth_required", AuthMethods = loginMethods.Count == 0 ? null : loginMethods },
+        };
+
     public static LocalRpcException InvalidParams(string parameter, string message) => RpcErrors.InvalidParams(parameter, message);
+}
+
+/// <summary><c>data</c> of ACP's -32000: which of <c>initialize</c>'s <c>authMethods</c> logs in.</summary>
+public sealed class AuthRequiredErrorData : ErrorData
+{
+    [JsonProperty(NullValueHandling = NullValueHandling.Ignore)]
+    public IReadOnlyList<string>? AuthMethods { get; init; }
 }
