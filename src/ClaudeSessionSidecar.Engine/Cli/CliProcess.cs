@@ -443,7 +443,7 @@ public sealed class CliProcess : IAsyncDisposable
                 (string?)request["description"],
                 request)
             {
-                ProposedEdit = ToolEdits.Propose((string?)request["tool_name"] ?? string.Empty, request["input"] as JObject ?? [], Launch.WorkingDirectory),
+                WorkingDirectory = Launch.WorkingDirectory,
             };
             PermissionDecision decision;
             try

@@ -45,7 +45,7 @@ internal sealed class NotifyingObserver(JsonRpc rpc, CancellationToken clientInp
                     Input = request.Input,
                     ToolUseId = request.ToolUseId,
                     Description = request.Description,
-                    ProposedEdit = request.ProposedEdit is { } edit ? ProposedEditView.From(edit) : null,
+                    ProposedEdit = request.ProposeEdit() is { } edit ? ProposedEditView.From(edit) : null,
                 },
                 unanswerable.Token).WaitAsync(unanswerable.Token);
             var allow = answer is JObject { } decision && decision["allow"]?.Type == JTokenType.Boolean && (bool)decision["allow"]!;
