@@ -104,24 +104,22 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     /// <param name="includeWorktrees">With a <paramref name="workingDirectory"/>, also the sessions of every git worktree of its repository (the SDK's default).</param>
     private IEnumerable<SessionView> AllSessions(string userId, string? workingDirectory, bool includeExternal, bool includeWorktrees)
     {
+        var started = Stopwatch.GetTimestamp();
         var realFilter = workingDirectory is null ? null : RequireDirectory(workingDirectory);
         var checkouts = realFilter is null ? null : Checkouts(realFilter, includeWorktrees);
         var mirrorState = Mirror?.ReadLocalState();
-        var records = checkouts is null ? Records.List(userId, null) : checkouts.SelectMany(checkout => Records.List(userId, checkout)).DistinctBy(record => record.SessionId, StringComparer.Ordinal);
-        var own = records.Select(record => View(record, mirrorState)).ToList();
-        if (!includeExternal)
-        {
-            own.Sort(static (a, b) => ListingCursor.Compare(a.LastActiveAt, a.SessionId, b.LastActiveAt, b.SessionId));
-            return own;
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        var known = Records.AllSessionIds();
-        var folders = checkouts is null
-            ? Locator.AllProjectDirectories().Select(folder => (Folder: folder, ListedPath: (string?)null))
-            : checkouts.SelectMany(checkout => Locator.ProjectDirectoriesFor(checkout).Select(folder => (Folder: folder, ListedPath: (string?)checkout))).DistinctBy(pair => pair.Folder, StringComparer.Ordinal);
+        var records = checkouts is null ? Records.List(userId, null) : checkouts.SelectMany(checkout => Records.List(userId, checkout)).DistinctBy(record => record.SessionId, StringComparer.Ordinal).ToList();
         var scope = new ListingScope(Locator, checkouts);
+
+        // Without the external sessions only the folders where the CLI finds the store's own transcripts are scanned.
+        var folders = !includeExternal
+            ? records.Where(record => record.WorkingDirectory.Length > 0).Select(record => scope.ExactProjectDirectory(scope.RealPath(record.WorkingDirectory))).Distinct(StringComparer.Ordinal).Select(folder => (Folder: folder, ListedPath: (string?)null))
+            : checkouts is null
+                ? Locator.AllProjectDirectories().Select(folder => (Folder: folder, ListedPath: (string?)null))
+                : checkouts.SelectMany(checkout => Locator.ProjectDirectoriesFor(checkout).Select(folder => (Folder: folder, ListedPath: (string?)checkout))).DistinctBy(pair => pair.Folder, StringComparer.Ordinal);
+        var known = Records.AllSessionIds();
         var transcripts = new List<(ScannedTranscript Transcript, string Folder, string? ListedPath)>();
+        var ownTranscripts = new Dictionary<string, ScannedTranscript>(StringComparer.Ordinal);
         foreach (var (folder, listedPath) in folders)
         {
             if (Directory.Exists(folder) && Locator.IsInsideProjects(folder))
@@ -129,7 +127,11 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
                 // A link (no stamp) out of the projects folder is never followed: to the server it is no transcript, as for session/status.
                 foreach (var transcript in Summaries.Scan(folder))
                 {
-                    if (!known.Contains(transcript.SessionId) && (transcript.Stamp is not null || Locator.IsInsideProjects(transcript.Path)))
+                    if (known.Contains(transcript.SessionId))
+                    {
+                        ownTranscripts.TryAdd(transcript.Path, transcript);
+                    }
+                    else if (includeExternal && (transcript.Stamp is not null || Locator.IsInsideProjects(transcript.Path)))
                     {
                         transcripts.Add((transcript, folder, listedPath));
                     }
@@ -140,7 +142,21 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         // Known now: the store's sessions, and the few transcripts whose time is not known before reading (links) or
         // that share their id with another (the first that lists, in folder order, wins). The rest wait in order.
         var scanning = Stopwatch.GetElapsedTime(started);
-        var items = own.Select(view => new ListingItem(view.LastActiveAt, view.SessionId, view, null, null, null)).ToList();
+        var items = new List<ListingItem>(transcripts.Count + 16);
+        foreach (var record in records)
+        {
+            if (OwnTranscript(record, ownTranscripts, scope) is { LastModified: { } written } transcript)
+            {
+                // Read as the caller takes it, like the CLI's own transcripts: its time is the later of the store's and the file's.
+                items.Add(new ListingItem(written > record.LastActiveAt ? written : record.LastActiveAt, record.SessionId, null, transcript, null, null) { Record = record });
+            }
+            else
+            {
+                var view = View(record, mirrorState);
+                items.Add(new ListingItem(view.LastActiveAt, view.SessionId, view, null, null, null));
+            }
+        }
+
         var seen = new HashSet<string>(transcripts.Count, StringComparer.Ordinal);
         var shared = transcripts.Where(pair => !seen.Add(pair.Transcript.SessionId)).Select(pair => pair.Transcript.SessionId).ToHashSet(StringComparer.Ordinal);
         foreach (var (transcript, folder, listedPath) in transcripts)
@@ -161,9 +177,22 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
         }
 
         items.Sort(static (a, b) => ListingCursor.Compare(a.Time, a.SessionId, b.Time, b.SessionId));
-        log.Debug($"Listing: {own.Count} sessions of the store and {transcripts.Count} transcripts scanned ({scanning.TotalMilliseconds:F1} ms) and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
+        log.Debug($"Listing: {records.Count} sessions of the store ({ownTranscripts.Count} transcripts scanned) and {transcripts.Count} other transcripts scanned ({scanning.TotalMilliseconds:F1} ms) and sorted in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
         return InOrder(items, scope);
     }
+
+    /// <summary>
+    /// The scanned transcript a stored session is judged by, when the quick way gives the CLI's own answer: the session's
+    /// folder exists and its transcript is a plain file in that folder's own project folder, where the CLI looks first.
+    /// Null sends the session the long way (<see cref="View(SessionRecord, TranscriptMirror.LocalMirrorState?)"/>):
+    /// a shared store's session, a folder gone, a transcript elsewhere or behind a link.
+    /// </summary>
+    private ScannedTranscript? OwnTranscript(SessionRecord record, Dictionary<string, ScannedTranscript> ownTranscripts, ListingScope scope) =>
+        (Mirror is null || record.Shared is null) && !string.IsNullOrEmpty(record.WorkingDirectory) && scope.DirectoryExists(record.WorkingDirectory)
+        && ownTranscripts.TryGetValue(Path.Combine(scope.ExactProjectDirectory(scope.RealPath(record.WorkingDirectory)), record.SessionId + TranscriptLocator.Extension), out var transcript)
+        && transcript.Stamp is not null
+            ? transcript
+            : null;
 
     /// <summary>The folders a listing of one folder covers, by real path: the folder, then (with worktrees) the other worktrees of its repository.</summary>
     private static IReadOnlyList<string> Checkouts(string realDirectory, bool includeWorktrees)
@@ -211,7 +240,8 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
                     item = items[i];
                 }
 
-                var view = item.Unreadable ? ExternalView(item.Transcript!.Path, item.Folder, item.ListedPath, scope) : ExternalView(item.Transcript!.Entry!, item.Folder!, item.ListedPath, scope);
+                var view = item.Record is { } record ? (item.Unreadable ? View(record) : OwnView(record, item.Transcript!.Entry!))
+                    : item.Unreadable ? ExternalView(item.Transcript!.Path, item.Folder, item.ListedPath, scope) : ExternalView(item.Transcript!.Entry!, item.Folder!, item.ListedPath, scope);
                 if (view is not null)
                 {
                     yield return view;
@@ -243,6 +273,9 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
     private sealed record ListingItem(DateTimeOffset Time, string SessionId, SessionView? View, ScannedTranscript? Transcript, string? Folder, string? ListedPath)
     {
         public bool Unreadable { get; init; }
+
+        /// <summary>A stored session still to read: its transcript is <see cref="Transcript"/>, where the CLI finds it first.</summary>
+        public SessionRecord? Record { get; init; }
     }
 
     /// <summary>
@@ -417,7 +450,15 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
 
         // A session whose folder is gone still has its transcript: the SDK lists its branch and size, and so do we.
         var path = status.FilePath ?? (status.Reason is NotResumableReason.WorkingDirectoryMissing ? Locator.Locate(record.SessionId, RealWorkingDirectoryOf(record)) : null);
-        var summary = path is not null ? TrySummarize(path) : null;
+        return View(record, status, path, path is not null ? TrySummarize(path) : null);
+    }
+
+    /// <summary>A stored session judged by the index entry of the transcript the CLI finds first (see <see cref="OwnTranscript"/>).</summary>
+    private SessionView OwnView(SessionRecord record, IndexedTranscript entry) =>
+        View(record, new SessionStatus(entry.NotResumableReason is null, entry.NotResumableReason, entry.Stamp.Size, entry.Path, record.WorkingDirectory), entry.Path, entry.Summary);
+
+    private static SessionView View(SessionRecord record, SessionStatus status, string? path, TranscriptSummary? summary)
+    {
         var lastWrite = summary?.LastModified;
         return new SessionView(
             record.SessionId,

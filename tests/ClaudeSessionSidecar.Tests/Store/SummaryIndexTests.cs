@@ -233,6 +233,62 @@ public sealed class SummaryIndexTests : IDisposable
     }
 
     [Fact]
+    public void The_stores_own_sessions_are_read_once_a_batch_and_judged_as_one_by_one()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        var ids = Enumerable.Range(0, 100).Select(_ => Guid.NewGuid()).ToList();
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            Write(ids[i], $"own {i}");
+            store.Insert(new SessionRecord(ids[i].ToString(), Environment.UserName, environment.Workspace, environment.Workspace, now.AddHours(-3), now.AddHours(-3).AddMinutes(i), $"title {i}", $"own {i}"));
+        }
+
+        // One that will not resume (its chain is cut: the judge's verdict), one whose transcript is gone, one newer by the store's time.
+        var cut = Path.Combine(folder, ids[3] + ".jsonl");
+        File.WriteAllText(cut, "{\"type\":\"summary\",\"summary\":\"only a summary\",\"leafUuid\":\"" + Guid.NewGuid() + "\"}\n");
+        File.SetLastWriteTimeUtc(cut, Settled);
+        File.Delete(Path.Combine(folder, ids[5] + ".jsonl"));
+        store.Touch(ids[7].ToString(), now);
+        var external = Write(Guid.NewGuid(), "not the store's");
+
+        // A first page reads a batch of the newest, not every transcript of the store's sessions.
+        var all = new ListSessionsRequest(Environment.UserName, environment.Workspace, Limit: 1000, IncludeExternal: true, IncludeArchived: true, IncludeProgrammatic: true, Cursor: null);
+        var firstPage = EngineFactory.Sessions(environment);
+        Assert.Equal(5, firstPage.Catalog.List(all with { Limit = 5 }).Sessions.Count);
+        Assert.InRange(firstPage.Catalog.Summaries.TranscriptsRead, 5, 40);
+
+        var sessions = EngineFactory.Sessions(environment);
+        var listed = sessions.Catalog.List(all).Sessions;
+        Assert.Equal(ids.Count + 1, listed.Count);
+        // The store's 99 (one is gone) and the other one, less what the first page read and remembered.
+        Assert.Equal(ids.Count - firstPage.Catalog.Summaries.TranscriptsRead, sessions.Catalog.Summaries.TranscriptsRead);
+        Assert.Equal(ids[7].ToString(), listed[0].SessionId);
+        Assert.Contains(listed, view => view.FilePath == external);
+
+        // Each stored session as its own lookup (the transcript judged alone) shows it: verdict, title, prompt, time.
+        foreach (var id in ids)
+        {
+            var view = Assert.Single(listed, view => view.SessionId == id.ToString());
+            Assert.Equal(sessions.Catalog.Info(id.ToString(), Environment.UserName, null), view);
+        }
+
+        Assert.Equal(NotResumableReason.SessionFileMissing, listed.Single(view => view.SessionId == ids[5].ToString()).Status.Reason);
+        Assert.False(listed.Single(view => view.SessionId == ids[3].ToString()).Status.Resumable);
+        Assert.Equal(TranscriptJudge.Judge(cut).Reason, listed.Single(view => view.SessionId == ids[3].ToString()).Status.Reason);
+
+        // Listed again, in this process and the next, and without the CLI's own sessions: nothing is read again.
+        var read = sessions.Catalog.Summaries.TranscriptsRead;
+        Assert.Equal(listed, sessions.Catalog.List(all).Sessions);
+        var own = sessions.Catalog.List(all with { IncludeExternal = false }).Sessions;
+        Assert.Equal(listed.Where(view => view.FilePath != external), own);
+        Assert.Equal(read, sessions.Catalog.Summaries.TranscriptsRead);
+        var next = EngineFactory.Sessions(environment);
+        Assert.Equal(listed, next.Catalog.List(all).Sessions);
+        Assert.Equal(0, next.Catalog.Summaries.TranscriptsRead);
+    }
+
+    [Fact]
     public void The_title_of_a_transcript_the_SDK_skips_is_kept_in_the_store()
     {
         var sessionId = Guid.NewGuid();
