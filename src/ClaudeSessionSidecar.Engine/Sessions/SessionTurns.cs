@@ -265,12 +265,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
         SessionRecord? record;
         try
         {
-            catalog.Records.Touch(outcome.SessionId, clock.GetUtcNow());
-            if (outcome.TotalCostUsd is { } cost)
-            {
-                catalog.Records.SetCost(outcome.SessionId, cost);
-            }
-
+            catalog.Records.TurnEnded(outcome.SessionId, clock.GetUtcNow(), outcome.TotalCostUsd);
             record = catalog.Records.Get(outcome.SessionId);
         }
         catch (StoreUnavailableException)

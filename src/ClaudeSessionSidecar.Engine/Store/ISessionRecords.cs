@@ -14,6 +14,12 @@ public interface ISessionRecords
     /// <summary>Marks a session active (never moving its time backwards).</summary>
     void Touch(string sessionId, DateTimeOffset at);
 
+    /// <summary>
+    /// After a turn this server ran: <see cref="Touch"/>, and <see cref="SetCost"/> when the CLI gave a cost, in one
+    /// commit (a turn's answer waits for it; each commit of the embedded store is an fsync).
+    /// </summary>
+    void TurnEnded(string sessionId, DateTimeOffset at, double? costUsd);
+
     void SetTitle(string sessionId, string title);
 
     /// <summary>Removes the session's record (and its cost).</summary>

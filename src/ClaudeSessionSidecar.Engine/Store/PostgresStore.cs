@@ -240,7 +240,25 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
     });
 
     public void Touch(string sessionId, DateTimeOffset at) =>
-        Run(connection => Execute(connection, "UPDATE sidecar_sessions SET last_active_at_ms = greatest(last_active_at_ms, @at) WHERE session_id = @id", ("id", sessionId), ("at", at.ToUnixTimeMilliseconds())));
+        Run(connection => Execute(connection, TouchSql, ("id", sessionId), ("at", at.ToUnixTimeMilliseconds())));
+
+    /// <inheritdoc/>
+    /// <remarks>Both statements go as one command: one round trip, one implicit transaction.</remarks>
+    public void TurnEnded(string sessionId, DateTimeOffset at, double? costUsd) => Run(connection =>
+    {
+        if (costUsd is { } cost)
+        {
+            Execute(connection, TouchSql + "; " + SetCostSql, ("id", sessionId), ("at", at.ToUnixTimeMilliseconds()), ("cost", cost));
+        }
+        else
+        {
+            Execute(connection, TouchSql, ("id", sessionId), ("at", at.ToUnixTimeMilliseconds()));
+        }
+    });
+
+    private const string TouchSql = "UPDATE sidecar_sessions SET last_active_at_ms = greatest(last_active_at_ms, @at) WHERE session_id = @id";
+
+    private const string SetCostSql = "INSERT INTO sidecar_session_costs (session_id, cost_usd) VALUES (@id, @cost) ON CONFLICT (session_id) DO UPDATE SET cost_usd = excluded.cost_usd";
 
     public void SetTitle(string sessionId, string title) =>
         Run(connection => Execute(connection, "UPDATE sidecar_sessions SET title = @title WHERE session_id = @id", ("id", sessionId), ("title", title)));
@@ -409,9 +427,7 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         ("cacheCreation", (object?)judged.Usage?.CacheCreationInputTokens ?? DBNull.Value), ("cacheRead", (object?)judged.Usage?.CacheReadInputTokens ?? DBNull.Value)));
 
     /// <inheritdoc/>
-    public void SetCost(string sessionId, double costUsd) => Run(connection => Execute(connection, """
-        INSERT INTO sidecar_session_costs (session_id, cost_usd) VALUES (@id, @cost) ON CONFLICT (session_id) DO UPDATE SET cost_usd = excluded.cost_usd
-        """, ("id", sessionId), ("cost", costUsd)));
+    public void SetCost(string sessionId, double costUsd) => Run(connection => Execute(connection, SetCostSql, ("id", sessionId), ("cost", costUsd)));
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds) => sessionIds.Count == 0

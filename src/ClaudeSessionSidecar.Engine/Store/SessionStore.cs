@@ -195,8 +195,29 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <summary>Marks a session active now (never moving its time backwards).</summary>
-    public void Touch(string sessionId, DateTimeOffset at) =>
-        Execute("UPDATE sessions SET last_active_at_ms = max(last_active_at_ms, $at) WHERE session_id = $id", ("$id", sessionId), ("$at", at.ToUnixTimeMilliseconds()));
+    public void Touch(string sessionId, DateTimeOffset at) => Execute(TouchSql, ("$id", sessionId), ("$at", at.ToUnixTimeMilliseconds()));
+
+    /// <inheritdoc/>
+    public void TurnEnded(string sessionId, DateTimeOffset at, double? costUsd)
+    {
+        using var connection = OpenConnection();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var command = connection.CreateCommand();
+        command.CommandText = costUsd is null ? TouchSql : TouchSql + "; " + SetCostSql;
+        command.Parameters.AddWithValue("$id", sessionId);
+        command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+        if (costUsd is { } cost)
+        {
+            command.Parameters.AddWithValue("$cost", cost);
+        }
+
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    private const string TouchSql = "UPDATE sessions SET last_active_at_ms = max(last_active_at_ms, $at) WHERE session_id = $id";
+
+    private const string SetCostSql = "INSERT INTO session_costs (session_id, cost_usd) VALUES ($id, $cost) ON CONFLICT (session_id) DO UPDATE SET cost_usd = excluded.cost_usd";
 
     public void SetTitle(string sessionId, string title) => Execute("UPDATE sessions SET title = $title WHERE session_id = $id", ("$id", sessionId), ("$title", title));
 
@@ -207,8 +228,7 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <inheritdoc/>
-    public void SetCost(string sessionId, double costUsd) =>
-        Execute("INSERT INTO session_costs (session_id, cost_usd) VALUES ($id, $cost) ON CONFLICT (session_id) DO UPDATE SET cost_usd = excluded.cost_usd", ("$id", sessionId), ("$cost", costUsd));
+    public void SetCost(string sessionId, double costUsd) => Execute(SetCostSql, ("$id", sessionId), ("$cost", costUsd));
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds)

@@ -57,6 +57,22 @@ public sealed class PostgresStoreTests(PostgresServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public void The_end_of_a_turn_moves_activity_forward_and_keeps_the_cost_when_there_is_one()
+    {
+        using var store = PostgresStore.Open(server.CreateDatabase());
+        var record = Record();
+        store.Insert(record);
+
+        store.TurnEnded(SessionId, record.LastActiveAt.AddHours(1), 0.25);
+        store.TurnEnded(SessionId, record.LastActiveAt.AddHours(-1), null);
+
+        Assert.Equal(record.LastActiveAt.AddHours(1), store.Get(SessionId)!.LastActiveAt);
+        Assert.Equal(0.25, store.Costs([SessionId])[SessionId]);
+        store.TurnEnded(SessionId, record.LastActiveAt.AddHours(2), 0.5);
+        Assert.Equal(0.5, store.Costs([SessionId])[SessionId]);
+    }
+
+    [Fact]
     public async Task A_row_whose_id_is_not_a_session_id_is_never_listed()
     {
         var database = server.CreateDatabase();

@@ -40,6 +40,22 @@ public sealed class SessionStoreTests : IDisposable
     }
 
     [Fact]
+    public void The_end_of_a_turn_moves_activity_forward_and_keeps_the_cost_when_there_is_one()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        var record = Record("alice", "/w", DateTimeOffset.Parse("2026-01-02T00:00:00Z"));
+        store.Insert(record);
+
+        store.TurnEnded(record.SessionId, DateTimeOffset.Parse("2026-01-03T00:00:00Z"), 0.25);
+        store.TurnEnded(record.SessionId, DateTimeOffset.Parse("2026-01-01T00:00:00Z"), null);
+
+        Assert.Equal(DateTimeOffset.Parse("2026-01-03T00:00:00Z"), store.Get(record.SessionId)!.LastActiveAt);
+        Assert.Equal(0.25, store.Costs([record.SessionId])[record.SessionId]);
+        store.TurnEnded(record.SessionId, DateTimeOffset.Parse("2026-01-04T00:00:00Z"), 0.5);
+        Assert.Equal(0.5, store.Costs([record.SessionId])[record.SessionId]);
+    }
+
+    [Fact]
     public void Opens_in_WAL_mode_with_a_versioned_schema_readable_by_its_owner_alone()
     {
         var directory = Path.Combine(environment.Root, "new-store");
