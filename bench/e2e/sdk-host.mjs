@@ -3,6 +3,8 @@
 //                                             -> {importMs, firstMs (limit 50), warm50:[ms], warmAll:[ms], first50:[...], all:[...]}
 //                                                (limit-only: no whole listings; at 10,000 transcripts the SDK's runs out of heap)
 //   node sdk-host.mjs first-all <dir>         -> {ms, count}: the first whole listing of a fresh process
+//   node sdk-host.mjs first <dir> [limit]      -> {ms, count, ids, first50}: the first listSessions({dir, limit}) of a
+//                                                fresh process (no limit, or 0: the whole listing); ids in its order
 //   node sdk-host.mjs call <dir> <limit>       -> a script's one request: the folder's newest <limit> sessions as JSON
 //                                                (the anchor of `claude-session-sidecar call session/listResumable`)
 //   node sdk-host.mjs serve                    -> a minimal JSON-RPC host on stdin/stdout (newline framing) that imports
@@ -22,6 +24,12 @@ if (mode === 'first-all') {
   const t = performance.now();
   const all = await sdk.listSessions({ dir });
   process.stdout.write(JSON.stringify({ ms: performance.now() - t, count: all.length }) + '\n');
+} else if (mode === 'first') {
+  const limit = Number(process.argv[4] ?? 0);
+  const t = performance.now();
+  const sessions = await sdk.listSessions(limit > 0 ? { dir, limit } : { dir });
+  const ms = performance.now() - t;
+  process.stdout.write(JSON.stringify({ ms, count: sessions.length, ids: sessions.map((s) => s.sessionId), first50: sessions.slice(0, 50).map(pick) }) + '\n');
 } else if (mode === 'list') {
   const time = async (options) => { const t = performance.now(); const r = await sdk.listSessions(options); return [performance.now() - t, r]; };
   const [firstMs, first50] = await time({ dir, limit: 50 });
