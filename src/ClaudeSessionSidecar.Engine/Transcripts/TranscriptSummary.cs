@@ -113,9 +113,7 @@ public sealed record TranscriptSummary(
         var summaryLine = NonEmpty(tail.LastField("summary"));
         var summary = customTitle ?? NonEmpty(tail.LastField("lastPrompt")) ?? summaryLine ?? firstPrompt ?? Transcripts.FirstPrompt.AttachmentKind(head.Text);
         var tag = NonEmpty(tail.Strings("tag", "tag").LastOrDefault());
-        var createdAt = head.Objects("\"timestamp\"").Select(entry => entry["timestamp"]).OfType<JValue>().Where(v => v.Type == JTokenType.String)
-            .Select(v => ParseTime((string)v!)).FirstOrDefault(time => time is not null);
-        var first = head.Objects(null).FirstOrDefault();
+        var createdAt = head.Fields("timestamp", fromEnd: false).Select(ParseTime).FirstOrDefault(time => time is not null);
         var workingDirectory = tail.Strings("relocated", "relocatedCwd").LastOrDefault() ?? head.FirstField("cwd");
         var (fallbackTitle, laterWorkingDirectory) = summary is null || workingDirectory is null
             ? ReadOn(path, head.Text, headEnd, length, wantTitle: summary is null, wantWorkingDirectory: workingDirectory is null)
@@ -134,7 +132,7 @@ public sealed record TranscriptSummary(
             createdAt,
             Archived: ReadArchived(sidecarFolder, head, tail),
             IsProgrammatic: IsProgrammaticSession(head, tail),
-            StartsAsSidechain: first?["isSidechain"]?.Type == JTokenType.Boolean && (bool)first["isSidechain"]!)
+            StartsAsSidechain: head.FirstObjectFlag("isSidechain") ?? false)
         {
             SummaryLine = summaryLine,
             FallbackTitle = fallbackTitle,
@@ -212,6 +210,10 @@ public sealed record TranscriptSummary(
         private readonly JObject?[] parsed;
         private readonly bool[] tried;
 
+        /// <summary>Each line's top-level members once asked (<see cref="TopLevelMembers"/>); null where the strict reader could not say.</summary>
+        private readonly TopLevelMembers?[] members;
+        private readonly bool[] membersRead;
+
         /// <param name="dropFirst">The window began inside a line: its first line is dropped.</param>
         public Lines(byte[] window, int length, bool dropFirst)
         {
@@ -240,6 +242,8 @@ public sealed record TranscriptSummary(
             text = new string?[lines.Count];
             parsed = new JObject?[lines.Count];
             tried = new bool[lines.Count];
+            members = new TopLevelMembers?[lines.Count];
+            membersRead = new bool[lines.Count];
         }
 
         /// <summary>The lines' text, in file order, decoded as they are taken.</summary>
@@ -254,54 +258,119 @@ public sealed record TranscriptSummary(
             }
         }
 
-        /// <summary>The parseable lines (containing <paramref name="needle"/>, when given), in file order.</summary>
-        public IEnumerable<JObject> Objects(string? needle)
+        /// <summary>The string <paramref name="field"/> of every line of <paramref name="type"/>, in file order.</summary>
+        public List<string> Strings(string type, string field)
         {
-            var utf8 = needle is null ? null : Encoding.UTF8.GetBytes(needle);
+            var needle = Encoding.UTF8.GetBytes(type);
+            var found = new List<string>();
             for (var i = 0; i < lines.Count; i++)
             {
-                if (Get(i, utf8) is { } entry)
+                if (Contains(i, needle) && StringOf(i, "type") == type && StringOf(i, field) is { } value)
                 {
-                    yield return entry;
+                    found.Add(value);
                 }
             }
+
+            return found;
         }
 
-        /// <summary>The same, last line first.</summary>
-        public IEnumerable<JObject> ObjectsFromEnd(string needle)
+        public string? LastField(string field) => Fields(field, fromEnd: true).FirstOrDefault();
+
+        public string? FirstField(string field) => Fields(field, fromEnd: false).FirstOrDefault();
+
+        /// <summary>Every string value of the top-level <paramref name="field"/>, in file order (or from the end).</summary>
+        public IEnumerable<string> Fields(string field, bool fromEnd)
         {
-            var utf8 = Encoding.UTF8.GetBytes(needle);
-            for (var i = lines.Count - 1; i >= 0; i--)
+            var needle = Encoding.UTF8.GetBytes($"\"{field}\"");
+            for (var k = 0; k < lines.Count; k++)
             {
-                if (Get(i, utf8) is { } entry)
+                var i = fromEnd ? lines.Count - 1 - k : k;
+                if (Contains(i, needle) && StringOf(i, field) is { } value)
                 {
-                    yield return entry;
+                    yield return value;
                 }
             }
         }
 
-        /// <summary>The string <paramref name="field"/> of every line of <paramref name="type"/>, in file order.</summary>
-        public List<string> Strings(string type, string field) =>
-            Objects(type).Where(entry => (string?)entry["type"] == type && entry[field] is JValue { Type: JTokenType.String })
-                .Select(entry => (string)entry[field]!)
-                .ToList();
+        /// <summary>Whether the first line that is a JSON object has <paramref name="field"/> true (null when no line is an object).</summary>
+        public bool? FirstObjectFlag(string field)
+        {
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (MembersOf(i) is { } read)
+                {
+                    if (read.IsObject)
+                    {
+                        return read.TypeOf(field) == System.Text.Json.JsonTokenType.True;
+                    }
+                }
+                else if (Get(i) is { } entry)
+                {
+                    return entry[field]?.Type == JTokenType.Boolean && (bool)entry[field]!;
+                }
+            }
 
-        public string? LastField(string field) =>
-            ObjectsFromEnd($"\"{field}\"").Select(entry => entry[field]).OfType<JValue>().FirstOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
+            return null;
+        }
 
-        public string? FirstField(string field) =>
-            Objects($"\"{field}\"").Select(entry => entry[field]).OfType<JValue>().FirstOrDefault(value => value.Type == JTokenType.String)?.ToString(CultureInfo.InvariantCulture);
+        /// <summary>The string <paramref name="field"/> of the first line (holding <paramref name="key"/>) whose object has the member <paramref name="key"/>.</summary>
+        public string? FieldOfFirstWith(string key, string field)
+        {
+            var needle = Encoding.UTF8.GetBytes($"\"{key}\"");
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (!Contains(i, needle))
+                {
+                    continue;
+                }
+
+                if (MembersOf(i) is { } read)
+                {
+                    if (read.Has(key))
+                    {
+                        return StringOf(i, field);
+                    }
+                }
+                else if (Get(i) is { } entry && entry.ContainsKey(key))
+                {
+                    return entry[field] is JValue { Type: JTokenType.String } value ? (string)value! : null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <remarks>An ASCII needle is in the bytes exactly when it is in the decoded text: no byte of a multi-byte (or invalid) sequence is ASCII.</remarks>
+        private bool Contains(int index, byte[] needle) => window.AsSpan(lines[index]).IndexOf(needle) >= 0;
+
+        /// <summary>The line's top-level string <paramref name="field"/>, as parsing it would answer: null when absent, not a string, or the line is no object.</summary>
+        private string? StringOf(int index, string field)
+        {
+            if (!tried[index] && MembersOf(index) is { } read && read.TryString(field, out var value))
+            {
+                return value;
+            }
+
+            return Get(index)?[field] is JValue { Type: JTokenType.String } text ? (string)text! : null;
+        }
+
+        /// <summary>The line's members by the strict reader, read once; null when it could not say (the line is then parsed).</summary>
+        private TopLevelMembers? MembersOf(int index)
+        {
+            if (!membersRead[index])
+            {
+                membersRead[index] = true;
+                members[index] = TopLevelMembers.Read(window, lines[index]);
+            }
+
+            return members[index];
+        }
 
         private string Line(int index) => text[index] ??= Encoding.UTF8.GetString(window.AsSpan(lines[index]));
 
-        /// <remarks>An ASCII needle is in the bytes exactly when it is in the decoded text: no byte of a multi-byte (or invalid) sequence is ASCII.</remarks>
-        private JObject? Get(int index, byte[]? needle)
+        /// <summary>The line parsed (the lenient way, once); null when it is no JSON object.</summary>
+        private JObject? Get(int index)
         {
-            if (needle is not null && window.AsSpan(lines[index]).IndexOf(needle) < 0)
-            {
-                return null;
-            }
-
             if (!tried[index])
             {
                 tried[index] = true;
@@ -317,7 +386,7 @@ public sealed record TranscriptSummary(
     private static bool IsProgrammaticSession(Lines head, Lines tail)
     {
         var entrypoint = head.FirstField("entrypoint") ?? tail.LastField("entrypoint");
-        var kind = (string?)head.Objects("\"parentUuid\"").FirstOrDefault(entry => entry.ContainsKey("parentUuid"))?["sessionKind"];
+        var kind = head.FieldOfFirstWith("parentUuid", "sessionKind");
         return ProgrammaticEntrypoints.Contains(entrypoint) || kind is "daemon" or "daemon-worker";
     }
 
