@@ -40,12 +40,39 @@ public static partial class FirstPrompt
             return null;
         }
 
-        if (TranscriptLines.TryParseObject(line) is not { } entry || (string?)entry["type"] != "user" || entry["message"] is not JObject message)
+        if (TranscriptLines.TryParseObject(line) is not { } entry || JsonFields.StringOf(entry["type"]) != "user" || entry["message"] is not JObject message)
         {
             return null;
         }
 
-        foreach (var raw in Texts(message["content"]))
+        return FromTexts(Texts(message["content"]), ref commandFallback);
+    }
+
+    /// <summary>
+    /// <see cref="FromLine"/> for a line already known to pass its tests (a user line, none of the markers it refuses,
+    /// its <c>message</c> an object), from that message's JSON text with the strict reader, building no tree.
+    /// </summary>
+    /// <returns>False when the strict reader cannot read the message: then <see cref="FromLine"/> must answer.</returns>
+    internal static bool TryFromMessage(ReadOnlySpan<byte> message, ref string? commandFallback, out string? prompt)
+    {
+        prompt = null;
+        List<string> texts;
+        try
+        {
+            texts = ContentTexts(message);
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+
+        prompt = FromTexts(texts, ref commandFallback);
+        return true;
+    }
+
+    private static string? FromTexts(IEnumerable<string> texts, ref string? commandFallback)
+    {
+        foreach (var raw in texts)
         {
             var text = PastedContent().Replace(raw, "$1").Replace('\n', ' ').Trim();
             if (text.Length == 0)
@@ -73,6 +100,81 @@ public static partial class FirstPrompt
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What <see cref="Texts"/> gives for the message's <c>content</c> (its last, for a repeated name): a string, or
+    /// the string <c>text</c> of each <c>text</c> block up to the first <c>tool_result</c> block.
+    /// </summary>
+    private static List<string> ContentTexts(ReadOnlySpan<byte> message)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(message);
+        var texts = new List<string>();
+        reader.Read();
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            var isContent = reader.ValueTextEquals("content"u8);
+            reader.Read();
+            if (!isContent)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            texts = [];
+            if (reader.TokenType == System.Text.Json.JsonTokenType.String)
+            {
+                texts.Add(reader.GetString()!);
+            }
+            else if (reader.TokenType == System.Text.Json.JsonTokenType.StartArray)
+            {
+                var stopped = false;
+                while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
+                {
+                    if (reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    var (type, text) = TypeAndText(ref reader);
+                    stopped |= type == "tool_result";
+                    if (!stopped && type == "text" && text is not null)
+                    {
+                        texts.Add(text);
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return texts;
+    }
+
+    /// <summary>A block's string <c>type</c> and <c>text</c> (the last of each), the reader left on the block's end.</summary>
+    private static (string? Type, string? Text) TypeAndText(ref System.Text.Json.Utf8JsonReader reader)
+    {
+        string? type = null, text = null;
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueTextEquals("type"u8) ? 1 : reader.ValueTextEquals("text"u8) ? 2 : 0;
+            reader.Read();
+            var value = reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+            reader.Skip();
+            if (name == 1)
+            {
+                type = value;
+            }
+            else if (name == 2)
+            {
+                text = value;
+            }
+        }
+
+        return (type, text);
     }
 
     /// <summary>The SDK's cut: at most <paramref name="maxLength"/> UTF-16 units (never half a surrogate pair), trimmed, then "…".</summary>
@@ -149,7 +251,7 @@ public static partial class FirstPrompt
 
         foreach (var block in blocks.OfType<JObject>())
         {
-            var type = (string?)block["type"];
+            var type = JsonFields.StringOf(block["type"]);
             if (type == "tool_result")
             {
                 yield break;

@@ -63,7 +63,7 @@ internal sealed class TopLevelMembers
                     reader.Skip();
                 }
 
-                members.Add(new Member(name, nameStart, nameLength, type, valueStart, type == JsonTokenType.String ? reader.ValueSpan.Length + 2 : 0));
+                members.Add(new Member(name, nameStart, nameLength, type, valueStart, start + (int)reader.BytesConsumed - valueStart));
             }
 
             // Only the object's own end ends a complete object; the reader throws on anything else before it.
@@ -80,6 +80,9 @@ internal sealed class TopLevelMembers
 
     /// <summary>The type of the member's value (its last, for a repeated name); null when there is no such member.</summary>
     public JsonTokenType? TypeOf(string name) => Last(name)?.Type;
+
+    /// <summary>The member's value as written (its JSON text); empty when there is no such member.</summary>
+    public ReadOnlySpan<byte> Value(string name) => Last(name) is { } member ? text.AsSpan(member.ValueStart, member.ValueLength) : default;
 
     /// <summary>The member's value when it is a string, else null; false when the string cannot be decoded here (ask Newtonsoft).</summary>
     public bool TryString(string name, out string? value)
@@ -120,6 +123,6 @@ internal sealed class TopLevelMembers
     }
 
     /// <param name="Name">The name, decoded, when it was written with escapes; else null (its bytes are the name).</param>
-    /// <param name="ValueLength">For a string, its token with the quotes; else 0.</param>
+    /// <param name="ValueLength">The length of the value's JSON text (a string's with its quotes).</param>
     private sealed record Member(string? Name, int NameStart, int NameLength, JsonTokenType Type, int ValueStart, int ValueLength);
 }

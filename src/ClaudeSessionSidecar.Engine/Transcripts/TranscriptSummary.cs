@@ -109,7 +109,7 @@ public sealed record TranscriptSummary(
             ?? NonEmpty(head.Strings("custom-title", "customTitle").LastOrDefault())
             ?? NonEmpty(tail.Strings("ai-title", "aiTitle").LastOrDefault())
             ?? NonEmpty(head.Strings("ai-title", "aiTitle").LastOrDefault());
-        var firstPrompt = NonEmpty(Transcripts.FirstPrompt.From(head.Text));
+        var firstPrompt = NonEmpty(head.FirstPrompt());
         var summaryLine = NonEmpty(tail.LastField("summary"));
         var summary = customTitle ?? NonEmpty(tail.LastField("lastPrompt")) ?? summaryLine ?? firstPrompt ?? Transcripts.FirstPrompt.AttachmentKind(head.Text);
         var tag = NonEmpty(tail.Strings("tag", "tag").LastOrDefault());
@@ -290,6 +290,44 @@ public sealed record TranscriptSummary(
                     yield return value;
                 }
             }
+        }
+
+        private static readonly byte[][] UserLine = ["\"type\":\"user\""u8.ToArray(), "\"type\": \"user\""u8.ToArray()];
+        private static readonly byte[][] NotAPrompt = ["\"tool_result\""u8.ToArray(), "\"isMeta\":true"u8.ToArray(), "\"isCompactSummary\":true"u8.ToArray()];
+
+        /// <summary><see cref="Transcripts.FirstPrompt.From"/> of the lines, each user line's message read by the strict reader where it can.</summary>
+        public string? FirstPrompt()
+        {
+            string? commandFallback = null;
+            for (var i = 0; i < lines.Count; i++)
+            {
+                // FromLine's own tests on the text, asked of the bytes (ASCII needles).
+                if (!UserLine.Any(needle => Contains(i, needle)) || NotAPrompt.Any(needle => Contains(i, needle)))
+                {
+                    continue;
+                }
+
+                string? prompt;
+                if (MembersOf(i) is not { } read)
+                {
+                    prompt = Transcripts.FirstPrompt.FromLine(Line(i), ref commandFallback);
+                }
+                else if (!read.IsObject || StringOf(i, "type") != "user" || read.TypeOf("message") != System.Text.Json.JsonTokenType.StartObject)
+                {
+                    continue;
+                }
+                else if (!Transcripts.FirstPrompt.TryFromMessage(read.Value("message"), ref commandFallback, out prompt))
+                {
+                    prompt = Transcripts.FirstPrompt.FromLine(Line(i), ref commandFallback);
+                }
+
+                if (prompt is not null)
+                {
+                    return prompt;
+                }
+            }
+
+            return commandFallback;
         }
 
         /// <summary>Whether the first line that is a JSON object has <paramref name="field"/> true (null when no line is an object).</summary>

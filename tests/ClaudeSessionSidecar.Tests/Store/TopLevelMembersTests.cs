@@ -86,4 +86,42 @@ public sealed class TopLevelMembersTests
         Assert.True(members.TryString("gitBranch", out var branch));
         Assert.Equal("main", branch);
     }
+
+    public static TheoryData<string> UserLines => new()
+    {
+        """{"type":"user","message":{"role":"user","content":"Fix the build"}}""",
+        """{"type":"user","message":{"content":"first","content":"the last content wins"}}""",
+        """{"type":"user","message":{"content":[{"type":"text","text":"<command-name>/review</command-name>"},{"type":"text","text":"  "},{"type":"text","text":"after the command"}]}}""",
+        """{"type":"user","message":{"content":[{"type":"image","source":{"data":"x"}},{"type":"text","text":"see the image","text":"the last text wins"}]}}""",
+        """{"type":"user","message":{"content":[{"type":"text","text":"<bash-input>ls -la</bash-input>"}]}}""",
+        """{"type":"user","message":{"content":[{"type":"tool_use_result_like","text":"not a text block"},{"type":"text","text":"<local-command-stdout>x</local-command-stdout>"},"a bare string block",{"type":"text","text":"[Request interrupted by user]"},{"type":"text","text":"the prompt"}]}}""",
+        """{"type":"user","message":{"content":[{"type":"text","text":"<pasted_content id=\"1\">pasted\nlines</pasted_content id=\"1\"> and more"}]}}""",
+        """{"type":"user","message":{"content":[{"type":{"odd":"type"},"text":"a block whose type is an object"},{"type":"text","text":"next"}]}}""",
+        """{"type":"user","message":{"content":[{"type":"text","text":7},{"type":"text","text":"caf\u00e9 \ud83d\ude00 long enough to be cut? no"}]}}""",
+        """{"type":"user","message":{"content":[{"type":"text","text":"lone \ud800 surrogate"}]}}""",
+        """{"type":"user","message":{"content":42}}""",
+        """{"type":"user","message":{}}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(UserLines))]
+    public void A_user_lines_prompt_read_strictly_is_the_one_parsing_gives(string line)
+    {
+        var members = TopLevelMembers.Read(Encoding.UTF8.GetBytes(line), ..);
+        Assert.NotNull(members);
+        string? expectedFallback = null, fallback = null;
+        var expected = FirstPrompt.FromLine(line, ref expectedFallback);
+
+        if (FirstPrompt.TryFromMessage(members.Value("message"), ref fallback, out var prompt))
+        {
+            Assert.Equal(expected, prompt);
+            Assert.Equal(expectedFallback, fallback);
+        }
+        else
+        {
+            // Left to the lenient reader: only a string the strict one cannot decode.
+            Assert.Contains("\\ud800", line);
+            Assert.Null(fallback);
+        }
+    }
 }
