@@ -91,12 +91,24 @@ public sealed record TranscriptSummary(
             }
             else
             {
-                usage.AddFile(handle, length);
                 var start = length - WindowBytes;
                 var tailBuffer = new byte[WindowBytes];
                 var tailRead = ReadFully(handle, tailBuffer, start);
                 tail = new Lines(tailBuffer, tailRead, dropFirst: true);
                 tailWindow = tailBuffer.AsMemory(0, tailRead);
+
+                // The usage of every line: the windows' bytes are counted from memory, only what lies between is read again.
+                var tailLines = tailBuffer.AsSpan(0, tailRead).IndexOf((byte)'\n') + 1;
+                if (tailLines > 0 && complete > 0 && complete <= start + tailLines)
+                {
+                    usage.AddLines(headBuffer.AsSpan(0, complete));
+                    usage.AddFile(handle, complete, start + tailLines);
+                    usage.AddLines(tailBuffer.AsSpan(tailLines, tailRead - tailLines));
+                }
+                else
+                {
+                    usage.AddFile(handle, length);
+                }
             }
         }
 

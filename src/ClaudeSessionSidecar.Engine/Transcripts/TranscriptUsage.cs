@@ -65,14 +65,17 @@ public sealed class TranscriptUsage
     }
 
     /// <summary>Counts the first <paramref name="length"/> bytes of an open transcript (its complete lines).</summary>
+    public void AddFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length) => AddFile(handle, 0, length);
+
+    /// <summary>Counts the bytes from <paramref name="from"/> (a line's start) to <paramref name="length"/> of an open transcript.</summary>
     /// <remarks>The buffer is pooled: a listing's first read of thousands of transcripts makes no large object per file.</remarks>
-    public void AddFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length)
+    public void AddFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long from, long length)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(length, 1)));
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkBytes, Math.Max(length - from, 1)));
         try
         {
             var filled = 0;
-            long offset = 0;
+            var offset = from;
             while (offset < length)
             {
                 if (filled == buffer.Length)
