@@ -467,7 +467,7 @@ public sealed class SessionCatalog(TranscriptLocator locator, SessionStore store
             record.CreatedAt,
             LastActiveAt: lastWrite > record.LastActiveAt ? lastWrite.Value : record.LastActiveAt,
             Title: summary?.CustomTitle ?? record.Title,
-            summary?.FirstPrompt ?? (record.FirstPrompt.Length > 0 ? record.FirstPrompt : null),
+            summary?.FirstPrompt ?? (record.FirstPrompt.Length > 0 ? FirstPrompt.Shorten(record.FirstPrompt) : null),
             summary?.CustomTitle,
             summary?.Tag,
             summary?.Archived ?? false,

@@ -69,7 +69,7 @@ public sealed class SessionTurns(ClaudeCli cli, SessionCatalog catalog, SessionL
                 CreatedAt: now,
                 LastActiveAt: now,
                 Title: string.IsNullOrWhiteSpace(request.Title) ? TitleFrom(request.Prompt) : request.Title,
-                FirstPrompt: request.Prompt);
+                FirstPrompt: FirstPrompt.Shorten(request.Prompt));
             try
             {
                 catalog.Records.Insert(record);

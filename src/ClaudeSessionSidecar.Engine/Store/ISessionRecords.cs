@@ -41,7 +41,7 @@ public interface ISessionRecords
     IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory);
 
     /// <summary>The ids of every session stored, whoever its user: what "external" is measured against.</summary>
-    HashSet<string> AllSessionIds();
+    IReadOnlySet<string> AllSessionIds();
 
     /// <summary>
     /// The store's secret of that name: 32 random bytes made by the first server that asks, then the same for every

@@ -304,7 +304,7 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         return (byte[])read.ExecuteScalar()!;
     });
 
-    public HashSet<string> AllSessionIds() => Run(connection =>
+    public IReadOnlySet<string> AllSessionIds() => Run<IReadOnlySet<string>>(connection =>
     {
         using var command = Command(connection, "SELECT session_id FROM sidecar_sessions");
         using var reader = command.ExecuteReader();

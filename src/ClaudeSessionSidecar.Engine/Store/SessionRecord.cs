@@ -3,6 +3,7 @@ using ClaudeSessionSidecar.Engine.Resumability;
 namespace ClaudeSessionSidecar.Engine.Store;
 
 /// <summary>What the sidecar remembers of a session it started. The transcript itself stays the CLI's.</summary>
+/// <param name="FirstPrompt">The first prompt as listings show it (FirstPrompt.Shorten): the whole of it is in the transcript.</param>
 public sealed record SessionRecord(
     string SessionId,
     string UserId,

@@ -40,6 +40,33 @@ public sealed class SessionStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_listing_kept_from_the_last_is_read_again_after_any_commit_here_or_in_another_process()
+    {
+        var store = SessionStore.Open(environment.StoreDirectory);
+        var other = SessionStore.Open(environment.StoreDirectory);
+        var first = Record("alice", "/w", DateTimeOffset.Parse("2026-01-02T00:00:00Z"));
+        store.Insert(first);
+        Assert.Same(store.List("alice", "/w"), store.List("alice", "/w"));
+        Assert.Same(store.AllSessionIds(), store.AllSessionIds());
+
+        // Another store on the file (another server process) inserts, touches and deletes: each is seen at once.
+        var second = Record("alice", "/w", DateTimeOffset.Parse("2026-01-03T00:00:00Z"));
+        other.Insert(second);
+        Assert.Equal([second.SessionId, first.SessionId], store.List("alice", "/w").Select(r => r.SessionId));
+        Assert.Contains(second.SessionId, store.AllSessionIds());
+        other.Touch(first.SessionId, DateTimeOffset.Parse("2026-01-04T00:00:00Z"));
+        Assert.Equal([first.SessionId, second.SessionId], store.List("alice", "/w").Select(r => r.SessionId));
+        other.Delete(second.SessionId);
+        Assert.Equal([first.SessionId], store.List("alice", "/w").Select(r => r.SessionId));
+        Assert.DoesNotContain(second.SessionId, store.AllSessionIds());
+
+        // And its own writes.
+        store.SetTitle(first.SessionId, "renamed");
+        Assert.Equal("renamed", Assert.Single(store.List("alice", "/w")).Title);
+        Assert.Empty(store.List("bob", "/w"));
+    }
+
+    [Fact]
     public void The_end_of_a_turn_moves_activity_forward_and_keeps_the_cost_when_there_is_one()
     {
         var store = SessionStore.Open(environment.StoreDirectory);
