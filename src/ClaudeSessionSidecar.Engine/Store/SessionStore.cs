@@ -149,6 +149,19 @@ public sealed class SessionStore : ISessionRecords
     /// <summary>Opens (creating and migrating as needed) the store in a folder readable by its owner alone.</summary>
     public static SessionStore Open(string directory) => Open(directory, SchemaVersion);
 
+    /// <summary>
+    /// A store that keeps listings between changes (<see cref="Unchanged"/>): the server's own, open for its life.
+    /// It holds one more connection to the file, so the short-lived stores of scripts and tests do without.
+    /// </summary>
+    public static SessionStore OpenKeepingListings(string directory)
+    {
+        var store = Open(directory);
+        store.keepsListings = true;
+        return store;
+    }
+
+    private bool keepsListings;
+
     /// <param name="schemaVersion">The version to migrate to: a test's store of an older schema.</param>
     internal static SessionStore Open(string directory, int schemaVersion)
     {
@@ -257,9 +270,14 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <inheritdoc/>
-    /// <remarks>Kept while the store is unchanged (see <see cref="Unchanged"/>).</remarks>
+    /// <remarks>Kept while the store is unchanged, when it keeps listings (see <see cref="Unchanged"/>).</remarks>
     public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory)
     {
+        if (!keepsListings)
+        {
+            return ReadList(userId, realWorkingDirectory);
+        }
+
         var version = DataVersion();
         lock (cacheGate)
         {
@@ -298,9 +316,14 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <summary>The ids of every session in the store, whoever its user: what "external" is measured against.</summary>
-    /// <remarks>Kept while the store is unchanged (see <see cref="Unchanged"/>).</remarks>
+    /// <remarks>Kept while the store is unchanged, when it keeps listings (see <see cref="Unchanged"/>).</remarks>
     public IReadOnlySet<string> AllSessionIds()
     {
+        if (!keepsListings)
+        {
+            return ReadAllSessionIds();
+        }
+
         var version = DataVersion();
         lock (cacheGate)
         {

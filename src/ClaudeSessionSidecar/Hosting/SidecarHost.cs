@@ -115,7 +115,7 @@ public sealed class SidecarHost : System.IAsyncDisposable
             _ = Task.Run(cli.GetVersionAsync);
         }
 
-        var store = SessionStore.Open(options.StoreDirectory ?? SessionStore.DefaultDirectory());
+        var store = SessionStore.OpenKeepingListings(options.StoreDirectory ?? SessionStore.DefaultDirectory());
         var shared = options.PostgresStore is { } postgres ? PostgresStore.Open(postgres) : null;
         var liveSessions = oneRequest ? options.LiveSessions with { MaxProcesses = 0 } : options.LiveSessions;
         var services = new SessionService(cli, new TranscriptLocator(configDirectory), store, log, liveSessions: liveSessions, shared: shared);

@@ -42,12 +42,13 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void A_listing_kept_from_the_last_is_read_again_after_any_commit_here_or_in_another_process()
     {
-        var store = SessionStore.Open(environment.StoreDirectory);
+        var store = SessionStore.OpenKeepingListings(environment.StoreDirectory);
         var other = SessionStore.Open(environment.StoreDirectory);
         var first = Record("alice", "/w", DateTimeOffset.Parse("2026-01-02T00:00:00Z"));
         store.Insert(first);
         Assert.Same(store.List("alice", "/w"), store.List("alice", "/w"));
         Assert.Same(store.AllSessionIds(), store.AllSessionIds());
+        Assert.NotSame(other.List("alice", "/w"), other.List("alice", "/w")); // a store opened plainly keeps nothing
 
         // Another store on the file (another server process) inserts, touches and deletes: each is seen at once.
         var second = Record("alice", "/w", DateTimeOffset.Parse("2026-01-03T00:00:00Z"));
