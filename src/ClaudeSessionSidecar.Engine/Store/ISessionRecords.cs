@@ -11,12 +11,11 @@ public interface ISessionRecords
 
     SessionRecord? Get(string sessionId);
 
-    /// <summary>Marks a session active (never moving its time backwards).</summary>
-    void Touch(string sessionId, DateTimeOffset at);
-
     /// <summary>
-    /// After a turn this server ran: <see cref="Touch"/>, and <see cref="SetCost"/> when the CLI gave a cost, in one
-    /// commit (a turn's answer waits for it; each commit of the embedded store is an fsync).
+    /// After a turn this server ran, in one commit (a turn's answer waits for it; each commit of the embedded store is
+    /// an fsync): marks the session active (never moving its time backwards) and, when the CLI gave one, keeps its own
+    /// cost of the session: its <c>total_cost_usd</c>, which is already the session's running total (CLI 2.1.328 keeps
+    /// it in the transcript's <c>cost-state</c> lines and restores it on resume).
     /// </summary>
     void TurnEnded(string sessionId, DateTimeOffset at, double? costUsd);
 
@@ -24,12 +23,6 @@ public interface ISessionRecords
 
     /// <summary>Removes the session's record (and its cost).</summary>
     void Delete(string sessionId);
-
-    /// <summary>
-    /// Keeps the CLI's own cost of a session as of a turn this server ran: its <c>total_cost_usd</c>, which is already the
-    /// session's running total (CLI 2.1.328 keeps it in the transcript's <c>cost-state</c> lines and restores it on resume).
-    /// </summary>
-    void SetCost(string sessionId, double costUsd);
 
     /// <summary>The kept costs of those of <paramref name="sessionIds"/> that have one.</summary>
     IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds);

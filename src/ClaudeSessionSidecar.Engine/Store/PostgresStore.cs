@@ -239,9 +239,6 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         return reader.Read() ? ReadRecord(reader) : null;
     });
 
-    public void Touch(string sessionId, DateTimeOffset at) =>
-        Run(connection => Execute(connection, TouchSql, ("id", sessionId), ("at", at.ToUnixTimeMilliseconds())));
-
     /// <inheritdoc/>
     /// <remarks>Both statements go as one command: one round trip, one implicit transaction.</remarks>
     public void TurnEnded(string sessionId, DateTimeOffset at, double? costUsd) => Run(connection =>
@@ -425,9 +422,6 @@ public sealed class PostgresStore : ISessionRecords, IDisposable
         ("firstPrompt", (object?)judged.FirstPrompt ?? DBNull.Value), ("programmatic", (object?)judged.IsProgrammatic ?? DBNull.Value),
         ("input", (object?)judged.Usage?.InputTokens ?? DBNull.Value), ("output", (object?)judged.Usage?.OutputTokens ?? DBNull.Value),
         ("cacheCreation", (object?)judged.Usage?.CacheCreationInputTokens ?? DBNull.Value), ("cacheRead", (object?)judged.Usage?.CacheReadInputTokens ?? DBNull.Value)));
-
-    /// <inheritdoc/>
-    public void SetCost(string sessionId, double costUsd) => Run(connection => Execute(connection, SetCostSql, ("id", sessionId), ("cost", costUsd)));
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds) => sessionIds.Count == 0

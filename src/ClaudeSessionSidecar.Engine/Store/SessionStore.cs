@@ -150,7 +150,7 @@ public sealed class SessionStore : ISessionRecords
     public static SessionStore Open(string directory) => Open(directory, SchemaVersion);
 
     /// <summary>
-    /// A store that keeps listings between changes (<see cref="Unchanged"/>): the server's own, open for its life.
+    /// A store that keeps listings between changes (<see cref="Kept"/>): the server's own, open for its life.
     /// It holds one more connection to the file, so the short-lived stores of scripts and tests do without.
     /// </summary>
     public static SessionStore OpenKeepingListings(string directory)
@@ -211,9 +211,6 @@ public sealed class SessionStore : ISessionRecords
         return reader.Read() ? ReadRecord(reader) : null;
     }
 
-    /// <summary>Marks a session active now (never moving its time backwards).</summary>
-    public void Touch(string sessionId, DateTimeOffset at) => Execute(TouchSql, ("$id", sessionId), ("$at", at.ToUnixTimeMilliseconds()));
-
     /// <inheritdoc/>
     public void TurnEnded(string sessionId, DateTimeOffset at, double? costUsd)
     {
@@ -245,9 +242,6 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <inheritdoc/>
-    public void SetCost(string sessionId, double costUsd) => Execute(SetCostSql, ("$id", sessionId), ("$cost", costUsd));
-
-    /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Costs(IReadOnlyCollection<string> sessionIds)
     {
         var costs = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -270,27 +264,9 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <inheritdoc/>
-    /// <remarks>Kept while the store is unchanged, when it keeps listings (see <see cref="Unchanged"/>).</remarks>
-    public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory)
-    {
-        if (!keepsListings)
-        {
-            return ReadList(userId, realWorkingDirectory);
-        }
-
-        var version = DataVersion();
-        lock (cacheGate)
-        {
-            if (version == cachedVersion && cachedLists.TryGetValue((userId, realWorkingDirectory), out var cached))
-            {
-                return cached;
-            }
-        }
-
-        var records = ReadList(userId, realWorkingDirectory);
-        Unchanged(version, () => cachedLists[(userId, realWorkingDirectory)] = records);
-        return records;
-    }
+    /// <remarks>Kept while the store is unchanged, when it keeps listings (see <see cref="Kept"/>).</remarks>
+    public IReadOnlyList<SessionRecord> List(string userId, string? realWorkingDirectory) =>
+        Kept<IReadOnlyList<SessionRecord>>(("list", userId, realWorkingDirectory), () => ReadList(userId, realWorkingDirectory));
 
     private List<SessionRecord> ReadList(string userId, string? realWorkingDirectory)
     {
@@ -316,46 +292,45 @@ public sealed class SessionStore : ISessionRecords
     }
 
     /// <summary>The ids of every session in the store, whoever its user: what "external" is measured against.</summary>
-    /// <remarks>Kept while the store is unchanged, when it keeps listings (see <see cref="Unchanged"/>).</remarks>
-    public IReadOnlySet<string> AllSessionIds()
+    /// <remarks>Kept while the store is unchanged, when it keeps listings (see <see cref="Kept"/>).</remarks>
+    public IReadOnlySet<string> AllSessionIds() => Kept<IReadOnlySet<string>>(("ids", null, null), ReadAllSessionIds);
+
+    /// <summary>
+    /// What <paramref name="read"/> gives, kept as of the store's <see cref="DataVersion"/> (taken before the read): a
+    /// repeat listing of 2,000 sessions then costs one pragma instead of reading their rows again (15 ms here). Any
+    /// commit since, by this process or another, changes the version, and everything kept is read again. A store that
+    /// does not keep listings reads every time.
+    /// </summary>
+    private T Kept<T>((string What, string? UserId, string? RealWorkingDirectory) key, Func<T> read)
+        where T : class
     {
         if (!keepsListings)
         {
-            return ReadAllSessionIds();
+            return read();
         }
 
         var version = DataVersion();
         lock (cacheGate)
         {
-            if (version == cachedVersion && cachedIds is { } cached)
+            if (version == cachedVersion && kept.TryGetValue(key, out var value))
             {
-                return cached;
+                return (T)value;
             }
         }
 
-        var ids = ReadAllSessionIds();
-        Unchanged(version, () => cachedIds = ids);
-        return ids;
-    }
-
-    /// <summary>
-    /// Keeps what a listing read as of <paramref name="version"/> (<see cref="DataVersion"/>, taken before the read):
-    /// a repeat listing of 2,000 sessions then costs one pragma instead of reading their rows again (15 ms here).
-    /// Any commit since, by this process or another, changes the version, and everything kept is read again.
-    /// </summary>
-    private void Unchanged(long version, Action keep)
-    {
+        var fresh = read();
         lock (cacheGate)
         {
             if (version != cachedVersion)
             {
-                cachedLists.Clear();
-                cachedIds = null;
+                kept.Clear();
                 cachedVersion = version;
             }
 
-            keep();
+            kept[key] = fresh;
         }
+
+        return fresh;
     }
 
     /// <summary>
@@ -382,8 +357,7 @@ public sealed class SessionStore : ISessionRecords
     private SqliteConnection? versionConnection;
     private readonly object cacheGate = new();
     private long cachedVersion = -1;
-    private readonly Dictionary<(string UserId, string? RealWorkingDirectory), IReadOnlyList<SessionRecord>> cachedLists = [];
-    private IReadOnlySet<string>? cachedIds;
+    private readonly Dictionary<(string What, string? UserId, string? RealWorkingDirectory), object> kept = [];
 
     private HashSet<string> ReadAllSessionIds()
     {

@@ -109,7 +109,9 @@ internal sealed class TopLevelMembers
 
     private Member? Last(string name)
     {
-        var utf8 = Encoding.UTF8.GetBytes(name);
+        // A member name the summary asks for is a short ASCII key: encoded on the stack, not once more on the heap per question.
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length)];
+        utf8 = utf8[..Encoding.UTF8.GetBytes(name, utf8)];
         for (var i = members.Count - 1; i >= 0; i--)
         {
             var member = members[i];

@@ -26,16 +26,16 @@ public sealed class SessionStoreTests : IDisposable
     }
 
     [Fact]
-    public void Touch_moves_activity_forward_never_back()
+    public void Activity_moves_forward_never_back()
     {
         var store = SessionStore.Open(environment.StoreDirectory);
         var record = Record("alice", "/w", DateTimeOffset.Parse("2026-01-02T00:00:00Z"));
         store.Insert(record);
 
-        store.Touch(record.SessionId, DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+        store.TurnEnded(record.SessionId, DateTimeOffset.Parse("2026-01-01T00:00:00Z"), costUsd: null);
         Assert.Equal(record.LastActiveAt, store.Get(record.SessionId)!.LastActiveAt);
 
-        store.Touch(record.SessionId, DateTimeOffset.Parse("2026-01-05T00:00:00Z"));
+        store.TurnEnded(record.SessionId, DateTimeOffset.Parse("2026-01-05T00:00:00Z"), costUsd: null);
         Assert.Equal(DateTimeOffset.Parse("2026-01-05T00:00:00Z"), store.Get(record.SessionId)!.LastActiveAt);
     }
 
@@ -55,7 +55,7 @@ public sealed class SessionStoreTests : IDisposable
         other.Insert(second);
         Assert.Equal([second.SessionId, first.SessionId], store.List("alice", "/w").Select(r => r.SessionId));
         Assert.Contains(second.SessionId, store.AllSessionIds());
-        other.Touch(first.SessionId, DateTimeOffset.Parse("2026-01-04T00:00:00Z"));
+        other.TurnEnded(first.SessionId, DateTimeOffset.Parse("2026-01-04T00:00:00Z"), costUsd: null);
         Assert.Equal([first.SessionId, second.SessionId], store.List("alice", "/w").Select(r => r.SessionId));
         other.Delete(second.SessionId);
         Assert.Equal([first.SessionId], store.List("alice", "/w").Select(r => r.SessionId));

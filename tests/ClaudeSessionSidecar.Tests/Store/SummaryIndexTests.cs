@@ -249,7 +249,7 @@ public sealed class SummaryIndexTests : IDisposable
         File.WriteAllText(cut, "{\"type\":\"summary\",\"summary\":\"only a summary\",\"leafUuid\":\"" + Guid.NewGuid() + "\"}\n");
         File.SetLastWriteTimeUtc(cut, Settled);
         File.Delete(Path.Combine(folder, ids[5] + ".jsonl"));
-        store.Touch(ids[7].ToString(), now);
+        store.TurnEnded(ids[7].ToString(), now, costUsd: null);
         var external = Write(Guid.NewGuid(), "not the store's");
 
         // A first page reads a batch of the newest, not every transcript of the store's sessions.
