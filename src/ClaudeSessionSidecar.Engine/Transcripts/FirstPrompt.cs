@@ -233,6 +233,14 @@ public static partial class FirstPrompt
         return Texts(message["content"]).Select(text => text.Replace('\n', ' ').Trim()).FirstOrDefault(text => text.Length > 0) is { } found ? Shorten(found) : null;
     }
 
+    /// <summary>
+    /// <see cref="FromLine"/>'s tests on the text (a user line, no tool result, meta or compact summary), asked of the
+    /// line's UTF-8 bytes: the needles are ASCII, so they are in the bytes exactly when they are in the text.
+    /// </summary>
+    internal static bool MayHoldPrompt(ReadOnlySpan<byte> line) =>
+        (line.IndexOf("\"type\":\"user\""u8) >= 0 || line.IndexOf("\"type\": \"user\""u8) >= 0)
+        && line.IndexOf("\"tool_result\""u8) < 0 && line.IndexOf("\"isMeta\":true"u8) < 0 && line.IndexOf("\"isCompactSummary\":true"u8) < 0;
+
     private static bool IsUserLine(string line) =>
         line.Contains("\"type\":\"user\"", StringComparison.Ordinal) || line.Contains("\"type\": \"user\"", StringComparison.Ordinal);
 

@@ -304,17 +304,13 @@ public sealed record TranscriptSummary(
             }
         }
 
-        private static readonly byte[][] UserLine = ["\"type\":\"user\""u8.ToArray(), "\"type\": \"user\""u8.ToArray()];
-        private static readonly byte[][] NotAPrompt = ["\"tool_result\""u8.ToArray(), "\"isMeta\":true"u8.ToArray(), "\"isCompactSummary\":true"u8.ToArray()];
-
         /// <summary><see cref="Transcripts.FirstPrompt.From"/> of the lines, each user line's message read by the strict reader where it can.</summary>
         public string? FirstPrompt()
         {
             string? commandFallback = null;
             for (var i = 0; i < lines.Count; i++)
             {
-                // FromLine's own tests on the text, asked of the bytes (ASCII needles).
-                if (!UserLine.Any(needle => Contains(i, needle)) || NotAPrompt.Any(needle => Contains(i, needle)))
+                if (!Transcripts.FirstPrompt.MayHoldPrompt(window.AsSpan(lines[i])))
                 {
                     continue;
                 }
